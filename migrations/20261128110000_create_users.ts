@@ -12,8 +12,6 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('mfa_enrolled_at', { useTz: true });
     // argon2 hashes of unused recovery codes.
     t.jsonb('recovery_codes').notNullable().defaultTo('[]');
-    t.integer('failed_logins').notNullable().defaultTo(0);
-    t.timestamp('locked_until', { useTz: true });
     t.timestamp('disabled_at', { useTz: true });
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });

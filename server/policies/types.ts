@@ -221,3 +221,38 @@ export interface Problem {
 }
 
 export type LoadResult = { ok: true; bundle: PolicyBundle } | { ok: false; problems: Problem[] };
+
+// ---------------------------------------------------------------- decisions (implemented in server/policies/)
+/** decideAccess(policy, query) in server/policies/access.ts */
+export interface AccessQuery {
+  principal: { id: string; role: string };
+  action: string;
+  resource: string;
+  /** Facts about the resource instance that named conditions need. */
+  context?: { submittedBy?: string };
+}
+export type AccessDecision =
+  | { allowed: true; rule: AccessRule }
+  | { allowed: false; reason: string; rule?: AccessRule /* the rule whose condition failed */ };
+
+/** decideDeletion(policy, query) in server/policies/deletion.ts: what erasure does to one column category. */
+export interface DeletionQuery {
+  category: string; // taxonomy key of the column
+  regulation: Regulation;
+  dataset: string; // "<system>.<dataset>"
+}
+export type DeletionDecision =
+  | { kind: 'erase'; strategy: ErasureStrategy; maskValue?: string; rule: DeletionRule }
+  /**
+   * The row is kept under an exemption. When the exemption lists this category under `erase`,
+   * `erase` says how the column is still erased in the kept row; otherwise the column is kept.
+   * With keepFor/from the exemption only covers rows whose `from` date + keepFor is still ahead;
+   * older rows fall back to `fallback` (the plain rule).
+   */
+  | {
+      kind: 'exempt';
+      exemption: Exemption;
+      erase?: { strategy: ErasureStrategy; maskValue?: string };
+      fallback: { strategy: ErasureStrategy; maskValue?: string; rule: DeletionRule } | null;
+    }
+  | { kind: 'none' }; // no rule matches (impossible in a bundle that has a default `user` rule)

@@ -1,0 +1,94 @@
+// The one place that knows which queue backend runs: BullMQ on Redis when REDIS_URL is set
+// (production), else BullMQ's PostgreSQL backend on Lethe's own database (zero-setup demo).
+// Nothing else in the codebase knows or cares which.
+import { Queue, Worker, createPostgresBackend, runMigrations, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+export const JOB_KINDS = ['erasure', 'access-export', 'reid', 'audit', 'retention', 'report'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export type QueueBackendConfig =
+  | { kind: 'redis'; url: string; prefix: string }
+  | { kind: 'postgres'; url: string; schema?: string };
+
+export interface Queues {
+  backend: 'redis' | 'postgres';
+  enqueue(kind: JobKind, payload: object, opts: { jobId: string } & JobsOptions): Promise<void>;
+  getJob(kind: JobKind, jobId: string): Promise<Job | undefined>;
+  worker(kind: JobKind, processor: (job: Job) => Promise<unknown>, concurrency: number): Worker;
+  counts(): Promise<Record<JobKind, Record<string, number>>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Retries with exponential backoff for transient failures; handlers throw UnrecoverableError
+// for configuration errors so those fail at once.
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export async function createQueues(cfg: QueueBackendConfig): Promise<Queues> {
+  const closers: (() => Promise<unknown>)[] = [];
+  const queues = new Map<JobKind, Queue>();
+  let redis: Redis | null = null;
+
+  if (cfg.kind === 'postgres') {
+    const client = new pg.Client({ connectionString: cfg.url });
+    await client.connect();
+    try {
+      await runMigrations(client, cfg.schema ?? 'bullmq');
+    } finally {
+      await client.end();
+    }
+  } else {
+    redis = new Redis(cfg.url, { maxRetriesPerRequest: null });
+    closers.push(async () => redis?.quit());
+  }
+
+  const pgConnection = () => ({ connectionString: cfg.url, schema: (cfg.kind === 'postgres' && cfg.schema) || 'bullmq', max: 4 });
+
+  function queue(kind: JobKind): Queue {
+    let q = queues.get(kind);
+    if (!q) {
+      q =
+        cfg.kind === 'redis'
+          ? new Queue(kind, { connection: redis!, prefix: cfg.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS })
+          : (new Queue(kind, { connection: pgConnection(), defaultJobOptions: DEFAULT_JOB_OPTIONS }, createPostgresBackend) as unknown as Queue);
+      queues.set(kind, q);
+      const created = q;
+      closers.push(() => created.close());
+    }
+    return q;
+  }
+
+  return {
+    backend: cfg.kind,
+    async enqueue(kind, payload, opts) {
+      await queue(kind).add(kind, payload, opts);
+    },
+    getJob: (kind, jobId) => queue(kind).getJob(jobId),
+    worker(kind, processor, concurrency) {
+      const w =
+        cfg.kind === 'redis'
+          ? new Worker(kind, processor, { connection: new Redis(cfg.url, { maxRetriesPerRequest: null }), prefix: cfg.prefix, concurrency })
+          : (new Worker(kind, processor, { connection: pgConnection(), concurrency }, createPostgresBackend) as unknown as Worker);
+      closers.push(() => w.close());
+      return w;
+    },
+    async counts() {
+      const out = {} as Record<JobKind, Record<string, number>>;
+      for (const kind of JOB_KINDS) out[kind] = await queue(kind).getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+      return out;
+    },
+    async ping() {
+      await queue('audit').getJobCounts('waiting');
+    },
+    async close() {
+      for (const c of closers.reverse()) await c().catch(() => {});
+    },
+  };
+}

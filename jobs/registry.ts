@@ -1,0 +1,15 @@
+// The one map from job kind to its definition.
+import type { JobKind } from './queues';
+import type { JobDefinition } from './job';
+import { auditJob } from './audit';
+
+// Handlers are typed by their own payloads; the registry erases that to the common shape.
+type AnyJob = JobDefinition<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const JOBS: Partial<Record<JobKind, AnyJob>> = {
+  audit: auditJob,
+};
+
+export const registerJob = (def: AnyJob) => {
+  JOBS[def.kind] = def;
+};

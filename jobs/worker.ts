@@ -1,0 +1,67 @@
+// The worker process: one BullMQ worker per registered job kind, plus the reconciler that
+// re-enqueues work Postgres says is due (so flushing Redis or killing a worker loses nothing).
+import type { Worker } from 'bullmq';
+import type { Deps } from '../server/deps';
+import { JOBS } from './registry';
+import type { JobKind } from './queues';
+import type { Stamped } from './job';
+import { startReconciler } from './reconciler';
+
+export interface RunningWorkers {
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+export function startWorkers(deps: Deps, opts: { reconcileEveryMs?: number } = {}): RunningWorkers {
+  const workers: Worker[] = [];
+  for (const [kind, def] of Object.entries(JOBS) as [JobKind, NonNullable<(typeof JOBS)[JobKind]>][]) {
+    const worker = deps.queues.worker(
+      kind,
+      async (job) => {
+        const started = Date.now();
+        const payload = job.data as Stamped<object>;
+        deps.logger.info({ event: 'job.start', kind, jobId: job.id, attempt: job.attemptsMade + 1 }, `job ${kind} started`);
+        const result = await def.handle(
+          {
+            deps,
+            jobId: String(job.id),
+            bundleHash: payload.bundleHash ?? deps.policies.hash(),
+            attempt: job.attemptsMade + 1,
+            progress: async (percent, label) => {
+              await job.updateProgress({ percent, label: label ?? '' });
+            },
+          },
+          payload,
+        );
+        deps.logger.info({ event: 'job.done', kind, jobId: job.id, ms: Date.now() - started }, `job ${kind} done`);
+        return result ?? null;
+      },
+      def.concurrency,
+    );
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+      deps.logger.warn({ event: 'job.failed', kind, jobId: job.id, attempt: job.attemptsMade, final, error: err.message }, `job ${kind} failed`);
+      if (final && def.failed) def.failed(deps, job.data, err).catch((e) => deps.logger.error({ event: 'job.failed.hook', err: e }));
+    });
+    worker.on('error', (err) => deps.logger.error({ event: 'worker.error', kind, error: err.message }, 'worker error'));
+    workers.push(worker);
+  }
+  const reconciler = startReconciler(deps, opts.reconcileEveryMs ?? 30_000);
+  return {
+    workers,
+    async close() {
+      reconciler.stop();
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { bootstrap } = await import('../server/bootstrap');
+  const deps = await bootstrap({ role: 'worker' });
+  const running = startWorkers(deps);
+  deps.logger.info({ event: 'worker.ready', backend: deps.queues.backend }, 'worker ready');
+  const { onShutdown } = await import('../server/shutdown');
+  onShutdown(deps, running.close);
+}

@@ -1,0 +1,13 @@
+// The list of areas the app is built from. A new area adds its router here and nowhere else.
+import type { Router } from 'express';
+import type { Deps } from './deps';
+import type { RouteSpec } from './http/guard';
+import type { ApiArea } from './api/routes';
+import { authRoutes } from './auth/routes';
+import { dashboardRoutes } from './dashboard/routes';
+import { auditLogRoutes } from './audit-log/routes';
+import { adminRoutes } from './admin/routes';
+
+export const webAreas: ((deps: Deps, registry: RouteSpec[]) => Router)[] = [authRoutes, dashboardRoutes, auditLogRoutes, adminRoutes];
+
+export const apiAreas: ApiArea[] = [];

@@ -1,0 +1,85 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { Deps } from '../deps';
+import { can, declare, type RouteSpec } from '../http/guard';
+import { pageParams, toFormErrors, noErrors } from '../http/forms';
+import { distinctActions, filtered, type AuditFilter } from './queries';
+
+const filterSchema = z.object({
+  actor: z.string().trim().max(200).optional().transform((v) => v || undefined),
+  action: z.string().trim().max(200).optional().transform((v) => v || undefined),
+  from: z.iso.date('Enter a date like 2026-11-28').optional().or(z.literal('').transform(() => undefined)),
+  to: z.iso.date('Enter a date like 2026-11-28').optional().or(z.literal('').transform(() => undefined)),
+  sort: z.enum(['asc', 'desc']).default('desc'),
+});
+
+function readFilter(req: Request) {
+  const parsed = filterSchema.safeParse(req.query);
+  const values = { actor: String(req.query.actor ?? ''), action: String(req.query.action ?? ''), from: String(req.query.from ?? ''), to: String(req.query.to ?? '') };
+  if (!parsed.success) return { filter: {} as AuditFilter, sort: 'desc' as const, values, errors: toFormErrors(parsed.error) };
+  const f = parsed.data;
+  const filter: AuditFilter = {
+    actor: f.actor,
+    action: f.action,
+    from: f.from ? new Date(`${f.from}T00:00:00Z`) : undefined,
+    // "to" is inclusive for people: everything up to the end of that day.
+    to: f.to ? new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000) : undefined,
+  };
+  return { filter, sort: f.sort, values, errors: noErrors };
+}
+
+const csvCell = (v: unknown) => {
+  const s = typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : JSON.stringify(v);
+  // Cells starting with = + - @ are prefixed so spreadsheets never run them as formulas.
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
+
+export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
+  const router = Router();
+  const r = declare(router, registry, deps);
+
+  r.get('/audit-log', can('read', 'audit_log'), async (req, res) => {
+    const { filter, sort, values, errors } = readFilter(req);
+    const { page, pageSize, offset } = pageParams(req.query);
+    const [{ count }] = await filtered(deps.db, filter).count<{ count: string }[]>({ count: '*' });
+    const total = Number(count);
+    const entries = await filtered(deps.db, filter).orderBy('seq', sort).limit(pageSize).offset(offset);
+    const head = await deps.audit.head();
+    const qs = (extra: Record<string, string | number>) =>
+      '?' + new URLSearchParams({ ...Object.fromEntries(Object.entries(values).filter(([, v]) => v)), sort, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])) }).toString();
+    await res.page('audit-log/index', {
+      title: 'Audit log',
+      entries,
+      values,
+      errors,
+      sort,
+      head,
+      actions: await distinctActions(deps.db),
+      sortHref: qs({ sort: sort === 'desc' ? 'asc' : 'desc', page: 1 }),
+      csvHref: '/audit-log.csv' + qs({}),
+      pager: { page, pages: Math.max(1, Math.ceil(total / pageSize)), total, href: (p: number) => qs({ page: p }) },
+    });
+  });
+
+  r.get('/audit-log.csv', can('export', 'audit_log'), async (req, res) => {
+    const { filter, sort } = readFilter(req);
+    res.type('text/csv').attachment(`lethe-audit-log-${new Date().toISOString().slice(0, 10)}.csv`);
+    res.write('seq,at,actor,action,target,details,bundle_hash,prev_hash,hash\n');
+    const stream = filtered(deps.db, filter).orderBy('seq', sort).stream();
+    for await (const row of stream) {
+      res.write([row.seq, row.at, row.actor, row.action, row.target, row.details, row.bundle_hash, row.prev_hash, row.hash].map(csvCell).join(',') + '\n');
+    }
+    await deps.audit.append({ actor: req.principal!.id, action: 'audit_log.export', details: { filter: { ...filter } } });
+    res.end();
+  });
+
+  r.post('/audit-log/verify', can('verify', 'audit_log'), async (req, res) => {
+    const result = await deps.audit.verify();
+    await deps.audit.append({ actor: req.principal!.id, action: 'audit_log.verify', details: { ...result } });
+    res.flash(result.ok ? 'success' : 'error', result.ok ? `Audit log intact: ${result.entries} entries, head ${result.head}` : `Audit log broken at entry ${result.brokenSeq}: ${result.reason}`);
+    res.redirect(303, '/audit-log');
+  });
+
+  return router;
+}

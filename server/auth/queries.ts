@@ -1,0 +1,39 @@
+import type { Knex } from 'knex';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  display_name: string;
+  role: string;
+  password_hash: string;
+  mfa_secret_enc: string | null;
+  mfa_enrolled_at: Date | null;
+  recovery_codes: string[];
+  disabled_at: Date | null;
+  created_at: Date;
+}
+
+export interface TokenRow {
+  id: string;
+  name: string;
+  role: string;
+  token_hash: string;
+  created_by: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export const userByEmail = (db: Knex, email: string) =>
+  db<UserRow>('users').whereRaw('lower(email) = lower(?)', [email.trim()]).first();
+export const userById = (db: Knex, id: string) => db<UserRow>('users').where({ id }).first();
+export const insertUser = (db: Knex, row: Partial<UserRow>) => db<UserRow>('users').insert(row).returning('*');
+export const updateUser = (db: Knex, id: string, patch: Partial<UserRow>) =>
+  db<UserRow>('users')
+    .where({ id })
+    .update({ ...patch, ...(patch.recovery_codes ? { recovery_codes: JSON.stringify(patch.recovery_codes) as unknown as string[] } : {}) });
+export const listUsers = (db: Knex) => db<UserRow>('users').orderBy('email');
+
+export const tokenByHash = (db: Knex, hash: string) =>
+  db<TokenRow>('api_tokens').where({ token_hash: hash }).whereNull('revoked_at').first();
+export const listTokens = (db: Knex) => db<TokenRow>('api_tokens').orderBy('created_at', 'desc');

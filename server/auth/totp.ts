@@ -1,0 +1,33 @@
+import crypto from 'node:crypto';
+import { authenticator } from 'otplib';
+import argon2 from 'argon2';
+import QRCode from 'qrcode';
+
+// One step of clock drift either way, as RFC 6238 §5.2 recommends.
+authenticator.options = { window: 1 };
+
+export const newTotpSecret = () => authenticator.generateSecret();
+export const totpNow = (secret: string) => authenticator.generate(secret);
+export const checkTotp = (secret: string, code: string) => /^\d{6}$/.test(code) && authenticator.check(code, secret);
+
+export function enrolmentQrSvg(account: string, secret: string): Promise<string> {
+  return QRCode.toString(authenticator.keyuri(account, 'Lethe', secret), { type: 'svg', margin: 1 });
+}
+
+export function newRecoveryCodes(count = 10): string[] {
+  return Array.from({ length: count }, () => {
+    const hex = crypto.randomBytes(5).toString('hex');
+    return `${hex.slice(0, 5)}-${hex.slice(5)}`;
+  });
+}
+
+export const hashRecoveryCodes = (codes: string[]) => Promise.all(codes.map((c) => argon2.hash(c)));
+
+/** Returns the remaining hashes when the code matches one (it is used up), or null. */
+export async function useRecoveryCode(hashes: string[], code: string): Promise<string[] | null> {
+  const normalized = code.trim().toLowerCase();
+  for (let i = 0; i < hashes.length; i++) {
+    if (await argon2.verify(hashes[i], normalized).catch(() => false)) return hashes.filter((_, j) => j !== i);
+  }
+  return null;
+}

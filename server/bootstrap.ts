@@ -1,0 +1,54 @@
+// Builds a process's dependencies from its configuration. Used by every entry point (web,
+// worker, scheduler, all-in-one, CLI) and by tests with their own database and Redis prefix.
+import { loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { createDb } from './db/knex';
+import { migrateLatest } from './db/migrate';
+import { ensureEmbeddedPostgres } from './db/embedded';
+import { createCrypto } from './crypto';
+import { createAuditLog } from './audit-log/service';
+import { createPolicyRuntime } from './policy-runtime/service';
+import { createAuthService } from './auth/service';
+import { createQueues } from '../jobs/queues';
+import type { Deps } from './deps';
+
+export interface BuildOptions {
+  databaseUrl: string;
+  logger?: Logger;
+  migrate?: boolean;
+}
+
+export async function buildDeps(config: Config, opts: BuildOptions): Promise<Deps> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const db = createDb(opts.databaseUrl);
+  if (opts.migrate !== false) {
+    const applied = await migrateLatest(db);
+    if (applied.length) logger.info({ event: 'db.migrated', applied }, `applied ${applied.length} migrations`);
+  }
+  const policies = await createPolicyRuntime(db, config.policiesDir, logger);
+  const crypto = createCrypto(config.secretKey);
+  const audit = createAuditLog(db, () => policies.hash());
+  const auth = createAuthService({ db, crypto, audit, policies });
+  const queues = await createQueues(
+    config.redisUrl
+      ? { kind: 'redis', url: config.redisUrl, prefix: config.queuePrefix }
+      : { kind: 'postgres', url: opts.databaseUrl },
+  );
+  return { config, db, logger, crypto, audit, policies, auth, queues };
+}
+
+/** The database URL: DATABASE_URL, or the embedded PostgreSQL under LETHE_DATA_DIR. */
+export async function resolveDatabaseUrl(config: Config, logger: Logger): Promise<string> {
+  if (config.databaseUrl) return config.databaseUrl;
+  const started = Date.now();
+  const embedded = await ensureEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
+  logger.info({ event: 'db.embedded', port: config.embeddedPgPort, ms: Date.now() - started }, 'using embedded PostgreSQL');
+  return embedded.url;
+}
+
+export async function bootstrap(opts: { role: string; env?: NodeJS.ProcessEnv }): Promise<Deps> {
+  const config = loadConfig(opts.env);
+  const logger = createLogger(config.logLevel, `lethe-${opts.role}`);
+  const databaseUrl = await resolveDatabaseUrl(config, logger);
+  return buildDeps(config, { databaseUrl, logger });
+}

@@ -1,0 +1,69 @@
+// The dashboard is a list of panels contributed by each area (requests, re-identification,
+// audits…). An area registers a panel builder; it returns null when it has nothing to show
+// or the principal may not see it.
+import type { Deps } from '../deps';
+import type { Principal } from '../auth/principal';
+
+export interface Panel {
+  id: string;
+  title: string;
+  /** Headline figure and its tone. */
+  figure?: string | number;
+  tone?: 'ok' | 'warn' | 'bad';
+  lines: { text: string; href?: string; tone?: 'ok' | 'warn' | 'bad' }[];
+  href?: string;
+}
+
+export type PanelBuilder = (deps: Deps, principal: Principal, can: (action: string, resource: string) => boolean) => Promise<Panel | null>;
+
+const builders: PanelBuilder[] = [];
+export const registerPanel = (b: PanelBuilder) => builders.push(b);
+
+export async function buildPanels(deps: Deps, principal: Principal, can: (a: string, r: string) => boolean): Promise<Panel[]> {
+  const panels = await Promise.all(builders.map((b) => b(deps, principal, can)));
+  return panels.filter((p): p is Panel => p !== null);
+}
+
+registerPanel(async (deps, _p, can) => {
+  if (!can('read', 'policy')) return null;
+  const rejection = deps.policies.lastRejection();
+  return {
+    id: 'policy-bundle',
+    title: 'Policy bundle',
+    figure: deps.policies.hash().slice(0, 12),
+    tone: rejection ? 'bad' : 'ok',
+    lines: rejection
+      ? [
+          { text: `A reload was rejected at ${rejection.at.toISOString()}: ${rejection.problems.length} problem(s). The bundle above stays active.`, tone: 'bad' },
+          ...rejection.problems.slice(0, 5).map((p) => ({ text: `${p.file}:${p.line}:${p.column}: ${p.message}`, tone: 'bad' as const })),
+        ]
+      : [{ text: 'Active and valid.' }],
+  };
+});
+
+registerPanel(async (deps, _p, can) => {
+  if (!can('read', 'audit_log')) return null;
+  const head = await deps.audit.head();
+  return {
+    id: 'audit-log',
+    title: 'Audit log',
+    figure: head?.seq ?? 0,
+    lines: [{ text: head ? `Chain head ${head.hash.slice(0, 16)}…` : 'No entries yet.' }],
+    href: '/audit-log',
+  };
+});
+
+registerPanel(async (deps, _p, can) => {
+  if (!can('read', 'dashboard')) return null;
+  const counts = await deps.queues.counts().catch(() => null);
+  if (!counts) return { id: 'jobs', title: 'Background jobs', tone: 'bad', lines: [{ text: 'The queue backend is not answering.', tone: 'bad' }] };
+  const failed = Object.values(counts).reduce((n, c) => n + (c.failed ?? 0), 0);
+  const active = Object.values(counts).reduce((n, c) => n + (c.active ?? 0) + (c.waiting ?? 0), 0);
+  return {
+    id: 'jobs',
+    title: 'Background jobs',
+    figure: active,
+    tone: failed ? 'warn' : 'ok',
+    lines: [{ text: `${active} queued or running, ${failed} failed (${deps.queues.backend} backend).`, tone: failed ? 'warn' : undefined }],
+  };
+});

@@ -1,0 +1,14 @@
+import { Router } from 'express';
+import type { Deps } from '../deps';
+import { can, declare, type RouteSpec } from '../http/guard';
+import { buildPanels } from './panels';
+
+export function dashboardRoutes(deps: Deps, registry: RouteSpec[]): Router {
+  const router = Router();
+  const r = declare(router, registry, deps);
+  r.get('/', can('read', 'dashboard'), async (req, res) => {
+    const panels = await buildPanels(deps, req.principal!, res.locals.can);
+    await res.page('dashboard/index', { title: 'Dashboard', panels });
+  });
+  return router;
+}

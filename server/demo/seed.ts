@@ -1,0 +1,20 @@
+// Demo data for the fictional SaaS "Northwind Cloud", seeded on the first start only.
+import type { Deps } from '../deps';
+import { seedDemoUsers, type DemoLogin } from './users';
+
+export type SeedStep = (deps: Deps) => Promise<void>;
+
+// Areas append their own demo data (systems, requests, datasets) here.
+export const demoSeedSteps: SeedStep[] = [];
+
+export async function isSeeded(deps: Deps): Promise<boolean> {
+  const row = await deps.db('audit_log').where({ action: 'demo.seeded' }).first('seq');
+  return Boolean(row);
+}
+
+export async function seedDemo(deps: Deps): Promise<DemoLogin[]> {
+  const logins = await seedDemoUsers(deps);
+  for (const step of demoSeedSteps) await step(deps);
+  await deps.audit.append({ actor: 'system:seed', action: 'demo.seeded', details: { users: logins.length } });
+  return logins;
+}

@@ -1,0 +1,14 @@
+// Navigation entries; each shows only to principals the access policy allows.
+export interface NavItem {
+  href: string;
+  label: string;
+  action: string;
+  resource: string;
+}
+
+export const NAV: NavItem[] = [
+  { href: '/', label: 'Dashboard', action: 'read', resource: 'dashboard' },
+  { href: '/audit-log', label: 'Audit log', action: 'read', resource: 'audit_log' },
+  { href: '/admin/users', label: 'Users', action: 'read', resource: 'user' },
+  { href: '/admin/tokens', label: 'API tokens', action: 'read', resource: 'token' },
+];

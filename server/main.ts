@@ -1,0 +1,28 @@
+// The web process alone: `npm run web` (run any number behind a load balancer).
+import { bootstrap } from './bootstrap';
+import { createApp } from './app';
+import { onShutdown } from './shutdown';
+import { watchPolicies } from './policy-runtime/watch';
+
+export async function startWeb(deps: Awaited<ReturnType<typeof bootstrap>>) {
+  const app = createApp(deps);
+  const server = app.listen(deps.config.port, deps.config.host);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const stopWatching = deps.config.watchPolicies ? watchPolicies(deps) : () => {};
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        stopWatching();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const deps = await bootstrap({ role: 'web' });
+  const web = await startWeb(deps);
+  deps.logger.info({ event: 'web.ready', url: deps.config.publicUrl }, `Lethe web listening on ${deps.config.publicUrl}`);
+  onShutdown(deps, web.close);
+}
