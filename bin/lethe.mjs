@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 register();
 const { runCli } = await import('../server/cli.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+process.exit(await runCli(process.argv.slice(2)));

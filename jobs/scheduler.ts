@@ -6,11 +6,12 @@ import type { Deps } from '../server/deps';
 import type { Schedule } from '../server/policies/types';
 
 // BullMQ refuses ':' in custom job ids, so the tick time is written without separators.
-export const tickJobId = (schedule: string, tickAt: Date) =>
-  `${schedule}@${tickAt.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}`;
+export const tickMinute = (at: Date) => new Date(Math.floor(at.getTime() / 60_000) * 60_000);
+export const tickJobId = (schedule: string, at: Date) =>
+  `${schedule}@${tickMinute(at).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}`;
 
 export async function fireTick(deps: Deps, schedule: Schedule, at: Date): Promise<boolean> {
-  const tickAt = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
+  const tickAt = tickMinute(at);
   const jobId = tickJobId(schedule.name, tickAt);
   const claimed = await deps.db('schedule_ticks')
     .insert({ schedule: schedule.name, tick_at: tickAt, job_id: jobId, bundle_hash: deps.policies.hash() })

@@ -8,6 +8,10 @@ import * as m20261128110400 from './20261128110400_audit_log_append_only';
 import * as m20261128110500 from './20261128110500_create_policy_bundles';
 import * as m20261128110600 from './20261128110600_create_login_throttle';
 import * as m20261128110700 from './20261128110700_create_schedule_ticks';
+import * as m20261128120000 from './20261128120000_create_requests';
+import * as m20261128120100 from './20261128120100_create_request_steps';
+import * as m20261128120200 from './20261128120200_create_request_artifacts';
+import * as m20261128120300 from './20261128120300_create_ai_artefact_flags';
 
 export interface Migration {
   name: string;
@@ -26,4 +30,8 @@ export const migrations: Migration[] = [
   m('20261128110500_create_policy_bundles', m20261128110500),
   m('20261128110600_create_login_throttle', m20261128110600),
   m('20261128110700_create_schedule_ticks', m20261128110700),
+  m('20261128120000_create_requests', m20261128120000),
+  m('20261128120100_create_request_steps', m20261128120100),
+  m('20261128120200_create_request_artifacts', m20261128120200),
+  m('20261128120300_create_ai_artefact_flags', m20261128120300),
 ];

@@ -7,7 +7,8 @@ import { authRoutes } from './auth/routes';
 import { dashboardRoutes } from './dashboard/routes';
 import { auditLogRoutes } from './audit-log/routes';
 import { adminRoutes } from './admin/routes';
+import { requestRoutes } from './requests/routes';
 
-export const webAreas: ((deps: Deps, registry: RouteSpec[]) => Router)[] = [authRoutes, dashboardRoutes, auditLogRoutes, adminRoutes];
+export const webAreas: ((deps: Deps, registry: RouteSpec[]) => Router)[] = [authRoutes, dashboardRoutes, requestRoutes, auditLogRoutes, adminRoutes];
 
 export const apiAreas: ApiArea[] = [];

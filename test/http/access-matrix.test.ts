@@ -37,11 +37,15 @@ describe('access matrix', () => {
     const routes = t.app.routes.filter((r) => !r.path.startsWith('/api/') && r.permission !== 'public');
     let denials = 0;
     for (const role of roles) {
+      if (process.env.DEBUG_MATRIX) console.log('signing in', role);
       const s: SignedIn = await signIn(t, role);
+      if (process.env.DEBUG_MATRIX) console.log('signed in', role);
       const csrf = await s.csrf();
       for (const spec of routes) {
         const path = concrete(spec.path);
+        const started = Date.now();
         const res = spec.method === 'get' ? await s.agent.get(path) : await s.agent.post(path).type('form').send({ _csrf: csrf });
+        if (process.env.DEBUG_MATRIX) console.log(role, spec.method, spec.path, res.status, Date.now() - started);
         const allowed = expectedAllowed(t, role, spec);
         const label = `${role} ${spec.method.toUpperCase()} ${spec.path} → ${res.status}`;
         if (allowed) {

@@ -1,0 +1,52 @@
+// Data map checks: names unique, keys and references resolve, categories exist, lineage points at
+// real datasets, models are trained on training snapshots, release kinds have thresholds.
+import { checkUnique, didYouMean, type CheckContext } from './context';
+
+export function checkDatamap(ctx: CheckContext): void {
+  const systems = ctx.parts.datamaps;
+  const seenSystems = new Map<string, string>();
+  for (const { file, data } of systems) {
+    const first = seenSystems.get(data.name);
+    if (first) ctx.report(file, ['name'], `duplicate system "${data.name}" (also defined in ${first})`);
+    else seenSystems.set(data.name, file.path);
+
+    checkUnique(ctx, file, data.datasets, (d) => d.name, (i) => ['datasets', i, 'name'], 'dataset');
+    checkUnique(ctx, file, data.models ?? [], (m) => m.name, (i) => ['models', i, 'name'], 'model');
+    const tables = new Map(data.datasets.map((d) => [d.name, new Set(d.columns.map((c) => c.name))]));
+
+    data.datasets.forEach((d, i) => {
+      const at = ['datasets', i] as const;
+      const columns = tables.get(d.name)!;
+      checkUnique(ctx, file, d.columns, (c) => c.name, (j) => [...at, 'columns', j, 'name'], `column of ${d.name}`);
+      d.primary_key.forEach((col, j) => {
+        if (!columns.has(col)) ctx.report(file, [...at, 'primary_key', j], `primary key column "${col}" is not a column of ${d.name}`);
+      });
+      d.columns.forEach((c, j) =>
+        c.categories.forEach((k, m) => ctx.checkCategory(file, [...at, 'columns', j, 'categories', m], k)),
+      );
+      (d.references ?? []).forEach((r, j) => {
+        if (!columns.has(r.column)) ctx.report(file, [...at, 'references', j, 'column'], `"${r.column}" is not a column of ${d.name}`);
+        const [table, column] = r.to.split('.');
+        const target = tables.get(table);
+        if (!target) {
+          ctx.report(file, [...at, 'references', j, 'to'], `reference to unknown dataset "${table}" in system ${data.name}${didYouMean(table, tables.keys())}`);
+        } else if (!target.has(column)) {
+          ctx.report(file, [...at, 'references', j, 'to'], `reference to unknown column "${column}" of ${table}${didYouMean(column, target)}`);
+        }
+      });
+      (d.built_from ?? []).forEach((ref, j) => ctx.checkDataset(file, [...at, 'built_from', j], ref));
+      if (d.release_kind !== undefined && ctx.reidKinds && !ctx.reidKinds.has(d.release_kind)) {
+        ctx.report(file, [...at, 'release_kind'], `release kind "${d.release_kind}" has no thresholds in reid.yaml${didYouMean(d.release_kind, ctx.reidKinds)}`);
+      }
+    });
+
+    (data.models ?? []).forEach((m, i) =>
+      m.trained_on.forEach((ref, j) => {
+        const info = ctx.checkDataset(file, ['models', i, 'trained_on', j], ref);
+        if (info && info.kind !== 'training_snapshot') {
+          ctx.report(file, ['models', i, 'trained_on', j], `model "${m.name}" is trained on ${ref}, which is a ${info.kind}, not a training_snapshot`);
+        }
+      }),
+    );
+  }
+}

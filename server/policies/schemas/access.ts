@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { header, name, reason, text } from './common';
+
+const action = z.string().regex(/^([a-z][a-z0-9_]*|\*)$/, 'must be a snake_case action or "*"');
+const resource = z.string().regex(/^([a-z][a-z0-9_]*|\*)$/, 'must be a snake_case resource or "*"');
+
+export const accessFileSchema = z.strictObject({
+  ...header('AccessPolicy'),
+  roles: z
+    .array(
+      z.strictObject({
+        name,
+        description: text,
+        mfa: z.enum(['required', 'optional']).meta({ description: 'Whether users with this role must use a second factor.' }),
+      }),
+    )
+    .min(1)
+    .meta({ description: 'Every role a user can hold.' }),
+  resources: z
+    .record(name, z.array(name).min(1))
+    .meta({ description: 'Every resource and the actions on it; routes may only ask for these permissions.' }),
+  rules: z
+    .array(
+      z.strictObject({
+        role: name.meta({ description: 'Role this rule grants to.' }),
+        resource: resource.meta({ description: 'Resource name, or "*" (quoted) for every resource.' }),
+        actions: z.array(action).min(1).meta({ description: 'Actions granted, or ["*"] for all actions of the resource.' }),
+        conditions: z
+          .array(z.enum(['four_eyes']))
+          .optional()
+          .meta({ description: 'Named conditions; four_eyes: the principal is not the one who submitted the resource.' }),
+        reason,
+      }),
+    )
+    .meta({ description: 'Allow rules. Anything no rule allows is denied; no role is implicitly all-powerful.' }),
+});
+export type AccessFile = z.infer<typeof accessFileSchema>;

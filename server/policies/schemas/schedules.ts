@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { header, name, text } from './common';
+
+/** Audit kinds the scheduler knows how to run; add one here when a new audit job exists. */
+export const AUDIT_KINDS = ['audit_log_chain', 'overdue_requests', 'retention_sweep', 'reid_snapshots'] as const;
+
+export const schedulesFileSchema = z.strictObject({
+  ...header('Schedules'),
+  schedules: z.array(
+    z.strictObject({
+      name,
+      cron: z.string().meta({ description: 'Cron expression: 5 fields (minute hour day month weekday) or 6 with seconds first.' }),
+      audit: z.enum(AUDIT_KINDS).meta({ description: 'Audit kind the tick enqueues.' }),
+      description: text,
+    }),
+  ),
+});
+export type SchedulesFile = z.infer<typeof schedulesFileSchema>;

@@ -1,0 +1,90 @@
+import type { Knex } from 'knex';
+
+export const OPEN_STATUSES = ['received', 'identity_verified', 'approved', 'on_hold', 'running', 'verifying', 'needs_attention'] as const;
+export const FINAL_STATUSES = ['completed', 'denied'] as const;
+export type RequestStatus = (typeof OPEN_STATUSES)[number] | (typeof FINAL_STATUSES)[number];
+
+export interface RequestRow {
+  id: string;
+  type: 'erasure' | 'access';
+  regulation: 'gdpr' | 'ccpa' | 'lgpd';
+  status: RequestStatus;
+  identity_enc: string | null;
+  identity_index: string;
+  identity_kinds: string[];
+  reference: string;
+  duplicate_of: string | null;
+  submitted_by: string;
+  received_at: Date;
+  due_at: Date;
+  ack_due_at: Date | null;
+  extended_at: Date | null;
+  extension_reason: string | null;
+  verification_method: string | null;
+  verification_evidence_enc: string | null;
+  verified_by: string | null;
+  verified_at: Date | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  denial_reason: string | null;
+  hold: string | null;
+  bundle_hash: string | null;
+  progress_done: number;
+  progress_total: number;
+  progress_label: string;
+  outcome: Record<string, unknown> | null;
+  last_error: string | null;
+  started_at: Date | null;
+  completed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface StepRow {
+  request_id: string;
+  step_key: string;
+  position: number;
+  system: string;
+  dataset: string;
+  status: 'pending' | 'done';
+  rows_affected: number;
+  rows_kept: number;
+  details: Record<string, unknown>;
+  applied_count: number;
+  done_at: Date | null;
+}
+
+export const requestById = (db: Knex, id: string) => db<RequestRow>('requests').where({ id }).first();
+
+export const openDuplicate = (db: Knex, identityIndex: string) =>
+  db<RequestRow>('requests').where({ identity_index: identityIndex }).whereIn('status', OPEN_STATUSES).orderBy('received_at').first('id');
+
+/** Moves a request from one of `from` to `to` atomically; returns the row, or undefined if its status had moved on. */
+export async function transition(db: Knex, id: string, from: readonly RequestStatus[], patch: Partial<RequestRow> & { status: RequestStatus }) {
+  const [row] = await db<RequestRow>('requests')
+    .where({ id })
+    .whereIn('status', from)
+    .update({ ...patch, updated_at: db.fn.now() } as never)
+    .returning('*');
+  return row as RequestRow | undefined;
+}
+
+export const stepsOf = (db: Knex, id: string) => db<StepRow>('request_steps').where({ request_id: id }).orderBy('position');
+
+export interface ListFilter {
+  status?: string;
+  type?: string;
+  regulation?: string;
+}
+
+export function listQuery(db: Knex, f: ListFilter) {
+  const q = db<RequestRow>('requests');
+  if (f.status === 'open') q.whereIn('status', OPEN_STATUSES);
+  else if (f.status) q.where('status', f.status);
+  if (f.type) q.where('type', f.type);
+  if (f.regulation) q.where('regulation', f.regulation);
+  return q;
+}
+
+export const artifact = (db: Knex, requestId: string, kind: 'certificate' | 'export') =>
+  db('request_artifacts').where({ request_id: requestId, kind }).first();

@@ -1,0 +1,137 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import type { Deps } from '../deps';
+import { can, declare, type RouteSpec } from '../http/guard';
+import { noErrors, pageParams, parseForm, type FormErrors } from '../http/forms';
+import { NotFoundError } from '../errors';
+import { createRequestFormSchema, reasonSchema, verifySchema, VERIFICATION_METHODS } from './commands';
+import { createRequestService } from './service';
+import { artifact, listQuery, stepsOf, type RequestRow } from './queries';
+import { progressOf, summary } from './view-model';
+
+const SORTS = { due: 'due_at', received: 'received_at', status: 'status' } as const;
+const listSchema = z.object({
+  status: z.string().regex(/^[a-z_]*$/).optional(),
+  type: z.enum(['erasure', 'access', '']).optional(),
+  regulation: z.enum(['gdpr', 'ccpa', 'lgpd', '']).optional(),
+  sort: z.enum(['due', 'received', 'status']).default('due'),
+  dir: z.enum(['asc', 'desc']).default('asc'),
+});
+const uuid = z.uuid();
+
+// Field ids on the form are flat (email), zod paths are nested (identity.email).
+const flatten = (e: FormErrors): FormErrors => {
+  const rename = (f: string) => f.replace(/^identity\./, '').replace(/^identity$/, 'email');
+  return { summary: e.summary.map((s) => ({ ...s, field: rename(s.field) })), fields: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [rename(k), v])) };
+};
+
+export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
+  const router = Router();
+  const r = declare(router, registry, deps);
+  const service = createRequestService(deps);
+  const load = async (id: string) => {
+    if (!uuid.safeParse(id).success) throw new NotFoundError('No such request.');
+    return service.load(id);
+  };
+
+  r.get('/requests', can('read', 'request'), async (req, res) => {
+    const parsed = listSchema.safeParse(req.query);
+    const f = parsed.success ? parsed.data : listSchema.parse({});
+    const filter = { status: f.status ?? 'open', type: f.type || undefined, regulation: f.regulation || undefined };
+    const { page, pageSize, offset } = pageParams(req.query, 25);
+    const [{ n }] = await listQuery(deps.db, filter).count<{ n: string }[]>({ n: '*' });
+    const rows = await listQuery(deps.db, filter).orderBy(SORTS[f.sort], f.dir).orderBy('id').limit(pageSize).offset(offset);
+    const qs = (extra: Record<string, string | number>) =>
+      '?' + new URLSearchParams({ status: filter.status, type: f.type ?? '', regulation: f.regulation ?? '', sort: f.sort, dir: f.dir, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])) });
+    await res.page('requests/index', {
+      title: 'Requests',
+      requests: rows.map((row) => summary(row)),
+      filter: { ...filter, type: f.type ?? '', regulation: f.regulation ?? '' },
+      sort: f.sort,
+      dir: f.dir,
+      sortHref: (col: string) => qs({ sort: col, dir: f.sort === col && f.dir === 'asc' ? 'desc' : 'asc', page: 1 }),
+      pager: { page, pages: Math.max(1, Math.ceil(Number(n) / pageSize)), total: Number(n), href: (p: number) => qs({ page: p }) },
+    });
+  });
+
+  const newPage = (res: Response, values: Record<string, string>, errors: FormErrors = noErrors, status = 200) =>
+    res.page('requests/new', { title: 'New request', values, errors }, status);
+
+  r.get('/requests/new', can('create', 'request'), async (_req, res) => {
+    await newPage(res, { type: 'erasure', regulation: 'gdpr' });
+  });
+
+  r.post('/requests', can('create', 'request'), async (req, res) => {
+    const values = Object.fromEntries(['type', 'regulation', 'email', 'customer_id', 'phone', 'reference'].map((k) => [k, String(req.body?.[k] ?? '')]));
+    const form = parseForm(createRequestFormSchema, req.body);
+    if (!form.ok) return newPage(res, values, flatten(form.errors), 422);
+    const row = await service.create(form.data, req.principal!);
+    res.flash(row.duplicate_of ? 'info' : 'success', row.duplicate_of ? `Request recorded. It duplicates open request ${row.duplicate_of.slice(0, 8)}: check before approving.` : 'Request recorded. Verify the identity next.');
+    res.redirect(303, `/requests/${row.id}`);
+  });
+
+  const detailPage = async (res: Response, row: RequestRow, errors: Record<string, FormErrors> = {}, values: Record<string, string> = {}, status = 200) => {
+    const timeline = await deps.db('audit_log').where({ target: `request:${row.id}` }).orderBy('seq').select('seq', 'at', 'actor', 'action', 'details');
+    await res.page(
+      'requests/show',
+      {
+        title: `Request ${row.id.slice(0, 8)}`,
+        request: row,
+        s: summary(row),
+        progress: progressOf(row),
+        steps: await stepsOf(deps.db, row.id),
+        timeline,
+        methods: VERIFICATION_METHODS,
+        errors: { verify: noErrors, deny: noErrors, extend: noErrors, ...errors },
+        values,
+        certificate: await artifact(deps.db, row.id, 'certificate').select('sha256', 'created_at'),
+        exportPackage: await artifact(deps.db, row.id, 'export').select('sha256', 'created_at'),
+        flags: await deps.db('ai_artefact_flags').where({ request_id: row.id }).orderBy('id'),
+      },
+      status,
+    );
+  };
+
+  r.get('/requests/:id', can('read', 'request'), async (req, res) => {
+    await detailPage(res, await load(String(req.params.id)));
+  });
+
+  r.get('/requests/:id/progress', can('read', 'request'), async (req, res) => {
+    res.json(progressOf(await load(String(req.params.id))));
+  });
+
+  r.post('/requests/:id/verify', can('verify', 'request'), async (req, res) => {
+    const row = await load(String(req.params.id));
+    const form = parseForm(verifySchema, req.body);
+    if (!form.ok) return detailPage(res, row, { verify: form.errors }, { method: String(req.body?.method ?? ''), evidence: String(req.body?.evidence ?? '') }, 422);
+    await service.verify(row.id, form.data, req.principal!);
+    res.flash('success', 'Identity verified. A second compliance officer can now approve the request.');
+    res.redirect(303, `/requests/${row.id}`);
+  });
+
+  r.post('/requests/:id/approve', can('approve', 'request'), async (req, res) => {
+    const row = await service.approve((await load(String(req.params.id))).id, req.principal!);
+    res.flash('success', `Approved. The ${row.type} job is queued.`);
+    res.redirect(303, `/requests/${row.id}`);
+  });
+
+  r.post('/requests/:id/deny', can('deny', 'request'), async (req, res) => {
+    const row = await load(String(req.params.id));
+    const form = parseForm(reasonSchema, req.body);
+    if (!form.ok) return detailPage(res, row, { deny: form.errors }, { denyReason: String(req.body?.reason ?? '') }, 422);
+    await service.deny(row.id, form.data.reason, req.principal!);
+    res.flash('success', 'Request denied. The identity data was destroyed.');
+    res.redirect(303, `/requests/${row.id}`);
+  });
+
+  r.post('/requests/:id/extend', can('extend', 'request'), async (req, res) => {
+    const row = await load(String(req.params.id));
+    const form = parseForm(reasonSchema, req.body);
+    if (!form.ok) return detailPage(res, row, { extend: form.errors }, { extendReason: String(req.body?.reason ?? '') }, 422);
+    const updated = await service.extend(row.id, form.data.reason, req.principal!);
+    res.flash('success', `Deadline extended to ${updated.due_at.toISOString().slice(0, 10)}. Tell the data subject why, within the first month.`);
+    res.redirect(303, `/requests/${row.id}`);
+  });
+
+  return router;
+}

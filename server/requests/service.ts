@@ -1,0 +1,145 @@
+// The data-subject request workflow: received → identity_verified → approved (four-eyes) |
+// denied → running → verifying → completed | needs_attention, with legal holds pausing it.
+// Every transition is one conditional UPDATE plus its audit entry in the same transaction.
+import type { Deps } from '../deps';
+import type { Principal } from '../auth/principal';
+import { authorize } from '../auth/authorize';
+import { ConflictError, NotFoundError } from '../errors';
+import { enqueue } from '../../jobs/job';
+import { canExtend, dueDate, extendedDueDate, ackDueDate } from '../erasure/deadlines';
+import type { CreateRequest } from './commands';
+import { openDuplicate, requestById, transition, type RequestRow, type RequestStatus } from './queries';
+
+export const jobKindFor = (type: RequestRow['type']) => (type === 'erasure' ? 'erasure' : 'access-export') as 'erasure' | 'access-export';
+
+/** The identity value the blind index is computed from: the email if given, else the first one. */
+function primaryIdentity(identity: Record<string, string | undefined>): string {
+  const kinds = Object.keys(identity).filter((k) => identity[k]).sort();
+  const kind = identity.email ? 'email' : kinds[0];
+  return `${kind}:${identity[kind]}`;
+}
+
+export function createRequestService(deps: Deps) {
+  const { db, audit, crypto } = deps;
+
+  async function load(id: string): Promise<RequestRow> {
+    const row = await requestById(db, id);
+    if (!row) throw new NotFoundError('No such request.');
+    return row;
+  }
+
+  async function move(
+    id: string,
+    from: readonly RequestStatus[],
+    patch: Partial<RequestRow> & { status: RequestStatus },
+    event: { actor: string; action: string; details?: Record<string, unknown> },
+  ): Promise<RequestRow> {
+    return db.transaction(async (trx) => {
+      const row = await transition(trx, id, from, patch);
+      if (!row) {
+        const current = await requestById(trx, id);
+        if (!current) throw new NotFoundError('No such request.');
+        throw new ConflictError(`This request is ${current.status.replace(/_/g, ' ')}: it cannot be ${event.action.split('.').pop()}d now.`);
+      }
+      await audit.append({ actor: event.actor, action: event.action, target: `request:${id}`, details: { status: row.status, ...event.details } }, trx);
+      return row;
+    });
+  }
+
+  return {
+    load,
+
+    identityOf(row: RequestRow): Record<string, string> | null {
+      return row.identity_enc ? JSON.parse(crypto.decrypt(row.identity_enc)) : null;
+    },
+
+    async create(input: CreateRequest, principal: Principal, receivedAt = new Date()): Promise<RequestRow> {
+      const identity = Object.fromEntries(Object.entries(input.identity).filter(([, v]) => v)) as Record<string, string>;
+      const index = crypto.blindIndex(primaryIdentity(identity));
+      return db.transaction(async (trx) => {
+        const duplicate = await openDuplicate(trx, index);
+        const [row] = await trx<RequestRow>('requests')
+          .insert({
+            type: input.type,
+            regulation: input.regulation,
+            identity_enc: crypto.encrypt(JSON.stringify(identity)),
+            identity_index: index,
+            identity_kinds: JSON.stringify(Object.keys(identity)) as unknown as string[],
+            reference: input.reference,
+            duplicate_of: duplicate?.id ?? null,
+            submitted_by: principal.id,
+            received_at: receivedAt,
+            due_at: dueDate(input.regulation, receivedAt),
+            ack_due_at: ackDueDate(input.regulation, receivedAt),
+          })
+          .returning('*');
+        await audit.append(
+          {
+            actor: principal.id,
+            action: 'request.create',
+            target: `request:${row.id}`,
+            details: { type: row.type, regulation: row.regulation, identityKinds: Object.keys(identity), fingerprint: index.slice(0, 16), duplicateOf: row.duplicate_of },
+          },
+          trx,
+        );
+        return row;
+      });
+    },
+
+    async verify(id: string, input: { method: string; evidence: string }, principal: Principal) {
+      return move(
+        id,
+        ['received'],
+        { status: 'identity_verified', verification_method: input.method, verification_evidence_enc: crypto.encrypt(input.evidence), verified_by: principal.id, verified_at: new Date() },
+        { actor: principal.id, action: 'request.verify', details: { method: input.method } },
+      );
+    },
+
+    /** Four-eyes: the approver may not be the submitter (access.yaml condition on request:approve). */
+    async approve(id: string, principal: Principal) {
+      const row = await load(id);
+      await authorize(deps, principal, { action: 'approve', resource: 'request' }, { context: { submittedBy: row.submitted_by }, target: `request:${id}` });
+      const approved = await move(
+        id,
+        ['identity_verified'],
+        { status: 'approved', decided_by: principal.id, decided_at: new Date(), bundle_hash: deps.policies.hash() },
+        { actor: principal.id, action: 'request.approve' },
+      );
+      // The row is the truth; if this enqueue is lost the reconciler sends it again.
+      await enqueue(deps, jobKindFor(approved.type), approved.id, { requestId: approved.id }).catch((e) =>
+        deps.logger.warn({ event: 'request.enqueue.failed', requestId: id, error: (e as Error).message }, 'enqueue failed; the reconciler will retry'),
+      );
+      return approved;
+    },
+
+    async deny(id: string, reason: string, principal: Principal) {
+      const row = await load(id);
+      await authorize(deps, principal, { action: 'deny', resource: 'request' }, { context: { submittedBy: row.submitted_by }, target: `request:${id}` });
+      return move(
+        id,
+        ['received', 'identity_verified'],
+        { status: 'denied', decided_by: principal.id, decided_at: new Date(), denial_reason: reason, completed_at: new Date(), identity_enc: null, verification_evidence_enc: null },
+        { actor: principal.id, action: 'request.deny', details: { reason } },
+      );
+    },
+
+    /** GDPR Art. 12(3): two further months, the reason told to the subject within the first month. */
+    async extend(id: string, reason: string, principal: Principal, now = new Date()) {
+      const row = await load(id);
+      if (row.extended_at) throw new ConflictError('This request has already been extended once.');
+      const newDue = extendedDueDate(row.regulation, row.received_at);
+      if (!newDue) throw new ConflictError(`${row.regulation.toUpperCase()} provides no extension of the deadline.`);
+      // GDPR Art. 12(3): the extension (and its reasons) must be given within the first period.
+      if (!canExtend(row.regulation, row.received_at, now)) throw new ConflictError('Too late to extend: the extension must be recorded before the original deadline passes.');
+      const open: RequestStatus[] = ['received', 'identity_verified', 'approved', 'on_hold', 'running', 'verifying', 'needs_attention'];
+      return move(
+        id,
+        open.filter((s) => s === row.status),
+        { status: row.status, extended_at: now, extension_reason: reason, due_at: newDue },
+        { actor: principal.id, action: 'request.extend', details: { reason, newDueAt: newDue.toISOString() } },
+      );
+    },
+  };
+}
+
+export type RequestService = ReturnType<typeof createRequestService>;
