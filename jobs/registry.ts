@@ -2,12 +2,16 @@
 import type { JobKind } from './queues';
 import type { JobDefinition } from './job';
 import { auditJob } from './audit';
+import { erasureJob } from './erasure';
+import { accessExportJob } from './access-export';
 
 // Handlers are typed by their own payloads; the registry erases that to the common shape.
 type AnyJob = JobDefinition<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export const JOBS: Partial<Record<JobKind, AnyJob>> = {
   audit: auditJob,
+  erasure: erasureJob,
+  'access-export': accessExportJob,
 };
 
 export const registerJob = (def: AnyJob) => {

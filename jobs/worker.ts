@@ -47,7 +47,7 @@ export function startWorkers(deps: Deps, opts: { reconcileEveryMs?: number } = {
     worker.on('error', (err) => deps.logger.error({ event: 'worker.error', kind, error: err.message }, 'worker error'));
     workers.push(worker);
   }
-  const reconciler = startReconciler(deps, opts.reconcileEveryMs ?? 30_000);
+  const reconciler = startReconciler(deps, opts.reconcileEveryMs ?? deps.config.reconcileIntervalMs);
   return {
     workers,
     async close() {

@@ -12,6 +12,7 @@ import * as m20261128120000 from './20261128120000_create_requests';
 import * as m20261128120100 from './20261128120100_create_request_steps';
 import * as m20261128120200 from './20261128120200_create_request_artifacts';
 import * as m20261128120300 from './20261128120300_create_ai_artefact_flags';
+import * as m20261128120400 from './20261128120400_requests_discovered_identity';
 
 export interface Migration {
   name: string;
@@ -34,4 +35,5 @@ export const migrations: Migration[] = [
   m('20261128120100_create_request_steps', m20261128120100),
   m('20261128120200_create_request_artifacts', m20261128120200),
   m('20261128120300_create_ai_artefact_flags', m20261128120300),
+  m('20261128120400_requests_discovered_identity', m20261128120400),
 ];

@@ -8,7 +8,13 @@ import { dashboardRoutes } from './dashboard/routes';
 import { auditLogRoutes } from './audit-log/routes';
 import { adminRoutes } from './admin/routes';
 import { requestRoutes } from './requests/routes';
+import { requestsApi } from './requests/api';
+import { registerPanel } from './dashboard/panels';
+import { aiArtefactsPanel, urgentRequestsPanel } from './requests/panels';
 
 export const webAreas: ((deps: Deps, registry: RouteSpec[]) => Router)[] = [authRoutes, dashboardRoutes, requestRoutes, auditLogRoutes, adminRoutes];
 
-export const apiAreas: ApiArea[] = [];
+export const apiAreas: ApiArea[] = [requestsApi];
+
+registerPanel(urgentRequestsPanel);
+registerPanel(aiArtefactsPanel);

@@ -23,6 +23,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
   LETHE_WATCH_POLICIES: z.enum(['0', '1']).optional(),
+  LETHE_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
 });
 
 export interface Config {
@@ -42,6 +43,8 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean;
   watchPolicies: boolean;
+  /** How often the worker re-enqueues work Postgres says is due but has no live job. */
+  reconcileIntervalMs: number;
   /** Connection string of a registered data system, from the env var its data map names. */
   systemUrl(envName: string): string | undefined;
 }
@@ -72,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY === '1',
     watchPolicies: e.LETHE_WATCH_POLICIES ? e.LETHE_WATCH_POLICIES === '1' : e.NODE_ENV === 'development',
+    reconcileIntervalMs: e.LETHE_RECONCILE_INTERVAL_MS,
     systemUrl: (name) => env[name],
   };
 }

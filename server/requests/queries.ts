@@ -10,6 +10,7 @@ export interface RequestRow {
   regulation: 'gdpr' | 'ccpa' | 'lgpd';
   status: RequestStatus;
   identity_enc: string | null;
+  discovered_enc: string | null;
   identity_index: string;
   identity_kinds: string[];
   reference: string;

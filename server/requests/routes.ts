@@ -8,6 +8,7 @@ import { createRequestFormSchema, reasonSchema, verifySchema, VERIFICATION_METHO
 import { createRequestService } from './service';
 import { artifact, listQuery, stepsOf, type RequestRow } from './queries';
 import { progressOf, summary } from './view-model';
+import { previewFor, sendArtifact } from './artifacts-http';
 
 const SORTS = { due: 'due_at', received: 'received_at', status: 'status' } as const;
 const listSchema = z.object({
@@ -131,6 +132,20 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const updated = await service.extend(row.id, form.data.reason, req.principal!);
     res.flash('success', `Deadline extended to ${updated.due_at.toISOString().slice(0, 10)}. Tell the data subject why, within the first month.`);
     res.redirect(303, `/requests/${row.id}`);
+  });
+
+  r.get('/requests/:id/preview', can('read', 'request'), async (req, res) => {
+    const row = await load(String(req.params.id));
+    const preview = await previewFor(deps, row);
+    await res.page('requests/preview', { title: `Dry run for request ${row.id.slice(0, 8)}`, request: row, s: summary(row), preview });
+  });
+
+  r.get('/requests/:id/certificate.pdf', can('certificate', 'request'), async (req, res) => {
+    await sendArtifact(deps, res, await load(String(req.params.id)), 'certificate', req.principal!.id);
+  });
+
+  r.get('/requests/:id/export', can('export', 'request'), async (req, res) => {
+    await sendArtifact(deps, res, await load(String(req.params.id)), 'export', req.principal!.id);
   });
 
   return router;

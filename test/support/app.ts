@@ -22,7 +22,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(opts: { queue?: 'redis' | 'postgres'; policiesDir?: string } = {}): Promise<TestApp> {
+export async function createTestApp(opts: { queue?: 'redis' | 'postgres'; policiesDir?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const redis = testRedis();
   const env: NodeJS.ProcessEnv = {
@@ -33,6 +33,7 @@ export async function createTestApp(opts: { queue?: 'redis' | 'postgres'; polici
     LETHE_QUEUE_PREFIX: redis.prefix,
     LOG_LEVEL: 'silent',
     ...((opts.queue ?? 'redis') === 'redis' ? { REDIS_URL: redis.url } : {}),
+    ...opts.env,
   };
   const config = loadConfig(env);
   const deps = await buildDeps(config, { databaseUrl: database.url, logger: createLogger('silent'), migrate: false });

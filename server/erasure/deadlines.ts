@@ -1,0 +1,80 @@
+// Response deadlines for data-subject requests. Pure functions over luxon dates in UTC (or a zone the
+// caller names). A period in months or days ends at the end of its last day, the way EU law counts
+// (Regulation 1182/71 Art. 3(2)(c)): a month from 31 January ends on 28 February (29 in a leap year).
+import { DateTime } from 'luxon';
+import type { Regulation } from '../policies/types';
+
+export interface DeadlineOptions {
+  /** IANA zone the controller counts days in (default UTC). */
+  zone?: string;
+}
+
+type Period = { months?: number; days?: number };
+
+// GDPR Art. 12(3): "without undue delay and in any event within one month of receipt of the request",
+//   extendable "by two further months where necessary" (so three months in all).
+// CCPA regulations §7021(b): respond within 45 calendar days of receipt, extendable by up to 45 more
+//   (90 in all) with notice and reasons.
+// LGPD Art. 19(II): a complete statement "within fifteen (15) days" of the request; no extension.
+const PERIOD: Record<Regulation, { base: Period; extended: Period | null }> = {
+  gdpr: { base: { months: 1 }, extended: { months: 3 } },
+  ccpa: { base: { days: 45 }, extended: { days: 90 } },
+  lgpd: { base: { days: 15 }, extended: null },
+};
+
+function endOfPeriod(receivedAt: Date, period: Period, opts: DeadlineOptions): Date {
+  return DateTime.fromJSDate(receivedAt, { zone: opts.zone ?? 'utc' }).plus(period).endOf('day').toJSDate();
+}
+
+export function dueDate(regulation: Regulation, receivedAt: Date, opts: DeadlineOptions = {}): Date {
+  return endOfPeriod(receivedAt, PERIOD[regulation].base, opts);
+}
+
+/** The latest due date an extension allows, or null where the law allows none (LGPD). */
+export function extendedDueDate(regulation: Regulation, receivedAt: Date, opts: DeadlineOptions = {}): Date | null {
+  const extended = PERIOD[regulation].extended;
+  return extended ? endOfPeriod(receivedAt, extended, opts) : null;
+}
+
+/**
+ * Whether an extension can still be recorded: GDPR Art. 12(3) requires the person to be told of the
+ * extension and its reasons within the first month; CCPA §7021(b) requires notice within the first 45
+ * days. After that the original deadline stands.
+ */
+export function canExtend(regulation: Regulation, receivedAt: Date, now: Date, opts: DeadlineOptions = {}): boolean {
+  return PERIOD[regulation].extended !== null && now.getTime() <= dueDate(regulation, receivedAt, opts).getTime();
+}
+
+/**
+ * CCPA regulations §7021(a): confirm receipt within 10 business days. Business days skip Saturdays and
+ * Sundays; public holidays are not modelled, which only ever makes the date earlier (safer).
+ */
+export function ackDueDate(regulation: Regulation, receivedAt: Date, opts: DeadlineOptions = {}): Date | null {
+  if (regulation !== 'ccpa') return null;
+  let d = DateTime.fromJSDate(receivedAt, { zone: opts.zone ?? 'utc' });
+  for (let left = 10; left > 0; ) {
+    d = d.plus({ days: 1 });
+    if (d.weekday <= 5) left--;
+  }
+  return d.endOf('day').toJSDate();
+}
+
+export type Urgency = 'overdue' | 'at_risk' | 'ok';
+
+export interface UrgencyView {
+  urgency: Urgency;
+  /** Whole days left (negative when overdue), for the countdown. */
+  daysLeft: number;
+}
+
+/** Overdue past the due date; at risk within `atRiskDays` of it (default 7). */
+export function urgency(dueAt: Date, now: Date, atRiskDays = 7): UrgencyView {
+  const ms = dueAt.getTime() - now.getTime();
+  const daysLeft = Math.floor(ms / 86_400_000);
+  return { urgency: ms < 0 ? 'overdue' : ms <= atRiskDays * 86_400_000 ? 'at_risk' : 'ok', daysLeft };
+}
+
+/** Sort order for lists: the earliest due date first, so overdue requests lead. */
+export function byUrgency<T extends { dueAt: Date }>(a: T, b: T): number {
+  return a.dueAt.getTime() - b.dueAt.getTime();
+}

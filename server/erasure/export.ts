@@ -1,0 +1,106 @@
+// Access requests (GDPR Art. 15, CCPA §1798.110, LGPD Art. 18(II)): the same walk as an erasure,
+// read-only, gathering every row that is the subject's. Other people's rows that only name the subject
+// (a ticket they were cc'd on) contribute just the naming column and the row's key — the rest of that
+// row is the other person's data (Art. 15(4)).
+//
+// Package format: `subject.json` (everything, grouped by system and table) plus one CSV per table
+// (`<system>/<table>.csv`), returned as parts and as a single ustar archive (toTar) the lead can stream
+// with Content-Type application/x-tar.
+import type { DataMap } from '../policies/types';
+import type { Identity, PlanStep } from './types';
+import type { Connections } from './connections';
+import { planRequest } from './plan';
+import { compileStep } from './compile';
+import { exec, FALSE, identityMatch, join, not, q, textMentions, emailsOf, type SqlEnv } from './sql';
+import { toCsv } from './csv';
+import { toTar, type PackageFile } from './tar';
+
+export interface AccessExportInput {
+  datamap: DataMap;
+  connections: Connections;
+  /** The discovered identity (discoverIdentities). */
+  identity: Identity;
+  /** Shown in the package instead of the identity: the request id and the HMAC fingerprint. */
+  requestId: string;
+  subjectFingerprint: string;
+  now?: Date;
+}
+
+export interface MentionRecord {
+  column: string;
+  key: Record<string, unknown>;
+  value: unknown;
+}
+
+export interface AccessPackage {
+  json: {
+    requestId: string;
+    subject: string;
+    generatedAt: string;
+    systems: Record<string, Record<string, { rows: Record<string, unknown>[]; mentions: MentionRecord[] }>>;
+  };
+  csv: Record<string, string>; // "<system>.<table>" → CSV text
+  files(): PackageFile[];
+  tar(): Buffer;
+}
+
+export async function exportSubject(input: AccessExportInput): Promise<AccessPackage> {
+  // The walk does not depend on the deletion policy: any decide function gives the same matches.
+  const plan = planRequest({ datamap: input.datamap, decide: () => ({ kind: 'none' }), regulation: 'gdpr' });
+  const generatedAt = (input.now ?? new Date()).toISOString();
+  const systems: AccessPackage['json']['systems'] = {};
+  const csv: Record<string, string> = {};
+  for (const name of [...new Set(plan.steps.map((s) => s.system))]) {
+    const db = input.connections.get(name);
+    const env: SqlEnv = { system: name, schema: await input.connections.schema(name), identity: input.identity, now: new Date(generatedAt) };
+    // One consistent snapshot per system, and no way to write through it.
+    await db.transaction(
+      async (trx) => {
+        for (const step of plan.steps.filter((s) => s.system === name)) {
+          const { rows, mentions } = await readStep(trx, step, env);
+          if (!rows.length && !mentions.length) continue;
+          (systems[name] ??= {})[step.dataset] = { rows, mentions };
+          if (rows.length) csv[step.key] = toCsv(columnsOf(env, step), rows);
+        }
+      },
+      { isolationLevel: 'repeatable read', readOnly: true },
+    );
+  }
+  const json = { requestId: input.requestId, subject: input.subjectFingerprint, generatedAt, systems };
+  const files = (): PackageFile[] => [
+    { path: 'subject.json', content: JSON.stringify(json, null, 2) + '\n' },
+    ...Object.entries(csv).map(([key, text]) => ({ path: key.replace('.', '/') + '.csv', content: text })),
+  ];
+  return { json, csv, files, tar: () => toTar(files(), new Date(generatedAt)) };
+}
+
+type Reader = Parameters<typeof exec>[0];
+
+async function readStep(trx: Reader, step: PlanStep, env: SqlEnv): Promise<{ rows: Record<string, unknown>[]; mentions: MentionRecord[] }> {
+  const c = compileStep(step, env);
+  // Dates without a zone are read as text: turned into JS Dates they would shift with the server's zone.
+  const info = env.schema.get(step.dataset)!.columns;
+  const cols = columnsOf(env, step)
+    .map((c) => (['date', 'timestamp', 'time'].includes(info.get(c)!.udt) ? `${q(c)}::text AS ${q(c)}` : q(c)))
+    .join(', ');
+  const order = step.primaryKey.map(q).join(', ');
+  const rows = c.owned === FALSE ? [] : (await exec(trx, { sql: `SELECT ${cols} FROM ${q(step.dataset)} WHERE ${c.owned.sql} ORDER BY ${order}`, bindings: c.owned.bindings })).rows;
+  const mentions: MentionRecord[] = [];
+  const emails = emailsOf(env.identity);
+  for (const m of step.mentions) {
+    const hit = m.kind === 'identity' ? identityMatch(env, step.dataset, m.column, m.identity) : env.schema.get(step.dataset)?.columns.get(m.column)?.isText ? textMentions(m.column, emails) : FALSE;
+    const where = join([hit, not(c.owned)], 'AND', FALSE);
+    if (hit === FALSE || where === FALSE) continue;
+    const { rows: found } = await exec(trx, { sql: `SELECT ${order}, ${q(m.column)} AS value FROM ${q(step.dataset)} WHERE ${where.sql} ORDER BY ${order}`, bindings: where.bindings });
+    for (const r of found) mentions.push({ column: m.column, key: Object.fromEntries(step.primaryKey.map((k) => [k, r[k]])), value: r.value });
+  }
+  return { rows, mentions };
+}
+
+/**
+ * Every column of the subject's rows, in the database's order: a column missing from the data map is
+ * still data held about them (the Systems page lists it as unmapped).
+ */
+function columnsOf(env: SqlEnv, step: PlanStep): string[] {
+  return [...(env.schema.get(step.dataset)?.columns.keys() ?? [])];
+}

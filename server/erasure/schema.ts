@@ -1,0 +1,83 @@
+// What the target database really has (information_schema), so strategies can be fitted to column
+// types and a data map that drifted from the database is reported as a configuration error instead
+// of failing half-way through an erasure.
+import type { Knex } from 'knex';
+
+export interface ColumnInfo {
+  name: string;
+  /** Postgres type name as usable in a cast: int8, text, varchar, uuid, timestamptz… */
+  udt: string;
+  dataType: string;
+  nullable: boolean;
+  maxLength: number | null;
+  isText: boolean;
+}
+
+export interface TableInfo {
+  name: string;
+  columns: Map<string, ColumnInfo>;
+  primaryKey: string[];
+}
+
+export type SchemaInfo = Map<string, TableInfo>;
+
+const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'citext', 'name']);
+
+export async function introspect(db: Knex): Promise<SchemaInfo> {
+  const cols = await db.raw<{ rows: RawColumn[] }>(
+    `SELECT c.table_name, c.column_name, c.is_nullable, c.data_type, c.udt_name, c.character_maximum_length
+       FROM information_schema.columns c
+       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+      WHERE c.table_schema = current_schema() AND t.table_type IN ('BASE TABLE', 'VIEW')
+      ORDER BY c.table_name, c.ordinal_position`,
+  );
+  const pks = await db.raw<{ rows: { table_name: string; column_name: string }[] }>(
+    `SELECT tc.table_name, kcu.column_name
+       FROM information_schema.table_constraints tc
+       JOIN information_schema.key_column_usage kcu
+         ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema AND kcu.table_name = tc.table_name
+      WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema()
+      ORDER BY kcu.ordinal_position`,
+  );
+  const out: SchemaInfo = new Map();
+  for (const r of cols.rows) {
+    let t = out.get(r.table_name);
+    if (!t) out.set(r.table_name, (t = { name: r.table_name, columns: new Map(), primaryKey: [] }));
+    t.columns.set(r.column_name, {
+      name: r.column_name,
+      udt: r.udt_name,
+      dataType: r.data_type,
+      nullable: r.is_nullable === 'YES',
+      maxLength: r.character_maximum_length,
+      isText: TEXT_TYPES.has(r.udt_name),
+    });
+  }
+  for (const r of pks.rows) out.get(r.table_name)?.primaryKey.push(r.column_name);
+  return out;
+}
+
+interface RawColumn {
+  table_name: string;
+  column_name: string;
+  is_nullable: 'YES' | 'NO';
+  data_type: string;
+  udt_name: string;
+  character_maximum_length: number | null;
+}
+
+const INTEGER = new Set(['int2', 'int4', 'int8']);
+const NUMERIC = new Set(['numeric', 'float4', 'float8']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The values a column of this type can hold, and how to compare: values of the wrong shape are dropped
+ * (a customer id "cus_9" never matches a bigint column) instead of making the statement fail.
+ */
+export function comparable(col: ColumnInfo, values: string[]): { cast: string; values: string[]; columnAsText: boolean } {
+  if (col.isText) return { cast: 'text', values, columnAsText: false };
+  if (INTEGER.has(col.udt)) return { cast: col.udt, values: values.filter((v) => /^-?\d{1,18}$/.test(v)), columnAsText: false };
+  if (NUMERIC.has(col.udt)) return { cast: col.udt, values: values.filter((v) => /^-?\d+(\.\d+)?$/.test(v)), columnAsText: false };
+  if (col.udt === 'uuid') return { cast: 'uuid', values: values.filter((v) => UUID.test(v)), columnAsText: false };
+  // Anything else (inet, dates, enums…) is compared as text: slower, never a cast error.
+  return { cast: 'text', values, columnAsText: true };
+}

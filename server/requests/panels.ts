@@ -1,0 +1,50 @@
+// Dashboard panels: requests overdue or at risk of missing their deadline, and AI artefacts
+// an erasure left needing work (tainted snapshots, models to retrain).
+import type { PanelBuilder } from '../dashboard/panels';
+import { OPEN_STATUSES } from './queries';
+import { countdown } from './view-model';
+
+const AT_RISK_DAYS = 7;
+
+export const urgentRequestsPanel: PanelBuilder = async (deps, _p, can) => {
+  if (!can('read', 'request')) return null;
+  const soon = new Date(Date.now() + AT_RISK_DAYS * 86_400_000);
+  const rows = await deps.db('requests').whereIn('status', OPEN_STATUSES).andWhere('due_at', '<', soon).orderBy('due_at').limit(8).select('id', 'due_at', 'status', 'type', 'regulation');
+  const [{ n: open }] = await deps.db('requests').whereIn('status', OPEN_STATUSES).count({ n: '*' });
+  const overdue = rows.filter((r) => r.due_at < new Date()).length;
+  const attention = await deps.db('requests').where({ status: 'needs_attention' }).count({ n: '*' });
+  return {
+    id: 'requests',
+    title: 'Data-subject requests',
+    figure: Number(open),
+    tone: overdue ? 'bad' : rows.length ? 'warn' : 'ok',
+    href: '/requests',
+    lines: [
+      { text: `${overdue} overdue, ${rows.length - overdue} due within ${AT_RISK_DAYS} days, ${attention[0].n} needing attention.`, tone: overdue ? 'bad' : undefined },
+      ...rows.map((r) => ({
+        text: `${r.id.slice(0, 8)} · ${r.type} · ${String(r.regulation).toUpperCase()} · ${countdown(r.due_at)}`,
+        href: `/requests/${r.id}`,
+        tone: (r.due_at < new Date() ? 'bad' : 'warn') as 'bad' | 'warn',
+      })),
+    ],
+  };
+};
+
+export const aiArtefactsPanel: PanelBuilder = async (deps, _p, can) => {
+  if (!can('read', 'request') && !can('read', 'dataset')) return null;
+  const flags = await deps.db('ai_artefact_flags').whereNull('resolved_at').orderBy([{ column: 'due_at', order: 'asc', nulls: 'last' }, { column: 'id' }]).limit(10);
+  const models = flags.filter((f) => f.kind === 'model_retraining_required');
+  return {
+    id: 'ai-artefacts',
+    title: 'AI artefacts after erasures',
+    figure: models.length,
+    tone: models.some((m) => m.due_at && m.due_at < new Date()) ? 'bad' : models.length ? 'warn' : 'ok',
+    lines: flags.length
+      ? flags.map((f) => ({
+          text: f.kind === 'model_retraining_required' ? `Retrain ${f.artefact} by ${f.due_at.toISOString().slice(0, 10)}` : `Snapshot ${f.artefact} tainted`,
+          href: `/requests/${f.request_id}`,
+          tone: (f.kind === 'model_retraining_required' ? 'warn' : undefined) as 'warn' | undefined,
+        }))
+      : [{ text: 'No model needs retraining.' }],
+  };
+};

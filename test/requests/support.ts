@@ -1,0 +1,47 @@
+// A test app wired to freshly generated demo systems (one throw-away database each).
+import { createTestApp, type TestApp } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { createDemoSystems, demoEnv, type DemoSystem } from '../../server/demo/systems';
+import pg from 'pg';
+
+export interface DemoApp extends TestApp {
+  urls: Record<DemoSystem, string>;
+}
+
+export async function createDemoApp(opts: { customers?: number; queue?: 'redis' | 'postgres'; env?: Record<string, string>; policiesDir?: string } = {}): Promise<DemoApp> {
+  const dbs: TestDatabase[] = [];
+  const urls = await createDemoSystems(async () => {
+    const d = await createTestDatabase({ empty: true });
+    dbs.push(d);
+    return d.url;
+  }, { customers: opts.customers ?? 20, seed: 7 });
+  const t = await createTestApp({ queue: opts.queue, policiesDir: opts.policiesDir, env: { ...demoEnv(urls), ...opts.env } });
+  return {
+    ...t,
+    urls,
+    async close() {
+      await t.close();
+      for (const d of dbs) await d.drop();
+    },
+  };
+}
+
+export async function sql<T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+export async function until<T>(fn: () => Promise<T | undefined | null | false>, ms = 30_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
