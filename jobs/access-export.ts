@@ -1,7 +1,8 @@
 // Access requests (GDPR Art. 15): the erasure walk, read-only, packaged as a tar of
 // subject.json plus one CSV per table. Stored with its SHA-256 (audited); the request closes
 // and the plaintext identity is destroyed.
-import type { JobDefinition } from './job';
+import type { JobContext, JobDefinition } from './job';
+import { withLease } from '../server/requests/lease';
 import type { RequestPayload } from './erasure';
 import { requestById, transition } from '../server/requests/queries';
 import { connectionsFor, identityFor } from '../server/requests/engine';
@@ -13,48 +14,7 @@ export const accessExportJob: JobDefinition<RequestPayload> = {
   kind: 'access-export',
   concurrency: 2,
 
-  async handle({ deps, progress }, { requestId }) {
-    const row = await requestById(deps.db, requestId);
-    if (!row || !['approved', 'running'].includes(row.status)) return { skipped: row?.status ?? 'missing' };
-    const bundle = deps.policies.current();
-    await deps.db.transaction(async (trx) => {
-      if (await transition(trx, row.id, ['approved'], { status: 'running', started_at: new Date() }))
-        await deps.audit.append({ actor: 'system:worker', action: 'request.running', target: `request:${row.id}` }, trx);
-    });
-    const connections = connectionsFor(deps, bundle);
-    try {
-      await setProgress(deps.db, row.id, 1, 3, 'Discovering the subject across systems');
-      const identity = await identityFor(deps, row, bundle, connections);
-      if (!identity) throw new Error('The identity was destroyed before the export finished.');
-      await progress(33, 'discovered');
-      await setProgress(deps.db, row.id, 2, 3, 'Collecting every row held about the subject');
-      const pkg = await exportSubject({ datamap: bundle.datamap, connections, identity, requestId: row.id, subjectFingerprint: row.identity_index });
-      const bytes = pkg.tar();
-      const sha256 = sha256Hex(bytes);
-      await deps.db.transaction(async (trx) => {
-        await trx('request_artifacts')
-          .insert({ request_id: row.id, kind: 'export', content_type: 'application/x-tar', filename: `access-${row.id}.tar`, bytes, sha256 })
-          .onConflict(['request_id', 'kind'])
-          .ignore();
-        const done = await transition(trx, row.id, ['running'], {
-          status: 'completed',
-          completed_at: new Date(),
-          progress_done: 3,
-          progress_total: 3,
-          progress_label: 'Completed: package ready',
-          outcome: { tables: Object.keys(pkg.csv).length, sha256 },
-          identity_enc: null,
-          discovered_enc: null,
-          verification_evidence_enc: null,
-        });
-        if (done) await deps.audit.append({ actor: 'system:worker', action: 'request.export', target: `request:${row.id}`, details: { sha256, tables: Object.keys(pkg.csv).length, identityDestroyed: true } }, trx);
-      });
-      await progress(100, 'done');
-      return { sha256 };
-    } finally {
-      await connections.destroy();
-    }
-  },
+  handle: (ctx, payload) => withLease(ctx.deps.db, payload.requestId, () => exportAccess(ctx, payload)),
 
   async pending(deps) {
     const rows = await deps.db('requests').where({ type: 'access' }).whereIn('status', ['approved', 'running']).select('id');
@@ -63,3 +23,46 @@ export const accessExportJob: JobDefinition<RequestPayload> = {
 
   failed: (deps, payload, error) => failRequest(deps, payload.requestId, error),
 };
+
+async function exportAccess({ deps, progress }: JobContext, { requestId }: RequestPayload) {
+  const row = await requestById(deps.db, requestId);
+  if (!row || !['approved', 'running'].includes(row.status)) return { skipped: row?.status ?? 'missing' };
+  const bundle = deps.policies.current();
+  await deps.db.transaction(async (trx) => {
+    if (await transition(trx, row.id, ['approved'], { status: 'running', started_at: new Date() }))
+      await deps.audit.append({ actor: 'system:worker', action: 'request.running', target: `request:${row.id}` }, trx);
+  });
+  const connections = connectionsFor(deps, bundle);
+  try {
+    await setProgress(deps.db, row.id, 1, 3, 'Discovering the subject across systems');
+    const identity = await identityFor(deps, row, bundle, connections);
+    if (!identity) throw new Error('The identity was destroyed before the export finished.');
+    await progress(33, 'discovered');
+    await setProgress(deps.db, row.id, 2, 3, 'Collecting every row held about the subject');
+    const pkg = await exportSubject({ datamap: bundle.datamap, connections, identity, requestId: row.id, subjectFingerprint: row.identity_index });
+    const bytes = pkg.tar();
+    const sha256 = sha256Hex(bytes);
+    await deps.db.transaction(async (trx) => {
+      await trx('request_artifacts')
+        .insert({ request_id: row.id, kind: 'export', content_type: 'application/x-tar', filename: `access-${row.id}.tar`, bytes, sha256 })
+        .onConflict(['request_id', 'kind'])
+        .ignore();
+      const done = await transition(trx, row.id, ['running'], {
+        status: 'completed',
+        completed_at: new Date(),
+        progress_done: 3,
+        progress_total: 3,
+        progress_label: 'Completed: package ready',
+        outcome: { tables: Object.keys(pkg.csv).length, sha256 },
+        identity_enc: null,
+        discovered_enc: null,
+        verification_evidence_enc: null,
+      });
+      if (done) await deps.audit.append({ actor: 'system:worker', action: 'request.export', target: `request:${row.id}`, details: { sha256, tables: Object.keys(pkg.csv).length, identityDestroyed: true } }, trx);
+    });
+    await progress(100, 'done');
+    return { sha256 };
+  } finally {
+    await connections.destroy();
+  }
+}

@@ -2,7 +2,8 @@
 // step there, so a rerun after a crash, a flushed Redis or a retry does nothing twice.
 import { UnrecoverableError } from 'bullmq';
 import type { Deps } from '../server/deps';
-import type { JobDefinition } from './job';
+import type { JobContext, JobDefinition } from './job';
+import { withLease } from '../server/requests/lease';
 import { requestById, transition, type RequestRow } from '../server/requests/queries';
 import { checkpoints, connectionsFor, decideFor, identityFor, keysFor, planFor, recordSteps } from '../server/requests/engine';
 import { holdActive } from '../server/policies/retention';
@@ -31,45 +32,7 @@ export const erasureJob: JobDefinition<RequestPayload> = {
   kind: 'erasure',
   concurrency: 2,
 
-  async handle({ deps, progress }, { requestId }) {
-    let row = await requestById(deps.db, requestId);
-    if (!row || !(ACTIVE as readonly string[]).includes(row.status)) return { skipped: row?.status ?? 'missing' };
-    const bundle = deps.policies.current();
-
-    // A legal hold on this subject pauses the request (GDPR Art. 17(3)(e)).
-    const hold = bundle.retention.legalHolds.find((h) => h.subject === row!.identity_index && holdActive(h, new Date()));
-    if (hold) {
-      await moveTo(deps, row, [...ACTIVE], { status: 'on_hold', hold: `${hold.name} (${hold.caseReference})` }, 'request.hold', { hold: hold.name });
-      return { held: hold.name };
-    }
-    if (row.status === 'approved') row = await moveTo(deps, row, ['approved'], { status: 'running', started_at: new Date(), last_error: null }, 'request.running');
-
-    const connections = connectionsFor(deps, bundle);
-    try {
-      const identity = await identityFor(deps, row, bundle, connections);
-      if (!identity) throw new UnrecoverableError('The identity was destroyed before the erasure finished; re-open the request with the identity.');
-      const plan = planFor(bundle, row);
-      await recordSteps(deps.db, row.id, plan);
-      const report = async (done: number, total: number, step: string) => {
-        await setProgress(deps.db, requestId, done, total + 1, `Erased ${step} (${done} of ${total} tables)`);
-        await progress(Math.round((100 * done) / (total + 1)), step);
-      };
-      const outcome = await runErasure(plan, { connections, identity, keys: keysFor(deps, row.id) }, checkpoints(deps.db, row.id, report), { attempts: 3 });
-
-      row = await moveTo(deps, row, ['running'], { status: 'verifying', progress_label: 'Verifying: scanning every system for what remains' }, 'request.verifying', { rowsAffected: outcome.totals.rowsAffected });
-      const verification = await verifyErasure({ datamap: bundle.datamap, connections, identity, decide: decideFor(bundle), regulation: row.regulation });
-      await flagArtefacts(deps, row.id, outcome.artefacts);
-      const certificate = await issueCertificate(deps, row, plan, outcome, verification);
-      await closeRequest(deps, row, verification, outcome, certificate.sha256);
-      return { clean: verification.clean, rowsAffected: outcome.totals.rowsAffected };
-    } catch (err) {
-      // Configuration errors (a column the map names is missing…) never fix themselves: no retry.
-      if (err instanceof ErasureConfigError) throw new UnrecoverableError(err.message);
-      throw err;
-    } finally {
-      await connections.destroy();
-    }
-  },
+  handle: (ctx, payload) => withLease(ctx.deps.db, payload.requestId, () => erase(ctx, payload)),
 
   async pending(deps) {
     const rows = await deps.db('requests').where({ type: 'erasure' }).whereIn('status', ACTIVE).select('id');
@@ -78,3 +41,43 @@ export const erasureJob: JobDefinition<RequestPayload> = {
 
   failed: (deps, payload, error) => failRequest(deps, payload.requestId, error),
 };
+
+async function erase({ deps, progress }: JobContext, { requestId }: RequestPayload) {
+  let row = await requestById(deps.db, requestId);
+  if (!row || !(ACTIVE as readonly string[]).includes(row.status)) return { skipped: row?.status ?? 'missing' };
+  const bundle = deps.policies.current();
+
+  // A legal hold on this subject pauses the request (GDPR Art. 17(3)(e)).
+  const hold = bundle.retention.legalHolds.find((h) => h.subject === row!.identity_index && holdActive(h, new Date()));
+  if (hold) {
+    await moveTo(deps, row, [...ACTIVE], { status: 'on_hold', hold: `${hold.name} (${hold.caseReference})` }, 'request.hold', { hold: hold.name });
+    return { held: hold.name };
+  }
+  if (row.status === 'approved') row = await moveTo(deps, row, ['approved'], { status: 'running', started_at: new Date(), last_error: null }, 'request.running');
+
+  const connections = connectionsFor(deps, bundle);
+  try {
+    const identity = await identityFor(deps, row, bundle, connections);
+    if (!identity) throw new UnrecoverableError('The identity was destroyed before the erasure finished; re-open the request with the identity.');
+    const plan = planFor(bundle, row);
+    await recordSteps(deps.db, row.id, plan);
+    const report = async (done: number, total: number, step: string) => {
+      await setProgress(deps.db, requestId, done, total + 1, `Erased ${step} (${done} of ${total} tables)`);
+      await progress(Math.round((100 * done) / (total + 1)), step);
+    };
+    const outcome = await runErasure(plan, { connections, identity, keys: keysFor(deps, row.id) }, checkpoints(deps.db, row.id, report), { attempts: 3 });
+
+    row = await moveTo(deps, row, ['running'], { status: 'verifying', progress_label: 'Verifying: scanning every system for what remains' }, 'request.verifying', { rowsAffected: outcome.totals.rowsAffected });
+    const verification = await verifyErasure({ datamap: bundle.datamap, connections, identity, decide: decideFor(bundle), regulation: row.regulation });
+    await flagArtefacts(deps, row.id, outcome.artefacts);
+    const certificate = await issueCertificate(deps, row, plan, outcome, verification);
+    await closeRequest(deps, row, verification, outcome, certificate.sha256);
+    return { clean: verification.clean, rowsAffected: outcome.totals.rowsAffected };
+  } catch (err) {
+    // Configuration errors (a column the map names is missing…) never fix themselves: no retry.
+    if (err instanceof ErasureConfigError) throw new UnrecoverableError(err.message);
+    throw err;
+  } finally {
+    await connections.destroy();
+  }
+}

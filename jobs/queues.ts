@@ -72,10 +72,12 @@ export async function createQueues(cfg: QueueBackendConfig): Promise<Queues> {
     },
     getJob: (kind, jobId) => queue(kind).getJob(jobId),
     worker(kind, processor, concurrency) {
+      // A dead worker's job is noticed within ~20 s (lock lapses, stall check runs), not a minute.
+      const timing = { lockDuration: 15_000, stalledInterval: 5_000 };
       const w =
         cfg.kind === 'redis'
-          ? new Worker(kind, processor, { connection: new Redis(cfg.url, { maxRetriesPerRequest: null }), prefix: cfg.prefix, concurrency })
-          : (new Worker(kind, processor, { connection: pgConnection(), concurrency }, createPostgresBackend) as unknown as Worker);
+          ? new Worker(kind, processor, { connection: new Redis(cfg.url, { maxRetriesPerRequest: null }), prefix: cfg.prefix, concurrency, ...timing })
+          : (new Worker(kind, processor, { connection: pgConnection(), concurrency, ...timing }, createPostgresBackend) as unknown as Worker);
       closers.push(() => w.close());
       return w;
     },

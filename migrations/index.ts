@@ -13,6 +13,7 @@ import * as m20261128120100 from './20261128120100_create_request_steps';
 import * as m20261128120200 from './20261128120200_create_request_artifacts';
 import * as m20261128120300 from './20261128120300_create_ai_artefact_flags';
 import * as m20261128120400 from './20261128120400_requests_discovered_identity';
+import * as m20261128120500 from './20261128120500_requests_lease';
 
 export interface Migration {
   name: string;
@@ -36,4 +37,5 @@ export const migrations: Migration[] = [
   m('20261128120200_create_request_artifacts', m20261128120200),
   m('20261128120300_create_ai_artefact_flags', m20261128120300),
   m('20261128120400_requests_discovered_identity', m20261128120400),
+  m('20261128120500_requests_lease', m20261128120500),
 ];
