@@ -34,7 +34,7 @@ export async function buildDeps(config: Config, opts: BuildOptions): Promise<Dep
       ? { kind: 'redis', url: config.redisUrl, prefix: config.queuePrefix }
       : { kind: 'postgres', url: opts.databaseUrl },
   );
-  return { config, db, logger, crypto, audit, policies, auth, queues };
+  return { config, databaseUrl: opts.databaseUrl, db, logger, crypto, audit, policies, auth, queues };
 }
 
 /** The database URL: DATABASE_URL, or the embedded PostgreSQL under LETHE_DATA_DIR. */

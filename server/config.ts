@@ -76,7 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === '1',
     watchPolicies: e.LETHE_WATCH_POLICIES ? e.LETHE_WATCH_POLICIES === '1' : e.NODE_ENV === 'development',
     reconcileIntervalMs: e.LETHE_RECONCILE_INTERVAL_MS,
-    systemUrl: (name) => env[name],
+    systemUrl: (name) => env[name] ?? demoSystemUrls(dataDir)[name],
   };
 }
 
@@ -96,5 +96,17 @@ function resolveSecretKey(hex: string | undefined, nodeEnv: string, dataDir: str
     fs.mkdirSync(dataDir, { recursive: true });
     fs.writeFileSync(file, key.toString('hex'), { mode: 0o600 });
     return key;
+  }
+}
+
+export const DEMO_SYSTEMS_FILE = 'demo-systems.json';
+
+// The demo company's data systems are created by the seed in the same PostgreSQL server; their
+// connection strings are kept beside the data they belong to, as defaults for env vars left unset.
+function demoSystemUrls(dataDir: string): Record<string, string> {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dataDir, DEMO_SYSTEMS_FILE), 'utf8'));
+  } catch {
+    return {};
   }
 }

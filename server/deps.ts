@@ -11,6 +11,8 @@ import type { Queues } from '../jobs/queues';
 
 export interface Deps {
   config: Config;
+  /** Lethe's own database (the demo seed creates the demo systems beside it). */
+  databaseUrl: string;
   db: Knex;
   logger: Logger;
   crypto: Crypto;

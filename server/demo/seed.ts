@@ -1,11 +1,12 @@
 // Demo data for the fictional SaaS "Northwind Cloud", seeded on the first start only.
 import type { Deps } from '../deps';
 import { seedDemoUsers, type DemoLogin } from './users';
+import { seedDemoRequests, seedDemoSystems } from './data';
 
 export type SeedStep = (deps: Deps) => Promise<void>;
 
-// Areas append their own demo data (systems, requests, datasets) here.
-export const demoSeedSteps: SeedStep[] = [];
+// Each area's demo data, in order (systems before the requests that point into them).
+export const demoSeedSteps: SeedStep[] = [seedDemoSystems, seedDemoRequests];
 
 export async function isSeeded(deps: Deps): Promise<boolean> {
   const row = await deps.db('audit_log').where({ action: 'demo.seeded' }).first('seq');
