@@ -4,6 +4,7 @@ import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
 import { pageParams, toFormErrors, noErrors } from '../http/forms';
 import { distinctActions, filtered, type AuditFilter } from './queries';
+import { actorNames } from '../http/actors';
 
 const filterSchema = z.object({
   actor: z.string().trim().max(200).optional().transform((v) => v || undefined),
@@ -46,11 +47,13 @@ export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const total = Number(count);
     const entries = await filtered(deps.db, filter).orderBy('seq', sort).limit(pageSize).offset(offset);
     const head = await deps.audit.head();
+    const names = await actorNames(deps.db, entries.map((e) => e.actor));
     const qs = (extra: Record<string, string | number>) =>
       '?' + new URLSearchParams({ ...Object.fromEntries(Object.entries(values).filter(([, v]) => v)), sort, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])) }).toString();
     await res.page('audit-log/index', {
       title: 'Audit log',
       entries,
+      names,
       values,
       errors,
       sort,

@@ -10,6 +10,8 @@ export const NAV: NavItem[] = [
   { href: '/', label: 'Dashboard', action: 'read', resource: 'dashboard' },
   { href: '/requests', label: 'Requests', action: 'read', resource: 'request' },
   { href: '/audit-log', label: 'Audit log', action: 'read', resource: 'audit_log' },
+  { href: '/policies', label: 'Policies', action: 'read', resource: 'policy' },
+  { href: '/systems', label: 'Systems', action: 'read', resource: 'system' },
   { href: '/admin/users', label: 'Users', action: 'read', resource: 'user' },
   { href: '/admin/tokens', label: 'API tokens', action: 'read', resource: 'token' },
 ];

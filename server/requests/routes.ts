@@ -9,6 +9,7 @@ import { createRequestService } from './service';
 import { artifact, listQuery, stepsOf, type RequestRow } from './queries';
 import { progressOf, summary } from './view-model';
 import { previewFor, sendArtifact } from './artifacts-http';
+import { actorNames } from '../http/actors';
 
 const SORTS = { due: 'due_at', received: 'received_at', status: 'status' } as const;
 const listSchema = z.object({
@@ -73,6 +74,7 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
 
   const detailPage = async (res: Response, row: RequestRow, errors: Record<string, FormErrors> = {}, values: Record<string, string> = {}, status = 200) => {
     const timeline = await deps.db('audit_log').where({ target: `request:${row.id}` }).orderBy('seq').select('seq', 'at', 'actor', 'action', 'details');
+    const names = await actorNames(deps.db, [row.submitted_by, ...timeline.map((e) => e.actor)]);
     await res.page(
       'requests/show',
       {
@@ -82,6 +84,8 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
         progress: progressOf(row),
         steps: await stepsOf(deps.db, row.id),
         timeline,
+        names,
+        isSubmitter: res.req.principal?.id === row.submitted_by,
         methods: VERIFICATION_METHODS,
         errors: { verify: noErrors, deny: noErrors, extend: noErrors, ...errors },
         values,
