@@ -8,11 +8,13 @@ import { dashboardRoutes } from './dashboard/routes';
 import { auditLogRoutes } from './audit-log/routes';
 import { adminRoutes } from './admin/routes';
 import { requestRoutes } from './requests/routes';
+import { policiesRoutes } from './policies-ui/routes';
+import { systemsRoutes } from './systems/routes';
 import { requestsApi } from './requests/api';
 import { registerPanel } from './dashboard/panels';
 import { aiArtefactsPanel, urgentRequestsPanel } from './requests/panels';
 
-export const webAreas: ((deps: Deps, registry: RouteSpec[]) => Router)[] = [authRoutes, dashboardRoutes, requestRoutes, auditLogRoutes, adminRoutes];
+export const webAreas: ((deps: Deps, registry: RouteSpec[]) => Router)[] = [authRoutes, dashboardRoutes, requestRoutes, auditLogRoutes, adminRoutes, policiesRoutes, systemsRoutes];
 
 export const apiAreas: ApiArea[] = [requestsApi];
 

@@ -19,7 +19,12 @@ beforeAll(async () => {
   workers = startWorkers(t.deps, { reconcileEveryMs: 3_600_000 });
   alice = await signIn(t, 'compliance_officer');
   bob = await signIn(t, 'compliance_officer');
-  [subject] = await sql<{ id: number; email: string }>(t.urls.crm, 'SELECT id, email FROM customers ORDER BY id LIMIT 1 OFFSET 3');
+  // A customer with an order inside the 18-month chargeback window: the exemption keeps that
+  // order while the customer row it references is deleted.
+  [subject] = await sql<{ id: number; email: string }>(
+    t.urls.crm,
+    `SELECT c.id, c.email FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.placed_at > now() - interval '17 months') ORDER BY c.id LIMIT 1`,
+  );
 }, 120_000);
 afterAll(async () => {
   await workers?.close();

@@ -55,3 +55,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Signs in through the pages; enrols TOTP on the way when the role requires it. */
+export async function signInInBrowser(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  const { totpNow } = await import('../../server/auth/totp');
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/(mfa\/enrol|login\/mfa)?$/);
+  if (page.url().endsWith('/mfa/enrol')) {
+    const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+    await page.getByLabel('Code from the app').fill(totpNow(secret));
+    await page.getByRole('button', { name: /Turn on/ }).click();
+    await page.getByRole('link', { name: /saved them/ }).click();
+  }
+  await page.waitForURL(`${baseUrl}/`);
+}

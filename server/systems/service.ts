@@ -1,0 +1,94 @@
+// The Systems page's checks: for every data system of the active data map, connect with the URL
+// from the environment variable the map names, compare the live schema with the map
+// (server/datamap/check.ts) and report. Each system gets its own short-lived pool with tight timeouts,
+// so one unreachable database cannot hold the page, and the pool is gone when the page is rendered.
+import knexFactory, { type Knex } from 'knex';
+import { checkSystem, type SystemCheck } from '../datamap/check';
+import type { Deps } from '../deps';
+import type { DatasetKind, DataSystem } from '../policies/types';
+
+export interface SystemStatus {
+  name: string;
+  description: string;
+  connectionEnv: string;
+  /** ok, drift (mapped tables or columns missing), unmapped (only extra columns or tables), unreachable, not_configured. */
+  status: 'ok' | 'drift' | 'unmapped' | 'unreachable' | 'not_configured';
+  check: SystemCheck | null;
+  datasets: { name: string; kind: DatasetKind; ai: boolean; description: string; columns: number; builtFrom: string[] }[];
+  models: { name: string; trainedOn: string[] }[];
+}
+
+export const DEFAULT_TIMEOUT_MS = 3000;
+const quiet = { warn() {}, error() {}, debug() {}, deprecate() {} };
+
+export async function checkSystems(deps: Pick<Deps, 'policies' | 'config' | 'logger'>, opts: { timeoutMs?: number } = {}): Promise<SystemStatus[]> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return Promise.all(deps.policies.current().datamap.systems.map((s) => checkOne(deps, s, timeoutMs)));
+}
+
+async function checkOne(deps: Pick<Deps, 'config' | 'logger'>, system: DataSystem, timeoutMs: number): Promise<SystemStatus> {
+  const base = describe(system);
+  const url = deps.config.systemUrl(system.connectionEnv);
+  if (!url) return { ...base, status: 'not_configured', check: null };
+  let db: Knex | null = null;
+  let check: SystemCheck;
+  try {
+    db = knexFactory({
+      client: 'pg',
+      connection: { connectionString: url, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, application_name: 'lethe-systems-check' },
+      pool: { min: 0, max: 1 },
+      acquireConnectionTimeout: timeoutMs,
+      log: quiet,
+    });
+    check = await checkSystem(system, db, { timeoutMs });
+  } catch (err) {
+    check = { system: system.name, reachable: false, error: (err as Error).message, missingTables: [], missingColumns: [], unmappedColumns: [], unmappedTables: [], ok: false };
+  } finally {
+    if (db) await settleWithin(db.destroy(), 1000);
+  }
+  if (check.error) check = { ...check, error: redact(check.error, url) };
+  if (!check.reachable) deps.logger.warn({ event: 'system.check.unreachable', system: system.name, error: check.error }, 'data system unreachable');
+  return { ...base, status: statusOf(check), check };
+}
+
+function statusOf(c: SystemCheck): SystemStatus['status'] {
+  if (!c.reachable) return 'unreachable';
+  if (!c.ok) return 'drift';
+  return c.unmappedColumns.length || c.unmappedTables.length ? 'unmapped' : 'ok';
+}
+
+function describe(system: DataSystem): Omit<SystemStatus, 'status' | 'check'> {
+  return {
+    name: system.name,
+    description: system.description,
+    connectionEnv: system.connectionEnv,
+    datasets: system.datasets.map((d) => ({
+      name: d.name,
+      kind: d.kind,
+      ai: d.kind !== 'table',
+      description: d.description,
+      columns: d.columns.length,
+      builtFrom: d.builtFrom,
+    })),
+    models: system.models.map((m) => ({ name: m.name, trainedOn: m.trainedOn })),
+  };
+}
+
+/** First line only, and neither the connection string nor its password, whatever the driver put in the message. */
+export function redact(message: string, url: string): string {
+  let out = message.split('\n')[0].split(url).join('[connection string]');
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    // Not a URL (a key=value string): the whole string was already replaced above.
+  }
+  if (password) out = out.split(password).join('***');
+  return out.replace(/postgres(ql)?:\/\/\S+/g, '[connection string]');
+}
+
+async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
