@@ -13,6 +13,8 @@ import { InvalidBundleError } from './policy-runtime/service';
 import { registerPolicyCommands } from './policies/cli';
 import { registerAdminCommands } from './admin/cli';
 import { registerDemoCommands } from './demo/cli';
+import { registerReidCommands } from './reid/cli';
+import { registerDatamapCommands } from './datamap/cli';
 
 export interface CliIO {
   out(text: string): void;
@@ -56,6 +58,15 @@ export function buildProgram(ctx: CliContext): Command {
     err: (line: string) => ctx.io.err(line + '\n'),
     exit: (code: number) => ctx.setExitCode(code),
   });
+  registerReidCommands(
+    program,
+    { out: (line) => ctx.io.out(line + '\n'), err: (line) => ctx.io.err(line + '\n'), exit: (code) => ctx.setExitCode(code) },
+    (name) => ctx.env[name],
+  );
+  registerDatamapCommands(program, {
+    out: { write: (s: string) => ctx.io.out(s) },
+    err: { write: (s: string) => ctx.io.err(s) },
+  });
   return program;
 }
 
@@ -87,9 +98,12 @@ export async function runCli(argv: string[], io: CliIO = { out: (s) => process.s
     },
   };
   const program = buildProgram(ctx);
+  // The data-map commands report failure through process.exitCode; read it and put it back.
+  const saved = process.exitCode;
+  process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
+    return exitCode || Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof CliFailure) {
@@ -103,6 +117,7 @@ export async function runCli(argv: string[], io: CliIO = { out: (s) => process.s
     io.err(`lethe: ${(err as Error).message}\n`);
     return 1;
   } finally {
+    process.exitCode = saved;
     if (deps) {
       await deps.queues.close();
       await deps.db.destroy();
