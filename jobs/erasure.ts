@@ -7,12 +7,16 @@ import { withLease } from '../server/requests/lease';
 import { requestById, transition, type RequestRow } from '../server/requests/queries';
 import { checkpoints, connectionsFor, decideFor, identityFor, keysFor, planFor, recordSteps } from '../server/requests/engine';
 import { holdActive } from '../server/policies/retention';
+import type { LegalHold } from '../server/policies/types';
 import { runErasure } from '../server/erasure/execute';
 import { verifyErasure } from '../server/erasure/verify';
 import { ErasureConfigError } from '../server/erasure/errors';
 import { issueCertificate } from '../server/requests/certificate';
 import { flagArtefacts } from '../server/requests/artefacts';
 import { closeRequest, failRequest, setProgress } from '../server/requests/lifecycle';
+
+const activeSubjectHold = (holds: LegalHold[], fingerprint: string, now = new Date()) =>
+  holds.find((h) => h.subject === fingerprint && holdActive(h, now));
 
 export interface RequestPayload {
   requestId: string;
@@ -35,8 +39,11 @@ export const erasureJob: JobDefinition<RequestPayload> = {
   handle: (ctx, payload) => withLease(ctx.deps.db, payload.requestId, () => erase(ctx, payload)),
 
   async pending(deps) {
-    const rows = await deps.db('requests').where({ type: 'erasure' }).whereIn('status', ACTIVE).select('id');
-    return rows.map((r) => ({ jobId: r.id, payload: { requestId: r.id } }));
+    const rows = await deps.db('requests').where({ type: 'erasure' }).whereIn('status', [...ACTIVE, 'on_hold']).select('id', 'status', 'identity_index');
+    const holds = deps.policies.current().retention.legalHolds;
+    // A held request comes back only once its hold is lifted (removed from the bundle) or expired.
+    const ready = rows.filter((r) => r.status !== 'on_hold' || !activeSubjectHold(holds, r.identity_index));
+    return ready.map((r) => ({ jobId: r.id, payload: { requestId: r.id } }));
   },
 
   failed: (deps, payload, error) => failRequest(deps, payload.requestId, error),
@@ -44,15 +51,16 @@ export const erasureJob: JobDefinition<RequestPayload> = {
 
 async function erase({ deps, progress }: JobContext, { requestId }: RequestPayload) {
   let row = await requestById(deps.db, requestId);
-  if (!row || !(ACTIVE as readonly string[]).includes(row.status)) return { skipped: row?.status ?? 'missing' };
+  if (!row || ![...ACTIVE, 'on_hold'].includes(row.status)) return { skipped: row?.status ?? 'missing' };
   const bundle = deps.policies.current();
 
   // A legal hold on this subject pauses the request (GDPR Art. 17(3)(e)).
-  const hold = bundle.retention.legalHolds.find((h) => h.subject === row!.identity_index && holdActive(h, new Date()));
+  const hold = activeSubjectHold(bundle.retention.legalHolds, row.identity_index);
   if (hold) {
-    await moveTo(deps, row, [...ACTIVE], { status: 'on_hold', hold: `${hold.name} (${hold.caseReference})` }, 'request.hold', { hold: hold.name });
+    if (row.status !== 'on_hold') await moveTo(deps, row, [...ACTIVE], { status: 'on_hold', hold: `${hold.name} (${hold.caseReference})` }, 'request.hold', { hold: hold.name });
     return { held: hold.name };
   }
+  if (row.status === 'on_hold') row = await moveTo(deps, row, ['on_hold'], { status: 'approved', hold: null }, 'request.hold_lifted');
   if (row.status === 'approved') row = await moveTo(deps, row, ['approved'], { status: 'running', started_at: new Date(), last_error: null }, 'request.running');
 
   const connections = connectionsFor(deps, bundle);
