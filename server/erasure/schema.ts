@@ -11,6 +11,8 @@ export interface ColumnInfo {
   nullable: boolean;
   maxLength: number | null;
   isText: boolean;
+  /** "table.column" this column's foreign key points at, when it has one. */
+  references?: string;
 }
 
 export interface TableInfo {
@@ -39,6 +41,17 @@ export async function introspect(db: Knex): Promise<SchemaInfo> {
       WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema()
       ORDER BY kcu.ordinal_position`,
   );
+  // Foreign keys (single-column): a referencing column can only hold values its parent has, or NULL.
+  const fks = await db.raw<{ rows: { table_name: string; column_name: string; ref_table: string; ref_column: string }[] }>(
+    `SELECT cl.relname AS table_name, a.attname AS column_name, rcl.relname AS ref_table, ra.attname AS ref_column
+       FROM pg_constraint con
+       JOIN pg_class cl ON cl.oid = con.conrelid
+       JOIN pg_namespace n ON n.oid = cl.relnamespace
+       JOIN pg_class rcl ON rcl.oid = con.confrelid
+       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]
+       JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = con.confkey[1]
+      WHERE con.contype = 'f' AND n.nspname = current_schema() AND array_length(con.conkey, 1) = 1`,
+  );
   const out: SchemaInfo = new Map();
   for (const r of cols.rows) {
     let t = out.get(r.table_name);
@@ -53,6 +66,10 @@ export async function introspect(db: Knex): Promise<SchemaInfo> {
     });
   }
   for (const r of pks.rows) out.get(r.table_name)?.primaryKey.push(r.column_name);
+  for (const r of fks.rows) {
+    const col = out.get(r.table_name)?.columns.get(r.column_name);
+    if (col) col.references = `${r.ref_table}.${r.ref_column}`;
+  }
   return out;
 }
 

@@ -8,6 +8,17 @@ const column = (udt: string, over: Partial<ColumnInfo> = {}): ColumnInfo => ({
 const ctx = { where: 's.t.c', rowMayGo: true, inPrimaryKey: false };
 
 describe('fitStrategy', () => {
+  it('erases a foreign-key column only to NULL, since a token or default would break or re-point the reference', () => {
+    const fk = (nullable: boolean) => column('int8', { nullable, references: 'customers.id' });
+    expect(fitStrategy({ strategy: 'pseudonymize' }, fk(true), { ...ctx, rowMayGo: false })).toEqual({
+      replacement: { kind: 'null' },
+      note: 's.t.c: pseudonymize on a column referencing customers.id → NULL',
+    });
+    expect(fitStrategy({ strategy: 'mask', maskValue: '0' }, fk(false), { ...ctx, rowMayGo: false }).replacement).toEqual({ kind: 'keep' });
+    expect(fitStrategy({ strategy: 'null' }, fk(false), { ...ctx, rowMayGo: true }).replacement).toEqual({ kind: 'delete_row' });
+    expect(fitStrategy({ strategy: 'null' }, fk(true), ctx)).toEqual({ replacement: { kind: 'null' } });
+  });
+
   it('uses NULL where the column allows it, and an erased marker or type default where it does not', () => {
     expect(fitStrategy({ strategy: 'null' }, column('text'), ctx)).toEqual({ replacement: { kind: 'null' } });
     expect(fitStrategy({ strategy: 'null' }, column('text', { nullable: false }), ctx)).toEqual({

@@ -50,6 +50,15 @@ export function fitStrategy(s: Strategy | null, col: ColumnInfo, ctx: FitContext
     // Changing a key would orphan or re-point the rows that reference it.
     return instead(ctx, `${s.strategy} on a primary-key column`, ctx.rowMayGo ? { kind: 'delete_row' } : { kind: 'keep' });
   }
+  if (col.references && s.strategy !== 'null') {
+    // A foreign key accepts only values its parent table holds: a mask, hash or token would be
+    // refused (or, worse, point at someone else's row). NULL is the only erasure it can take.
+    const replacement: Replacement = col.nullable ? { kind: 'null' } : ctx.rowMayGo ? { kind: 'delete_row' } : { kind: 'keep' };
+    return instead(ctx, `${s.strategy} on a column referencing ${col.references}`, replacement);
+  }
+  if (col.references && !col.nullable) {
+    return instead(ctx, `null on a NOT NULL column referencing ${col.references}`, ctx.rowMayGo ? { kind: 'delete_row' } : { kind: 'keep' });
+  }
   switch (s.strategy) {
     case 'null':
       return col.nullable ? { replacement: { kind: 'null' } } : instead(ctx, `null on a NOT NULL ${col.udt} column`, clear(col, ctx));
