@@ -2,6 +2,8 @@
 // records its outcome in the audit log (findings with owners come with the audits issue).
 import { UnrecoverableError } from 'bullmq';
 import type { JobContext, JobDefinition } from './job';
+import { overdueRequests } from './audits/overdue-requests';
+import { retentionSweep } from './audits/retention-sweep';
 
 export interface AuditPayload {
   audit: string;
@@ -12,6 +14,8 @@ export interface AuditPayload {
 type AuditKindHandler = (ctx: JobContext) => Promise<Record<string, unknown>>;
 
 const AUDIT_KINDS: Record<string, AuditKindHandler> = {
+  overdue_requests: overdueRequests,
+  retention_sweep: retentionSweep,
   async audit_log_chain({ deps, progress }) {
     await progress(10, 'Walking the audit-log chain');
     const result = await deps.audit.verify();

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoApp, sql, until, type DemoApp } from '../requests/support';
+import { startWorkers, type RunningWorkers } from '../../jobs/worker';
+import { enqueue } from '../../jobs/job';
+import { createRequestService } from '../../server/requests/service';
+
+let t: DemoApp;
+let workers: RunningWorkers;
+beforeAll(async () => {
+  t = await createDemoApp();
+  workers = startWorkers(t.deps, { reconcileEveryMs: 3_600_000 });
+}, 120_000);
+afterAll(async () => {
+  await workers?.close();
+  await t?.close();
+});
+
+async function runAudit(kind: string) {
+  const jobId = `manual-${kind}`;
+  await enqueue(t.deps, 'audit', jobId, { audit: kind, schedule: 'manual', tickAt: new Date().toISOString() });
+  return until(() => t.deps.db('audit_log').where('action', 'like', `audit.${kind}.%`).whereRaw(`details->>'jobId' = ?`, [jobId]).first(), 30_000, kind);
+}
+
+describe('scheduled audits', () => {
+  it('overdue_requests fails naming every request past its deadline', async () => {
+    const service = createRequestService(t.deps);
+    const who = { kind: 'user' as const, id: 'user:audit-test', role: 'compliance_officer', name: 'x' };
+    const late = await service.create({ type: 'access', regulation: 'lgpd', identity: { email: 'late@example.com' }, reference: '' }, who, new Date(Date.now() - 20 * 86_400_000));
+    await service.create({ type: 'access', regulation: 'gdpr', identity: { email: 'fresh@example.com' }, reference: '' }, who);
+    const entry = await runAudit('overdue_requests');
+    expect(entry.action).toBe('audit.overdue_requests.failed');
+    expect(entry.details.overdue.map((r: { id: string }) => r.id)).toEqual([late.id]);
+  });
+
+  it('retention_sweep counts rows past their keep-for period exactly as SQL does, and notes what it cannot measure', async () => {
+    const entry = await runAudit('retention_sweep');
+    const events = entry.details.rules.find((r: { rule: string }) => r.rule === 'analytics_events');
+    const [{ n }] = await sql<{ n: string }>(t.urls.analytics, `SELECT count(*) AS n FROM events WHERE occurred_at + interval '13 months' < now()`);
+    expect(events.due).toBe(Number(n));
+    expect(entry.details.totalDue).toBeGreaterThanOrEqual(Number(n));
+    expect(entry.action).toBe(entry.details.totalDue > 0 ? 'audit.retention_sweep.failed' : 'audit.retention_sweep.passed');
+    const byEvent = entry.details.rules.find((r: { rule: string }) => r.rule === 'closed_customer_accounts');
+    expect(byEvent.due).toBeNull();
+    expect(byEvent.note).toContain('account_closed');
+  });
+});
