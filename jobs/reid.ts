@@ -33,6 +33,7 @@ async function runTest({ deps, progress }: JobContext, { runId }: ReidPayload) {
   if (!queued || queued.status === 'done' || queued.status === 'failed') return { skipped: queued?.status ?? 'missing' };
   const bundle = deps.policies.current();
   const row = await startRun(deps, queued, bundle.hash);
+  if (row.status !== 'running') return { skipped: row.status };
   const writer = progressWriter(deps, runId, (percent, label) => progress(percent, label));
   try {
     const run = await measureRun(deps, bundle, row, (p) => writer.update(p));

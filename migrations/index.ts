@@ -14,6 +14,9 @@ import * as m20261128120200 from './20261128120200_create_request_artifacts';
 import * as m20261128120300 from './20261128120300_create_ai_artefact_flags';
 import * as m20261128120400 from './20261128120400_requests_discovered_identity';
 import * as m20261128120500 from './20261128120500_requests_lease';
+import * as m20261128130000 from './20261128130000_create_reid_runs';
+import * as m20261128130100 from './20261128130100_create_reid_uploads';
+import * as m20261128130200 from './20261128130200_create_datasets';
 
 export interface Migration {
   name: string;
@@ -38,4 +41,7 @@ export const migrations: Migration[] = [
   m('20261128120300_create_ai_artefact_flags', m20261128120300),
   m('20261128120400_requests_discovered_identity', m20261128120400),
   m('20261128120500_requests_lease', m20261128120500),
+  m('20261128130000_create_reid_runs', m20261128130000),
+  m('20261128130100_create_reid_uploads', m20261128130100),
+  m('20261128130200_create_datasets', m20261128130200),
 ];

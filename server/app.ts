@@ -60,7 +60,7 @@ export function createApp(deps: Deps): LetheApp {
   app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(resolvePrincipal(deps));
   app.use(pageRenderer(deps));
-  app.use(csrf());
+  app.use(csrf({ uploadLimitBytes: deps.config.uploadLimitBytes }));
   for (const area of webAreas) app.use(area(deps, routes));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

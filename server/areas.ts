@@ -13,10 +13,15 @@ import { systemsRoutes } from './systems/routes';
 import { requestsApi } from './requests/api';
 import { registerPanel } from './dashboard/panels';
 import { aiArtefactsPanel, urgentRequestsPanel } from './requests/panels';
+import { reidRoutes } from './reid/routes';
+import { datasetRoutes } from './reid/datasets-routes';
+import { blockedDatasetsPanel } from './reid/panels';
+import { reidApi } from './reid/api';
 
-export const webAreas: ((deps: Deps, registry: RouteSpec[]) => Router)[] = [authRoutes, dashboardRoutes, requestRoutes, auditLogRoutes, adminRoutes, policiesRoutes, systemsRoutes];
+export const webAreas: ((deps: Deps, registry: RouteSpec[]) => Router)[] = [authRoutes, dashboardRoutes, requestRoutes, auditLogRoutes, adminRoutes, policiesRoutes, systemsRoutes, datasetRoutes, reidRoutes];
 
-export const apiAreas: ApiArea[] = [requestsApi];
+export const apiAreas: ApiArea[] = [requestsApi, reidApi];
 
 registerPanel(urgentRequestsPanel);
 registerPanel(aiArtefactsPanel);
+registerPanel(blockedDatasetsPanel);

@@ -1,21 +1,89 @@
 // Synchronizer-token CSRF protection: every form carries the session's token in `_csrf`.
 // Bearer-token API calls carry no cookies, so they cannot be forged cross-site and are exempt.
+//
+// Multipart forms (file uploads) have no body yet when this runs, so the token could not be read.
+// For a signed-in principal the multipart body is parsed here (memory, one file, at most
+// `uploadLimitBytes`), then the token is checked like any other form's. Nobody else gets a
+// multipart body parsed: an anonymous upload is refused for its missing token without buffering.
 import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { CsrfError } from '../errors';
+import multer, { MulterError, type StorageEngine } from 'multer';
+import { BadRequestError, CsrfError } from '../errors';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function csrf(): RequestHandler {
+export interface CsrfOptions {
+  /** Largest file a multipart form may upload; without it multipart forms are not parsed. */
+  uploadLimitBytes?: number;
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Why an uploaded file was not kept (too large, too many files): the page says so at the field. */
+      uploadRejected?: string;
+    }
+  }
+}
+
+export function csrf(options: CsrfOptions = {}): RequestHandler {
+  const limit = options.uploadLimitBytes;
+  const multipart = limit
+    ? multer({ storage: boundedMemory(limit), limits: { files: 1, fields: 50, parts: 60, fieldSize: 200 * 1024 } }).any()
+    : null;
   return (req, res, next) => {
     if (req.viaToken) return next();
     if (!req.session.csrfToken) req.session.csrfToken = crypto.randomBytes(24).toString('base64url');
     res.locals.csrfToken = req.session.csrfToken;
     if (SAFE.has(req.method)) return next();
-    const sent = String(req.body?._csrf ?? req.get('x-csrf-token') ?? '');
-    const expected = req.session.csrfToken;
-    const ok = sent.length === expected.length && crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
-    if (!ok) throw new CsrfError('This form has expired or did not come from Lethe. Reload the page and try again.');
-    next();
+    const check = () => {
+      const sent = String(req.body?._csrf ?? req.get('x-csrf-token') ?? '');
+      const expected = req.session.csrfToken!;
+      const ok = sent.length === expected.length && crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
+      next(ok ? undefined : new CsrfError('This form has expired or did not come from Lethe. Reload the page and try again.'));
+    };
+    if (!multipart || !req.principal || !req.is('multipart/form-data')) return check();
+    multipart(req, res, (err?: unknown) => {
+      if (err instanceof MulterError) req.uploadRejected = multerMessage(err);
+      else if (err) return next(new BadRequestError('The upload was cut off or is not a valid form. Try again.'));
+      const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+      const over = files.find((f) => !f.buffer);
+      if (over) {
+        req.uploadRejected = `The file is larger than the upload limit of ${megabytes(limit!)}`;
+        req.files = files.filter((f) => f !== over);
+      }
+      check();
+    });
+  };
+}
+
+const megabytes = (bytes: number) => `${Number((bytes / 1024 / 1024).toPrecision(3))} MB`;
+
+function multerMessage(err: MulterError): string {
+  if (err.code === 'LIMIT_FILE_COUNT') return 'Upload one file at a time';
+  return 'The form has too many or too large fields';
+}
+
+/**
+ * Memory storage that stops keeping a file once it passes the limit but reads on to the end, so
+ * the fields after it still arrive and the form can be shown again with its input kept.
+ */
+function boundedMemory(limit: number): StorageEngine {
+  return {
+    _handleFile(_req, file, cb) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      file.stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= limit) chunks.push(chunk);
+        else chunks.length = 0;
+      });
+      file.stream.on('error', cb);
+      file.stream.on('end', () => cb(null, size <= limit ? { size, buffer: Buffer.concat(chunks, size) } : { size }));
+    },
+    _removeFile(_req, file, cb) {
+      (file as { buffer?: Buffer }).buffer = undefined;
+      cb(null);
+    },
   };
 }

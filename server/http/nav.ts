@@ -9,6 +9,7 @@ export interface NavItem {
 export const NAV: NavItem[] = [
   { href: '/', label: 'Dashboard', action: 'read', resource: 'dashboard' },
   { href: '/requests', label: 'Requests', action: 'read', resource: 'request' },
+  { href: '/datasets', label: 'Datasets', action: 'read', resource: 'dataset' },
   { href: '/audit-log', label: 'Audit log', action: 'read', resource: 'audit_log' },
   { href: '/policies', label: 'Policies', action: 'read', resource: 'policy' },
   { href: '/systems', label: 'Systems', action: 'read', resource: 'system' },
