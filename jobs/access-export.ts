@@ -2,7 +2,7 @@
 // subject.json plus one CSV per table. Stored with its SHA-256 (audited); the request closes
 // and the plaintext identity is destroyed.
 import type { JobContext, JobDefinition } from './job';
-import { withLease } from '../server/requests/lease';
+import { withLease } from './lease';
 import type { RequestPayload } from './erasure';
 import { requestById, transition } from '../server/requests/queries';
 import { connectionsFor, identityFor } from '../server/requests/engine';
@@ -14,7 +14,7 @@ export const accessExportJob: JobDefinition<RequestPayload> = {
   kind: 'access-export',
   concurrency: 2,
 
-  handle: (ctx, payload) => withLease(ctx.deps.db, payload.requestId, () => exportAccess(ctx, payload)),
+  handle: (ctx, payload) => withLease(ctx.deps.db, 'requests', payload.requestId, () => exportAccess(ctx, payload)),
 
   async pending(deps) {
     const rows = await deps.db('requests').where({ type: 'access' }).whereIn('status', ['approved', 'running']).select('id');

@@ -3,7 +3,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Deps } from '../server/deps';
 import type { JobContext, JobDefinition } from './job';
-import { withLease } from '../server/requests/lease';
+import { withLease } from './lease';
 import { requestById, transition, type RequestRow } from '../server/requests/queries';
 import { checkpoints, connectionsFor, decideFor, identityFor, keysFor, planFor, recordSteps } from '../server/requests/engine';
 import { holdActive } from '../server/policies/retention';
@@ -36,7 +36,7 @@ export const erasureJob: JobDefinition<RequestPayload> = {
   kind: 'erasure',
   concurrency: 2,
 
-  handle: (ctx, payload) => withLease(ctx.deps.db, payload.requestId, () => erase(ctx, payload)),
+  handle: (ctx, payload) => withLease(ctx.deps.db, 'requests', payload.requestId, () => erase(ctx, payload)),
 
   async pending(deps) {
     const rows = await deps.db('requests').where({ type: 'erasure' }).whereIn('status', [...ACTIVE, 'on_hold']).select('id', 'status', 'identity_index');

@@ -7,7 +7,7 @@ import { ErasureConfigError } from '../server/erasure/errors';
 import { ReidInputError } from '../server/reid/errors';
 import { renderReidReport } from '../server/reid/report-pdf';
 import { measureRun } from '../server/reid/execute';
-import { withRunLease } from '../server/reid/lease';
+import { withLease } from './lease';
 import { failRun, finishRun, progressWriter, startRun } from '../server/reid/lifecycle';
 import { activeRunIds, runById } from '../server/reid/queries';
 
@@ -19,7 +19,7 @@ export const reidJob: JobDefinition<ReidPayload> = {
   kind: 'reid',
   concurrency: 2,
 
-  handle: (ctx, payload) => withRunLease(ctx.deps.db, payload.runId, () => runTest(ctx, payload)),
+  handle: (ctx, payload) => withLease(ctx.deps.db, 'reid_runs', payload.runId, () => runTest(ctx, payload)),
 
   async pending(deps) {
     return (await activeRunIds(deps.db)).map((id) => ({ jobId: id, payload: { runId: id } }));
