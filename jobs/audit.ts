@@ -4,6 +4,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { JobContext, JobDefinition } from './job';
 import { overdueRequests } from './audits/overdue-requests';
 import { retentionSweep } from './audits/retention-sweep';
+import { reidSnapshots } from './audits/reid-snapshots';
 
 export interface AuditPayload {
   audit: string;
@@ -16,6 +17,7 @@ type AuditKindHandler = (ctx: JobContext) => Promise<Record<string, unknown>>;
 const AUDIT_KINDS: Record<string, AuditKindHandler> = {
   overdue_requests: overdueRequests,
   retention_sweep: retentionSweep,
+  reid_snapshots: reidSnapshots,
   async audit_log_chain({ deps, progress }) {
     await progress(10, 'Walking the audit-log chain');
     const result = await deps.audit.verify();

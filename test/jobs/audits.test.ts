@@ -43,4 +43,13 @@ describe('scheduled audits', () => {
     expect(byEvent.due).toBeNull();
     expect(byEvent.note).toContain('account_closed');
   });
+
+  it('reid_snapshots starts a measurement per training snapshot, or says why it cannot', async () => {
+    const entry = await runAudit('reid_snapshots');
+    const snapshots = t.deps.policies.current().datamap.systems.flatMap((sys) => sys.datasets.filter((d) => d.kind === 'training_snapshot').map((d) => `${sys.name}.${d.name}`));
+    const covered = [...entry.details.started.map((x: { dataset: string }) => x.dataset), ...entry.details.skipped.map((x: { dataset: string }) => x.dataset)];
+    expect(covered.sort()).toEqual(snapshots.sort());
+    for (const s of entry.details.started) expect(await t.deps.db('reid_runs').where({ id: s.runId }).first()).toBeTruthy();
+    for (const s of entry.details.skipped) expect(s.reason).toContain('quasi-identifier');
+  });
 });
