@@ -2,19 +2,18 @@
 // rows, and per column the SET expression and the "still needs erasing" guard. The guard is what
 // makes a step idempotent: a rerun after a crash (even one between the target database's commit and
 // Lethe's checkpoint) matches no row and changes nothing.
-import type { ColumnPlan, KeepRule, PlanStep, Strategy } from './types';
-import { describe, fitStrategy, PSEUDONYM_PREFIX, type Replacement } from './strategies';
-import { columnOf, FALSE, frag, identityMatch, join, keptBy, keptByAny, q, rowsMatching, tableOf, TRUE, type Frag, type SqlEnv } from './sql';
+import type { KeepRule, PlanStep, Strategy } from './types';
+import { fitStrategy, PSEUDONYM_PREFIX, type Replacement } from './strategies';
+import { columnOf, FALSE, frag, join, keptBy, keptByAny, q, rowsMatching, tableOf, TRUE, type Frag, type SqlEnv } from './sql';
 
 export type HashMaps = Map<string, Record<string, string>>; // "<column>:<hash|pseudonymize>" → old → new
 
 export interface ColumnChange {
   column: string;
-  /** Replacement in the subject's rows nobody keeps, and in kept rows. */
+  /** Replacement in the subject's rows nobody keeps (unused when those rows are deleted). */
   unkept: Replacement;
-  kept: Replacement;
-  /** Set when kept rows split by the column's own exemption window. */
-  exemptWindow?: { sql: Frag; inside: Replacement };
+  /** Replacement in kept rows, per exemption: the first whose window holds for the row decides. */
+  kept: { exemption: string; when: Frag; rep: Replacement }[];
   expr(maps: HashMaps): Frag;
   guard: Frag;
   hashKinds: ('hash' | 'pseudonymize')[];
@@ -42,32 +41,25 @@ export function compileStep(step: PlanStep, env: SqlEnv): CompiledStep {
   const kept = owned === FALSE ? FALSE : keptByAny(env, step.dataset, step.keep);
   const notes: string[] = [];
   const where = (c: string) => `${step.key}.${c}`;
-  let deleteOwned = step.rowAction === 'delete';
-  const changes: ColumnChange[] = [];
-  for (const plan of step.columns) {
-    const col = columnOf(env, step.dataset, plan.column);
-    const inPrimaryKey = table.primaryKey.includes(plan.column) || step.primaryKey.includes(plan.column);
-    const fit = (s: Strategy | null, rowMayGo: boolean) => {
-      const f = fitStrategy(s, col, { where: where(plan.column), rowMayGo, inPrimaryKey });
+  const fitter = (column: string) => {
+    const col = columnOf(env, step.dataset, column);
+    const inPrimaryKey = table.primaryKey.includes(column) || step.primaryKey.includes(column);
+    return (s: Strategy | null, rowMayGo: boolean) => {
+      const f = fitStrategy(s, col, { where: where(column), rowMayGo, inPrimaryKey });
       if (f.note && !notes.includes(f.note)) notes.push(f.note);
       return f.replacement;
     };
-    const unkept = step.rowAction === 'update' ? fit(plan.erase, true) : { kind: 'keep' as const };
-    // A strategy the column cannot hold in a row that may go (NOT NULL inet, say) takes the row.
-    if (unkept.kind === 'delete_row') deleteOwned = true;
-    const own = plan.exempt ? windows.find((w) => w.rule.exemption === plan.exempt!.exemption && !w.rule.via) : undefined;
-    let keptRep: Replacement = { kind: 'keep' };
-    let exemptWindow: ColumnChange['exemptWindow'];
-    if (kept !== FALSE && own) {
-      // Kept rows under the column's own exemption get the exemption's treatment; when other rules
-      // keep rows too, those rows get the plain strategy (a row that stays cannot lose the row).
-      const inside = fit(plan.exempt!.erase, false);
-      if (windows.length === 1) keptRep = inside;
-      else exemptWindow = { sql: own.sql, inside };
-      if (exemptWindow) keptRep = fit(plan.erase, false);
-    } else if (kept !== FALSE) keptRep = fit(plan.erase, false);
-    changes.push(change(plan, unkept, keptRep, exemptWindow, kept));
-  }
+  };
+  const unkept = step.columns.map((plan) => (step.rowAction === 'update' ? fitter(plan.column)(plan.erase, true) : ({ kind: 'keep' } as const)));
+  // A strategy a column cannot hold in a row that may go (a NOT NULL inet, say) takes the row.
+  const deleteOwned = step.rowAction === 'delete' || unkept.some((r) => r.kind === 'delete_row');
+  const changes = step.columns.map((plan, i) => {
+    const fit = fitter(plan.column);
+    // In a kept row the column gets its exemption's treatment when that exemption is the one keeping
+    // the row, and otherwise the plain strategy made safe for a row that stays.
+    const keptBranches = kept === FALSE ? [] : windows.map((w) => ({ exemption: w.rule.exemption, when: w.sql, rep: fit(plan.exempt?.exemption === w.rule.exemption ? plan.exempt.erase : plan.erase, false) }));
+    return change(plan.column, unkept[i], keptBranches, deleteOwned ? 'kept' : 'all');
+  });
   return {
     table: step.dataset,
     owned,
@@ -82,36 +74,45 @@ export function compileStep(step: PlanStep, env: SqlEnv): CompiledStep {
 }
 
 function isChange(c: ColumnChange, deleteOwned: boolean): boolean {
-  const kinds = [c.kept.kind, c.exemptWindow?.inside.kind, deleteOwned ? undefined : c.unkept.kind];
-  return kinds.some((k) => k && k !== 'keep' && k !== 'delete_row');
+  const kinds = [...c.kept.map((k) => k.rep.kind), ...(deleteOwned ? [] : [c.unkept.kind])];
+  return kinds.some((k) => k !== 'keep' && k !== 'delete_row');
 }
 
 /**
- * SET col = CASE WHEN <kept> THEN <kept value> ELSE <value> END, where the kept value itself splits
- * on the column's own exemption window when the table has rows kept for other reasons too.
+ * SET col = CASE WHEN <kept by A> THEN <A's value> WHEN <kept by B> THEN … ELSE <plain value> END,
+ * and the matching guard. When only kept rows are updated (the others are deleted) the last branch
+ * needs no condition.
  */
-function change(plan: ColumnPlan, unkept: Replacement, kept: Replacement, exemptWindow: ColumnChange['exemptWindow'], keptSql: Frag): ColumnChange {
-  const col = plan.column;
-  const keptExpr = (maps: HashMaps) =>
-    exemptWindow ? caseWhen(exemptWindow.sql, valueOf(col, exemptWindow.inside, maps), valueOf(col, kept, maps)) : valueOf(col, kept, maps);
-  const keptGuard = exemptWindow ? caseWhen(exemptWindow.sql, guardOf(col, exemptWindow.inside), guardOf(col, kept)) : guardOf(col, kept);
-  const unkeptUsable = unkept.kind === 'delete_row' ? ({ kind: 'keep' } as const) : unkept;
-  const both = (a: Frag, b: Frag) => (keptSql === FALSE ? b : keptSql === TRUE ? a : caseWhen(keptSql, a, b));
-  const hashKinds = [unkept, kept, exemptWindow?.inside].filter((r): r is Extract<Replacement, { kind: 'hash' | 'pseudonymize' }> => r?.kind === 'hash' || r?.kind === 'pseudonymize').map((r) => r.kind);
+function change(col: string, unkept: Replacement, kept: ColumnChange['kept'], scope: 'kept' | 'all'): ColumnChange {
+  const plain: Replacement = unkept.kind === 'delete_row' ? { kind: 'keep' } : unkept;
+  const build = (of: (r: Replacement) => Frag): Frag => {
+    const branches = kept.map((k) => ({ when: k.when, then: of(k.rep) }));
+    let otherwise = of(plain);
+    if (scope === 'kept' && branches.length) otherwise = branches.pop()!.then;
+    const cut = branches.findIndex((b) => b.when === TRUE);
+    if (cut >= 0) {
+      otherwise = branches[cut].then;
+      branches.length = cut;
+    }
+    if (branches.every((b) => same(b.then, otherwise))) return otherwise;
+    return {
+      sql: `CASE ${branches.map((b) => `WHEN ${b.when.sql} THEN ${b.then.sql}`).join(' ')} ELSE ${otherwise.sql} END`,
+      bindings: [...branches.flatMap((b) => [...b.when.bindings, ...b.then.bindings]), ...otherwise.bindings],
+    };
+  };
+  const reps = [plain, ...kept.map((k) => k.rep)];
   return {
     column: col,
     unkept,
     kept,
-    ...(exemptWindow ? { exemptWindow } : {}),
-    expr: (maps) => both(keptExpr(maps), valueOf(col, unkeptUsable, maps)),
-    guard: both(keptGuard, guardOf(col, unkeptUsable)),
-    hashKinds: [...new Set(hashKinds)],
+    expr: (maps) => build((r) => valueOf(col, r, maps)),
+    guard: build((r) => guardOf(col, r)),
+    hashKinds: [...new Set(reps.flatMap((r) => (r.kind === 'hash' || r.kind === 'pseudonymize' ? [r.kind] : [])))],
   };
 }
 
-function caseWhen(cond: Frag, a: Frag, b: Frag): Frag {
-  if (a.sql === b.sql && JSON.stringify(a.bindings) === JSON.stringify(b.bindings)) return a;
-  return { sql: `CASE WHEN ${cond.sql} THEN ${a.sql} ELSE ${b.sql} END`, bindings: [...cond.bindings, ...a.bindings, ...b.bindings] };
+function same(a: Frag, b: Frag): boolean {
+  return a.sql === b.sql && JSON.stringify(a.bindings) === JSON.stringify(b.bindings);
 }
 
 export function valueOf(col: string, r: Replacement, maps: HashMaps): Frag {
@@ -151,4 +152,3 @@ export function anyGuard(changes: ColumnChange[]): Frag {
   return join(changes.map((c) => c.guard).filter((g) => g !== FALSE), 'OR', FALSE);
 }
 
-export { describe, identityMatch, TRUE };

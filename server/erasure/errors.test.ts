@@ -25,3 +25,10 @@ describe('asConfigError', () => {
     );
   });
 });
+
+describe('asConfigError on a foreign-key refusal', () => {
+  it('drops the statement knex puts in front and says which way the key blocks', () => {
+    const err = asConfigError({ code: '23503', message: 'UPDATE "orders" SET "customer_id" = $1 WHERE x - insert or update on table "orders" violates foreign key constraint "fk"' }, 'crm.orders');
+    expect(err.message).toBe('crm.orders: the erased value breaks a foreign key: only NULL can be written to a referencing column — insert or update on table "orders" violates foreign key constraint "fk" [23503]');
+  });
+});

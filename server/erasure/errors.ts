@@ -23,7 +23,7 @@ const NODE_TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIP
 const CONFIG_HINTS: Record<string, string> = {
   '42P01': 'a table in the data map does not exist',
   '42703': 'a column in the data map does not exist',
-  '23503': 'a foreign key the data map does not declare blocks the delete: add the reference to the data map',
+  '23503': 'a foreign key blocks the change',
   '23502': 'a NOT NULL constraint refuses the erased value',
   '23505': 'a unique constraint refuses the erased value (use hash or pseudonymize for unique columns)',
   '42804': 'a column type does not fit the strategy',
@@ -53,12 +53,25 @@ export function classifyError(err: unknown): ErrorKind {
   return 'transient';
 }
 
+/**
+ * A delete refused because rows elsewhere still point at the row (a reference the data map does not
+ * declare, or rows an exemption keeps), or an update whose new value points nowhere.
+ */
+function foreignKeyHint(message: string): string {
+  if (/^update or delete on table/.test(message)) {
+    return 'rows of another table still reference these rows: declare that reference in the data map, or make its column nullable if those rows are kept';
+  }
+  return 'the erased value breaks a foreign key: only NULL can be written to a referencing column';
+}
+
 /** Wraps a database error as a configuration error naming the step and what to fix. */
 export function asConfigError(err: unknown, step: string): ErasureConfigError {
   if (err instanceof ErasureConfigError) return err.step ? err : new ErasureConfigError(err.message, step);
   const code = (err as { code?: string }).code ?? '';
-  const detail = (err as { message?: string }).message ?? String(err);
-  const hint = CONFIG_HINTS[code];
+  // knex prefixes the statement ("UPDATE … - <message>"): the statement is noise for an officer.
+  const raw = (err as { message?: string }).message ?? String(err);
+  const detail = / - /.test(raw) && /^(select|insert|update|delete|with)\b/i.test(raw) ? raw.slice(raw.lastIndexOf(' - ') + 3) : raw;
+  const hint = code === '23503' ? foreignKeyHint(detail) : CONFIG_HINTS[code];
   // The database's message can quote a value (a key, a bad input): keep its first line, values elided.
   const safe = detail.split('\n')[0].replace(/\(.*?\)=\(.*?\)/g, '(…)').replace(/: ".*"$/, ': "…"');
   return new ErasureConfigError(`${step}: ${hint ? hint + ' — ' : ''}${safe}${code ? ` [${code}]` : ''}`, step);

@@ -28,7 +28,7 @@ export function compileMentions(step: PlanStep, env: SqlEnv, owned: Frag, kept: 
   };
   const ownWindow = (column: string) => {
     const exempt = step.columns.find((c) => c.column === column)?.exempt;
-    const rule = exempt && step.keep.find((k) => k.exemption === exempt.exemption && !k.via);
+    const rule = exempt && step.keep.find((k) => k.exemption === exempt.exemption);
     return exempt && rule ? { window: keptBy(env, step.dataset, rule), erase: exempt.erase } : null;
   };
 

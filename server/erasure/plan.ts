@@ -2,7 +2,7 @@
 // from the identity columns through the references. Pure: no database, no identity values (those
 // come at execution), so the same plan is shown on the preview page and run by the job.
 import type { DataMap, DataSystem, DatasetDef, Regulation } from '../policies/types';
-import type { Decide, ErasurePlan, Identity, KeepRule, Mention, PlanStep, RowFilter } from './types';
+import type { Decide, ErasurePlan, Identity, Mention, PlanStep, RowFilter } from './types';
 import { planColumns, type TablePolicy } from './columns';
 import { childrenFirst } from './graph';
 import { allDatasets, datasetIn, hasCategory, identityKind, isReversed, mentionColumns, modelsTrainedOn, ownerColumns, pointerKind, splitRef } from '../datamap/lookup';
@@ -56,7 +56,7 @@ function planSystem(system: DataSystem, input: PlanInput, cycles: string[]): Pla
       rowAction: matches.get(name)!.length ? action.action : 'none',
       rowReason: action.reason,
       columns: policy.columns,
-      keep: [...policy.keep, ...inheritedKeep(system, dataset, policies, matches)],
+      keep: policy.keep,
       mentions: mentionsOf(dataset, policy, freeText),
       // A vector cannot be redacted: an embedding whose source text names the subject goes whole.
       mentionAction: dataset.kind === 'embeddings' ? 'delete_row' : 'redact',
@@ -130,23 +130,6 @@ function rowActions(system: DataSystem, policies: Map<string, TablePolicy>, matc
     }
   }
   return out;
-}
-
-/** Rows hanging off a parent row an exemption keeps are kept with it (an invoice's lines with the invoice). */
-function inheritedKeep(system: DataSystem, dataset: DatasetDef, policies: Map<string, TablePolicy>, matches: Map<string, RowFilter[]>): KeepRule[] {
-  return dataset.references.flatMap((ref): KeepRule[] => {
-    if (isReversed(system, dataset, ref)) return [];
-    const target = splitRef(ref.to);
-    const parentKeep = target.dataset === dataset.name ? [] : policies.get(target.dataset)?.keep ?? [];
-    const parentMatch = matches.get(target.dataset) ?? [];
-    if (!parentKeep.length || !parentMatch.length) return [];
-    return parentKeep.map((k) => ({
-      exemption: k.exemption,
-      legalBasis: k.legalBasis,
-      reason: `kept with its ${system.name}.${target.dataset} row: ${k.reason}`,
-      via: { column: ref.column, parent: target.dataset, parentColumn: target.column, parentMatch, parentKeep: [k] },
-    }));
-  });
 }
 
 function mentionsOf(dataset: DatasetDef, policy: TablePolicy, freeText: string[]): Mention[] {

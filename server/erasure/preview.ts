@@ -87,7 +87,7 @@ async function previewStep(step: PlanStep, ctx: Omit<ErasureContext, 'keys'>): P
       columns: step.columns.map((p) => {
         const ch = byColumn.get(p.column);
         const erased = c.deleteOwned ? 'row deleted' : ch ? describe(ch.unkept) : 'unchanged';
-        const inKept = ch ? describe(ch.exemptWindow?.inside ?? ch.kept).replace(/^kept.*/, 'kept') : 'kept';
+        const inKept = ch ? [...new Set(ch.kept.map((k) => describe(k.rep).replace(/^kept.*/, 'kept')))].join(' / ') || 'kept' : 'kept';
         return {
           column: p.column,
           categories: p.categories,

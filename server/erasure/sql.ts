@@ -63,6 +63,11 @@ export function identityMatch(env: SqlEnv, table: string, column: string, kind: 
   return frag(`${q(column)}${c.columnAsText ? '::text' : ''} = ANY(?::${c.cast}[])`, c.values);
 }
 
+/**
+ * The subject's rows of a table. A reference is matched with `= ANY(ARRAY(sub-select))` rather than
+ * `IN (sub-select)`: the array is computed once, so an OR of filters still uses each column's index
+ * instead of scanning the table.
+ */
 export function rowsMatching(env: SqlEnv, table: string, filters: RowFilter[]): Frag {
   return join(
     filters.map((f) => {
@@ -71,7 +76,7 @@ export function rowsMatching(env: SqlEnv, table: string, filters: RowFilter[]): 
       columnOf(env, f.parent, f.parentColumn);
       const parent = rowsMatching(env, f.parent, f.parentMatch);
       if (parent === FALSE) return FALSE;
-      return frag(`${q(f.column)} IN (SELECT ${q(f.parentColumn)} FROM ${q(f.parent)} WHERE ${parent.sql})`, ...parent.bindings);
+      return frag(`${q(f.column)} = ANY(ARRAY(SELECT ${q(f.parentColumn)} FROM ${q(f.parent)} WHERE ${parent.sql}))`, ...parent.bindings);
     }).filter((f) => f !== FALSE),
     'OR',
     FALSE,
@@ -85,12 +90,6 @@ export function rowsMatching(env: SqlEnv, table: string, filters: RowFilter[]): 
  * shown to have lapsed.
  */
 export function keptBy(env: SqlEnv, table: string, rule: KeepRule): Frag {
-  if (rule.via) {
-    const v = rule.via;
-    columnOf(env, table, v.column);
-    const parent = join([rowsMatching(env, v.parent, v.parentMatch), keptByAny(env, v.parent, v.parentKeep)], 'AND', TRUE);
-    return frag(`${q(v.column)} IN (SELECT ${q(v.parentColumn)} FROM ${q(v.parent)} WHERE ${parent.sql})`, ...parent.bindings);
-  }
   if (!rule.window) return TRUE;
   const from = q(rule.window.from);
   columnOf(env, table, rule.window.from);
@@ -98,7 +97,7 @@ export function keptBy(env: SqlEnv, table: string, rule: KeepRule): Frag {
 }
 
 export function keptByAny(env: SqlEnv, table: string, rules: KeepRule[]): Frag {
-  return rules.some((r) => !r.window && !r.via) ? TRUE : join(rules.map((r) => keptBy(env, table, r)), 'OR', FALSE);
+  return rules.some((r) => !r.window) ? TRUE : join(rules.map((r) => keptBy(env, table, r)), 'OR', FALSE);
 }
 
 export function not(f: Frag): Frag {

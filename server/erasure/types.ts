@@ -27,8 +27,6 @@ export interface KeepRule {
   legalBasis: string;
   reason: string;
   window?: { from: string; keepFor: string };
-  /** Set when the rows are kept because the parent row they hang off is kept. */
-  via?: { column: string; parent: string; parentColumn: string; parentMatch: RowFilter[]; parentKeep: KeepRule[] };
 }
 
 export interface ColumnPlan {
