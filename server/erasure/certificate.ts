@@ -45,7 +45,11 @@ export function certificateTables(plan: ErasurePlan, results: Record<string, Ste
     const inPlace = s.columns.filter((c) => c.erase && c.erase.strategy !== 'delete_row').map((c) => `${c.column}: ${c.erase!.strategy}`);
     const inKept = s.columns.filter((c) => c.exempt?.erase).map((c) => `${c.column}: ${c.exempt!.erase!.strategy}`);
     const base = s.rowAction === 'delete' ? 'rows deleted' : s.rowAction === 'update' ? `erased in place (${inPlace.join(', ')})` : 'mentions only';
-    const strategy = inKept.length && r?.rowsKept ? `${base}; in kept rows ${inKept.join(', ')}` : base;
+    const asked = inKept.length && r?.rowsKept ? `${base}; in kept rows ${inKept.join(', ')}` : base;
+    // Where the database could not hold what the policy asked (a token in a foreign key…), the
+    // step's notes say what was done instead: the certificate states what really happened.
+    const adapted = (r?.notes ?? []).filter((n) => n.includes('→')).map((n) => n.replace(`${s.key}.`, ''));
+    const strategy = adapted.length ? `${asked}; adapted: ${adapted.join('; ')}` : asked;
     return { system: s.system, table: s.dataset, rowsDeleted: r?.rowsDeleted ?? 0, rowsUpdated: r?.rowsUpdated ?? 0, rowsKept: r?.rowsKept ?? 0, mentionsErased: r?.mentionsErased ?? 0, strategy };
   });
 }
