@@ -104,7 +104,7 @@ describe('data-subject requests through the UI', () => {
     expect(text).toContain(id);
     expect(text).not.toContain(subject.email);
     // The kept chargeback order could not hold a token in its foreign key: the certificate says NULL.
-    expect(text.replace(/\s+/g, ' ')).toContain('customer_id: pseudonymize on a column referencing customers.id → NULL');
+    expect(text.replace(/\s+/g, ' ')).toMatch(/customer_id: pseudonymize on a column referencing customers\.id (→|->) NULL/);
 
     const actions = (await t.deps.db('audit_log').where({ target: `request:${id}` }).orderBy('seq').pluck('action')) as string[];
     expect(actions).toEqual(expect.arrayContaining(['request.create', 'request.verify', 'request.approve', 'request.running', 'request.verifying', 'request.complete']));
