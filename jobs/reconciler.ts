@@ -3,6 +3,8 @@
 import type { Deps } from '../server/deps';
 import { JOBS } from './registry';
 import type { JobKind } from './queues';
+import { purgeExpiredSessions } from '../server/http/session-store';
+import { WINDOW_MS } from '../server/auth/throttle';
 
 export async function reconcileOnce(deps: Deps): Promise<number> {
   let requeued = 0;
@@ -21,6 +23,13 @@ export async function reconcileOnce(deps: Deps): Promise<number> {
   return requeued;
 }
 
+/** Rows that only expire: sessions past their expiry, login throttles past their window. */
+export async function housekeep(deps: Deps): Promise<{ sessions: number; throttles: number }> {
+  const sessions = await purgeExpiredSessions(deps.db);
+  const throttles = await deps.db('login_throttle').where('window_started_at', '<', new Date(Date.now() - WINDOW_MS)).del();
+  return { sessions, throttles };
+}
+
 export function startReconciler(deps: Deps, everyMs: number) {
   let running = false;
   const tick = async () => {
@@ -28,6 +37,7 @@ export function startReconciler(deps: Deps, everyMs: number) {
     running = true;
     try {
       await reconcileOnce(deps);
+      await housekeep(deps);
     } catch (err) {
       deps.logger.error({ event: 'reconciler.error', error: (err as Error).message }, 'reconciler failed');
     } finally {

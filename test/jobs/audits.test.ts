@@ -53,3 +53,21 @@ describe('scheduled audits', () => {
     for (const s of entry.details.skipped) expect(s.reason).toContain('quasi-identifier');
   });
 });
+
+describe('housekeeping', () => {
+  it('purges expired sessions and lapsed login throttles, and keeps live ones', async () => {
+    const { housekeep } = await import('../../jobs/reconciler');
+    const past = new Date(Date.now() - 86_400_000);
+    await t.deps.db('sessions').insert([
+      { sid: 'expired', sess: '{}', expires_at: past },
+      { sid: 'live', sess: '{}', expires_at: new Date(Date.now() + 3_600_000) },
+    ]);
+    await t.deps.db('login_throttle').insert([
+      { key: 'account:old', attempts: 3, window_started_at: past },
+      { key: 'account:new', attempts: 3, window_started_at: new Date() },
+    ]);
+    expect(await housekeep(t.deps)).toEqual({ sessions: 1, throttles: 1 });
+    expect(await t.deps.db('sessions').pluck('sid')).toEqual(['live']);
+    expect(await t.deps.db('login_throttle').pluck('key')).toEqual(['account:new']);
+  });
+});
