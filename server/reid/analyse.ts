@@ -40,6 +40,8 @@ export interface AnalysisOptions {
   /** Linkage attack: an auxiliary CSV and the dataset columns to join on (auxiliaryOn if named differently there). */
   linkage?: CsvInput & { on: string[]; auxiliaryOn?: string[] };
   maxBytes?: number;
+  /** Postgres work_mem for the table aggregation's transaction (default 64MB, see pg-source.ts). */
+  workMem?: string;
   riskiestCount?: number;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
@@ -73,6 +75,7 @@ export async function analyseTable(db: Knex, table: string, options: AnalysisOpt
     quasi,
     sensitive,
     signal: options.signal,
+    workMem: options.workMem,
     onFetch: (records, estimate) => progress.main('fetching', estimate ? 0.5 + records / estimate / 2 : 0.5, records),
   });
   const linkageTable = options.linkage

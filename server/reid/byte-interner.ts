@@ -110,9 +110,7 @@ export class ByteInterner {
     }
     const id = this.size++;
     if (id === this.starts.length) this.growIds();
-    // A plain loop: keys are short, and subarray() + set() allocate and cross into C++ per key.
-    const page = this.page;
-    for (let i = 0, o = this.pageUsed; i < len; i++) page[o + i] = buf[start + i];
+    this.page.set(buf.subarray(start, start + len), this.pageUsed);
     this.starts[id] = ((this.pages.length - 1) << PAGE_BITS) | this.pageUsed;
     this.pageUsed += len;
     this.lengths[id] = len;

@@ -27,7 +27,11 @@ export class SensitiveHistogram {
   constructor(readonly name: string) {}
 
   add(classId: number, classRecordsBefore: number, buf: Uint8Array, start: number, end: number, count: number): void {
-    const v = this.values.intern(buf, start, end);
+    this.addValue(classId, classRecordsBefore, this.values.intern(buf, start, end), count);
+  }
+
+  /** add() for a value id this histogram already interned. */
+  addValue(classId: number, classRecordsBefore: number, v: number, count: number): void {
     if (v >= this.global.length) this.global = growF64(this.global, v + 1);
     this.global[v] += count;
     if (classId >= this.single.length) this.single = growI32(this.single, classId + 1);

@@ -49,7 +49,7 @@ export class LeakScanner {
   private keepExample(tally: Tally, masked: string): void {
     const ex = tally.examples;
     if (ex.includes(masked)) return;
-    if (ex.length === this.maxExamples && masked >= ex[ex.length - 1]) return;
+    if (ex.length === this.maxExamples && codePointCompare(masked, ex[ex.length - 1]) >= 0) return;
     ex.push(masked);
     ex.sort(codePointCompare);
     if (ex.length > this.maxExamples) ex.pop();
