@@ -3,7 +3,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Deps } from '../server/deps';
 import type { JobContext, JobDefinition } from './job';
-import { withLease } from './lease';
+import { withLease, type Lease } from './lease';
 import { requestById, transition, type RequestRow } from '../server/requests/queries';
 import { checkpoints, connectionsFor, decideFor, identityFor, keysFor, planFor, recordSteps } from '../server/requests/engine';
 import { holdActive } from '../server/policies/retention';
@@ -36,7 +36,7 @@ export const erasureJob: JobDefinition<RequestPayload> = {
   kind: 'erasure',
   concurrency: 2,
 
-  handle: (ctx, payload) => withLease(ctx.deps.db, 'requests', payload.requestId, () => erase(ctx, payload)),
+  handle: (ctx, payload) => withLease(ctx.deps.db, 'requests', payload.requestId, (lease) => erase(ctx, payload, lease)),
 
   async pending(deps) {
     const rows = await deps.db('requests').where({ type: 'erasure' }).whereIn('status', [...ACTIVE, 'on_hold']).select('id', 'status', 'identity_index');
@@ -49,7 +49,7 @@ export const erasureJob: JobDefinition<RequestPayload> = {
   failed: (deps, payload, error) => failRequest(deps, payload.requestId, error),
 };
 
-async function erase({ deps, progress }: JobContext, { requestId }: RequestPayload) {
+async function erase({ deps, progress }: JobContext, { requestId }: RequestPayload, lease: Lease) {
   let row = await requestById(deps.db, requestId);
   if (!row || ![...ACTIVE, 'on_hold'].includes(row.status)) return { skipped: row?.status ?? 'missing' };
   const bundle = deps.policies.current();
@@ -73,13 +73,18 @@ async function erase({ deps, progress }: JobContext, { requestId }: RequestPaylo
       await setProgress(deps.db, requestId, done, total + 1, `Erased ${step} (${done} of ${total} tables)`);
       await progress(Math.round((100 * done) / (total + 1)), step);
     };
-    const outcome = await runErasure(plan, { connections, identity, keys: keysFor(deps, row.id) }, checkpoints(deps.db, row.id, report), { attempts: 3 });
+    const cp = checkpoints(deps.db, row.id, report);
+    // Before every step: still ours? A worker that lost its lease stops rather than races.
+    const guarded = { ...cp, isDone: (key: string) => (lease.assertHeld(), cp.isDone(key)) };
+    const outcome = await runErasure(plan, { connections, identity, keys: keysFor(deps, row.id) }, guarded, { attempts: 3 });
+    lease.assertHeld();
 
     row = await moveTo(deps, row, ['running'], { status: 'verifying', progress_label: 'Verifying: scanning every system for what remains' }, 'request.verifying', { rowsAffected: outcome.totals.rowsAffected });
     const verification = await verifyErasure({ datamap: bundle.datamap, connections, identity, decide: decideFor(bundle), regulation: row.regulation });
     await flagArtefacts(deps, row.id, outcome.artefacts);
-    const certificate = await issueCertificate(deps, row, plan, outcome, verification);
-    await closeRequest(deps, row, verification, outcome, certificate.sha256);
+    // Only a verified-clean erasure is certified, under the bundle it actually ran with.
+    const certificate = verification.clean ? await issueCertificate(deps, row, plan, outcome, verification, bundle.hash) : null;
+    await closeRequest(deps, row, verification, outcome, certificate?.sha256 ?? null);
     return { clean: verification.clean, rowsAffected: outcome.totals.rowsAffected };
   } catch (err) {
     // Configuration errors (a column the map names is missing…) never fix themselves: no retry.

@@ -59,6 +59,11 @@ export function createApp(deps: Deps): LetheApp {
   );
   app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(resolvePrincipal(deps));
+  // Signed-in pages and downloads hold personal data and one-time secrets: never cache them.
+  app.use((req, res, next) => {
+    if (req.principal || req.session?.pendingUserId) res.set('Cache-Control', 'no-store');
+    next();
+  });
   app.use(pageRenderer(deps));
   app.use(csrf({ uploadLimitBytes: deps.config.uploadLimitBytes }));
   for (const area of webAreas) app.use(area(deps, routes));

@@ -76,7 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === '1',
     watchPolicies: e.LETHE_WATCH_POLICIES ? e.LETHE_WATCH_POLICIES === '1' : e.NODE_ENV === 'development',
     reconcileIntervalMs: e.LETHE_RECONCILE_INTERVAL_MS,
-    systemUrl: (name) => env[name] ?? demoSystemUrls(dataDir)[name],
+    // The demo's generated connection strings never stand in for a production setting.
+    systemUrl: (name) => env[name] ?? (e.NODE_ENV === 'production' ? undefined : demoSystemUrls(dataDir)[name]),
   };
 }
 
@@ -89,9 +90,17 @@ function resolveSecretKey(hex: string | undefined, nodeEnv: string, dataDir: str
     throw new ConfigError('Invalid configuration:\n  LETHE_SECRET_KEY: required in production (openssl rand -hex 32)');
   }
   const file = path.join(dataDir, 'secret.key');
+  let stored: string | null = null;
   try {
-    return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
+    stored = fs.readFileSync(file, 'utf8').trim();
   } catch {
+    stored = null;
+  }
+  if (stored !== null) {
+    if (!/^[0-9a-fA-F]{64}$/.test(stored)) throw new ConfigError(`Invalid configuration:\n  ${file}: not a 32-byte hex key; remove it to generate a new one (data encrypted with the old key becomes unreadable)`);
+    return Buffer.from(stored, 'hex');
+  }
+  {
     const key = crypto.randomBytes(32);
     fs.mkdirSync(dataDir, { recursive: true });
     fs.writeFileSync(file, key.toString('hex'), { mode: 0o600 });

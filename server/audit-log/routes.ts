@@ -5,6 +5,7 @@ import { can, declare, type RouteSpec } from '../http/guard';
 import { pageParams, toFormErrors, noErrors } from '../http/forms';
 import { distinctActions, filtered, type AuditFilter } from './queries';
 import { actorNames } from '../http/actors';
+import { BadRequestError } from '../errors';
 
 const filterSchema = z.object({
   actor: z.string().trim().max(200).optional().transform((v) => v || undefined),
@@ -66,14 +67,17 @@ export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
   });
 
   r.get('/audit-log.csv', can('export', 'audit_log'), async (req, res) => {
-    const { filter, sort } = readFilter(req);
+    const { filter, sort, errors } = readFilter(req);
+    // A filter that does not parse must not silently become "export everything".
+    if (errors.summary.length) throw new BadRequestError(`The filter is not valid: ${errors.summary.map((e) => e.message).join('; ')}`);
+    // Recorded before the first byte leaves, so an interrupted download is still on record.
+    await deps.audit.append({ actor: req.principal!.id, action: 'audit_log.export', details: { filter: { ...filter } } });
     res.type('text/csv').attachment(`lethe-audit-log-${new Date().toISOString().slice(0, 10)}.csv`);
     res.write('seq,at,actor,action,target,details,bundle_hash,prev_hash,hash\n');
     const stream = filtered(deps.db, filter).orderBy('seq', sort).stream();
     for await (const row of stream) {
       res.write([row.seq, row.at, row.actor, row.action, row.target, row.details, row.bundle_hash, row.prev_hash, row.hash].map(csvCell).join(',') + '\n');
     }
-    await deps.audit.append({ actor: req.principal!.id, action: 'audit_log.export', details: { filter: { ...filter } } });
     res.end();
   });
 

@@ -111,14 +111,28 @@ export function emailsOf(identity: Identity): string[] {
   return [...new Set((identity.email ?? []).map((e) => e.trim().toLowerCase()).filter((e) => e.includes('@')))];
 }
 
+/**
+ * Regex (for `~*` / regexp_replace 'gi') matching whole occurrences of the addresses only: substring
+ * matching would make ann@x.com hit joann@x.com and ann@x.community, redacting (or, for embeddings,
+ * deleting) other people's text. An occurrence counts when the character before it cannot belong to
+ * an address, and the one after cannot continue the domain; a dot after it still ends it when what
+ * follows cannot continue a domain ("write to ann@x.com."). Group 1 is the character before, which
+ * redact puts back; the end is a lookahead so that "ann@x.com ann@x.com" gives two matches, not one.
+ * ASCII classes on purpose: the result must not depend on the database's locale.
+ */
+export function addressPattern(emails: string[]): string {
+  return `(^|[^a-z0-9._%+-])(?:${emails.map(escapeRegex).join('|')})(?=$|[^a-z0-9.-]|\\.($|[^a-z0-9-]))`;
+}
+
 export function textMentions(column: string, emails: string[]): Frag {
   if (!emails.length) return FALSE;
-  return join(emails.map((e) => frag(`${q(column)} ILIKE ?`, `%${escapeLike(e)}%`)), 'OR', FALSE);
+  // The ILIKE is only a prefilter a trigram index can serve; the regex decides.
+  const like = join(emails.map((e) => frag(`${q(column)} ILIKE ?`, `%${escapeLike(e)}%`)), 'OR', FALSE);
+  return frag(`(${like.sql} AND ${q(column)} ~* ?)`, ...like.bindings, addressPattern(emails));
 }
 
 export function redact(column: string, emails: string[], replacement: string): Frag {
-  const pattern = emails.map(escapeRegex).join('|');
-  return frag(`regexp_replace(${q(column)}, ?, ?, 'gi')`, pattern, replacement.replace(/\\/g, '\\\\'));
+  return frag(`regexp_replace(${q(column)}, ?, ?, 'gi')`, addressPattern(emails), '\\1' + replacement.replace(/\\/g, '\\\\'));
 }
 
 export function escapeLike(s: string): string {

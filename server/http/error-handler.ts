@@ -37,7 +37,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const view = status === 404 ? 'errors/404' : status === 403 || status === 401 ? 'errors/403' : status >= 500 ? 'errors/500' : 'errors/generic';
-    const title = status === 404 ? 'Page not found' : status === 403 ? 'Not allowed' : status === 401 ? 'Sign in required' : status >= 500 ? 'Something went wrong' : 'Request refused';
+    const title = status === 404 ? 'Page not found' : status === 403 ? 'Not allowed' : status === 401 ? 'Sign in required' : status >= 500 ? 'Something went wrong' : status === 409 ? 'Not possible now' : 'That did not work';
     const permission = err instanceof ForbiddenError ? err.permission : null;
     if (typeof res.page !== 'function') {
       res.status(status).type('text').send(`${title}: ${message}`);

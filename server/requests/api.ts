@@ -76,8 +76,11 @@ export const requestsApi: ApiArea = {
       const row = await load(String(req.params.id));
       res.json(view(await service.extend(row.id, parse(reasonSchema, req.body).reason, req.principal!)));
     });
-    r.get('/requests/:id/preview', can('read', 'request'), async (req, res) => {
-      res.json(await previewFor(deps, await load(String(req.params.id))));
+    r.get('/requests/:id/preview', can('run', 'request'), async (req, res) => {
+      res.json(await previewFor(deps, await load(String(req.params.id)), req.principal!.id));
+    });
+    r.post('/requests/:id/retry', can('run', 'request'), async (req, res) => {
+      res.json(view(await service.retry((await load(String(req.params.id))).id, req.principal!)));
     });
     r.get('/requests/:id/certificate.pdf', can('certificate', 'request'), async (req, res) => {
       await sendArtifact(deps, res, await load(String(req.params.id)), 'certificate', req.principal!.id);
@@ -115,6 +118,7 @@ export const requestsApi: ApiArea = {
     '/requests/{id}/approve': { post: { summary: 'Approve (four-eyes: not the submitter) and queue the job', parameters: [id], responses: { ...ok('The request'), ...errors } } },
     '/requests/{id}/deny': { post: { summary: 'Deny {reason}', parameters: [id], responses: { ...ok('The request'), ...errors } } },
     '/requests/{id}/extend': { post: { summary: 'Extend the deadline {reason}', parameters: [id], responses: { ...ok('The request'), ...errors } } },
+    '/requests/{id}/retry': { post: { summary: 'Send a request that needs attention back to its job (done steps are skipped)', parameters: [id], responses: { ...ok('The request'), ...errors } } },
     '/requests/{id}/preview': { get: { summary: 'Dry run: per system and table what would be erased or kept', parameters: [id], responses: { ...ok('The preview'), ...errors } } },
     '/requests/{id}/certificate.pdf': { get: { summary: 'Certificate of erasure (PDF)', parameters: [id], responses: { '200': { description: 'application/pdf', content: { 'application/pdf': {} } }, ...errors } } },
     '/requests/{id}/export': { get: { summary: 'Access package (tar: subject.json + one CSV per table)', parameters: [id], responses: { '200': { description: 'application/x-tar' }, ...errors } } },

@@ -7,12 +7,13 @@ import { connectionsFor, identityFor, planFor } from './engine';
 import { artifact, type RequestRow } from './queries';
 
 /** The dry run: what erasure would do, table by table. Nothing is changed. */
-export async function previewFor(deps: Deps, row: RequestRow): Promise<Preview> {
+export async function previewFor(deps: Deps, row: RequestRow, actor: string): Promise<Preview> {
   if (!row.identity_enc && !row.discovered_enc) throw new ConflictError('This request is closed: its identity was destroyed, so there is nothing to preview.');
   const bundle = deps.policies.current();
   const connections = connectionsFor(deps, bundle);
   try {
     const identity = await identityFor(deps, row, bundle, connections);
+    await deps.audit.append({ actor, action: 'request.preview', target: `request:${row.id}`, details: { bundleHash: bundle.hash } });
     return await previewRequest(planFor(bundle, row), { connections, identity: identity ?? {} });
   } finally {
     await connections.destroy();

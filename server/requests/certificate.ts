@@ -8,7 +8,7 @@ import type { VerifyResult } from '../erasure/verify';
 import { certificateExemptions, certificateTables, renderCertificate } from '../erasure/certificate';
 import { artifact, type RequestRow } from './queries';
 
-export async function issueCertificate(deps: Deps, row: RequestRow, plan: ErasurePlan, outcome: ErasureOutcome, verification: VerifyResult) {
+export async function issueCertificate(deps: Deps, row: RequestRow, plan: ErasurePlan, outcome: ErasureOutcome, verification: VerifyResult, bundleHash: string) {
   const existing = await artifact(deps.db, row.id, 'certificate');
   if (existing) return { sha256: existing.sha256 as string };
   const head = await deps.audit.head();
@@ -23,7 +23,7 @@ export async function issueCertificate(deps: Deps, row: RequestRow, plan: Erasur
     exemptions: certificateExemptions(plan, outcome.results),
     verification,
     artefacts: outcome.artefacts,
-    bundleHash: row.bundle_hash ?? deps.policies.hash(),
+    bundleHash,
     auditHead: head?.hash ?? '',
     issuer: 'Lethe',
   });

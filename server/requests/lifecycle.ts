@@ -10,7 +10,7 @@ export async function setProgress(db: Knex, id: string, done: number, total: num
   await db('requests').where({ id }).update({ progress_done: done, progress_total: total, progress_label: label, updated_at: db.fn.now() });
 }
 
-export async function closeRequest(deps: Deps, row: RequestRow, verification: VerifyResult, outcome: ErasureOutcome, certificateSha256: string) {
+export async function closeRequest(deps: Deps, row: RequestRow, verification: VerifyResult, outcome: ErasureOutcome, certificateSha256: string | null) {
   const clean = verification.clean;
   const summary = {
     verification: { clean, remaining: verification.remaining, exempt: verification.exempt, problems: verification.problems, scanned: verification.scanned },

@@ -11,7 +11,9 @@ export const urgentRequestsPanel: PanelBuilder = async (deps, _p, can) => {
   const soon = new Date(Date.now() + AT_RISK_DAYS * 86_400_000);
   const rows = await deps.db('requests').whereIn('status', OPEN_STATUSES).andWhere('due_at', '<', soon).orderBy('due_at').limit(8).select('id', 'due_at', 'status', 'type', 'regulation');
   const [{ n: open }] = await deps.db('requests').whereIn('status', OPEN_STATUSES).count({ n: '*' });
-  const overdue = rows.filter((r) => r.due_at < new Date()).length;
+  const [{ n: overdueCount }] = await deps.db('requests').whereIn('status', OPEN_STATUSES).andWhere('due_at', '<', new Date()).count({ n: '*' });
+  const [{ n: soonCount }] = await deps.db('requests').whereIn('status', OPEN_STATUSES).andWhere('due_at', '<', soon).count({ n: '*' });
+  const overdue = Number(overdueCount);
   const attention = await deps.db('requests').where({ status: 'needs_attention' }).count({ n: '*' });
   return {
     id: 'requests',
@@ -20,7 +22,7 @@ export const urgentRequestsPanel: PanelBuilder = async (deps, _p, can) => {
     tone: overdue ? 'bad' : rows.length ? 'warn' : 'ok',
     href: '/requests',
     lines: [
-      { text: `${overdue} overdue, ${rows.length - overdue} due within ${AT_RISK_DAYS} days, ${attention[0].n} needing attention.`, tone: overdue ? 'bad' : undefined },
+      { text: `${overdue} overdue, ${Number(soonCount) - overdue} due within ${AT_RISK_DAYS} days, ${attention[0].n} needing attention.`, tone: overdue ? 'bad' : undefined },
       ...rows.map((r) => ({
         text: `${r.id.slice(0, 8)} · ${r.type} · ${String(r.regulation).toUpperCase()} · ${countdown(r.due_at)}`,
         href: `/requests/${r.id}`,
@@ -32,7 +34,13 @@ export const urgentRequestsPanel: PanelBuilder = async (deps, _p, can) => {
 
 export const aiArtefactsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'request') && !can('read', 'dataset')) return null;
-  const flags = await deps.db('ai_artefact_flags').whereNull('resolved_at').orderBy([{ column: 'due_at', order: 'asc', nulls: 'last' }, { column: 'id' }]).limit(10);
+  // One line per artefact (several erasures can taint the same snapshot or model).
+  const { rows: flags } = await deps.db.raw<{ rows: { kind: string; artefact: string; due_at: Date | null; request_id: string; requests: string }[] }>(
+    `SELECT kind, artefact, min(due_at) AS due_at, max(request_id::text) AS request_id, count(*) AS requests
+       FROM ai_artefact_flags WHERE resolved_at IS NULL
+      GROUP BY kind, artefact ORDER BY min(due_at) ASC NULLS LAST, artefact LIMIT 10`,
+  );
+  const linkable = can('read', 'request');
   const models = flags.filter((f) => f.kind === 'model_retraining_required');
   return {
     id: 'ai-artefacts',
@@ -41,8 +49,10 @@ export const aiArtefactsPanel: PanelBuilder = async (deps, _p, can) => {
     tone: models.some((m) => m.due_at && m.due_at < new Date()) ? 'bad' : models.length ? 'warn' : 'ok',
     lines: flags.length
       ? flags.map((f) => ({
-          text: f.kind === 'model_retraining_required' ? `Retrain ${f.artefact} by ${f.due_at.toISOString().slice(0, 10)}` : `Snapshot ${f.artefact} tainted`,
-          href: `/requests/${f.request_id}`,
+          text:
+            (f.kind === 'model_retraining_required' ? `Retrain ${f.artefact} by ${f.due_at ? new Date(f.due_at).toISOString().slice(0, 10) : "—"}` : `Snapshot ${f.artefact} tainted`) +
+            (Number(f.requests) > 1 ? ` (${f.requests} erasures)` : ''),
+          href: linkable ? `/requests/${f.request_id}` : undefined,
           tone: (f.kind === 'model_retraining_required' ? 'warn' : undefined) as 'warn' | undefined,
         }))
       : [{ text: 'No model needs retraining.' }],

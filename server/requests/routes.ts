@@ -7,7 +7,8 @@ import { NotFoundError } from '../errors';
 import { createRequestFormSchema, reasonSchema, verifySchema, VERIFICATION_METHODS } from './commands';
 import { createRequestService } from './service';
 import { artifact, listQuery, stepsOf, type RequestRow } from './queries';
-import { progressOf, summary } from './view-model';
+import { maskIdentity, progressOf, summary } from './view-model';
+import { canExtend, extendedDueDate } from '../erasure/deadlines';
 import { previewFor, sendArtifact } from './artifacts-http';
 import { actorNames } from '../http/actors';
 
@@ -26,6 +27,15 @@ const flatten = (e: FormErrors): FormErrors => {
   const rename = (f: string) => f.replace(/^identity\./, '').replace(/^identity$/, 'email');
   return { summary: e.summary.map((s) => ({ ...s, field: rename(s.field) })), fields: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [rename(k), v])) };
 };
+
+function deciderView(deps: Deps, row: RequestRow, can: (a: string, r: string) => boolean) {
+  if (!can('approve', 'request') && !can('verify', 'request')) return null;
+  return {
+    identity: row.identity_enc ? maskIdentity(JSON.parse(deps.crypto.decrypt(row.identity_enc))) : null,
+    method: row.verification_method ? (VERIFICATION_METHODS.find((m) => m.value === row.verification_method)?.label ?? row.verification_method) : null,
+    evidence: row.verification_evidence_enc ? deps.crypto.decrypt(row.verification_evidence_enc) : null,
+  };
+}
 
 export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   const router = Router();
@@ -86,6 +96,10 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
         timeline,
         names,
         isSubmitter: res.req.principal?.id === row.submitted_by,
+        // What a deciding officer needs to see: who (masked), how the identity was checked.
+        decider: deciderView(deps, row, res.locals.can),
+        extendable: !row.extended_at && extendedDueDate(row.regulation, row.received_at) !== null && canExtend(row.regulation, row.received_at, new Date()),
+        refreshSeconds: ['approved', 'running', 'verifying'].includes(row.status) ? 5 : null,
         methods: VERIFICATION_METHODS,
         errors: { verify: noErrors, deny: noErrors, extend: noErrors, ...errors },
         values,
@@ -138,10 +152,18 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
     res.redirect(303, `/requests/${row.id}`);
   });
 
-  r.get('/requests/:id/preview', can('read', 'request'), async (req, res) => {
+  // The dry run decrypts the identity and queries every production system: it needs the
+  // officer's `run` permission (not mere read access) and leaves an audit entry.
+  r.get('/requests/:id/preview', can('run', 'request'), async (req, res) => {
     const row = await load(String(req.params.id));
-    const preview = await previewFor(deps, row);
+    const preview = await previewFor(deps, row, req.principal!.id);
     await res.page('requests/preview', { title: `Dry run for request ${row.id.slice(0, 8)}`, request: row, s: summary(row), preview });
+  });
+
+  r.post('/requests/:id/retry', can('run', 'request'), async (req, res) => {
+    const row = await service.retry((await load(String(req.params.id))).id, req.principal!);
+    res.flash('success', `Sent back to the ${row.type} job. Steps already done are not repeated.`);
+    res.redirect(303, `/requests/${row.id}`);
   });
 
   r.get('/requests/:id/certificate.pdf', can('certificate', 'request'), async (req, res) => {

@@ -5,10 +5,19 @@ import type { Deps } from '../deps';
 import type { Principal } from '../auth/principal';
 import { authorize } from '../auth/authorize';
 import { ConflictError, NotFoundError } from '../errors';
+import { assertSecondPerson } from './four-eyes';
 import { enqueue } from '../../jobs/job';
 import { canExtend, dueDate, extendedDueDate, ackDueDate } from '../erasure/deadlines';
 import type { CreateRequest } from './commands';
 import { openDuplicate, requestById, transition, type RequestRow, type RequestStatus } from './queries';
+
+const PAST: Record<string, string> = {
+  'request.verify': 'verifying the identity',
+  'request.approve': 'approving it',
+  'request.deny': 'denying it',
+  'request.extend': 'extending it',
+  'request.retry': 'retrying it',
+};
 
 export const jobKindFor = (type: RequestRow['type']) => (type === 'erasure' ? 'erasure' : 'access-export') as 'erasure' | 'access-export';
 
@@ -39,7 +48,7 @@ export function createRequestService(deps: Deps) {
       if (!row) {
         const current = await requestById(trx, id);
         if (!current) throw new NotFoundError('No such request.');
-        throw new ConflictError(`This request is ${current.status.replace(/_/g, ' ')}: it cannot be ${event.action.split('.').pop()}d now.`);
+        throw new ConflictError(`This request is ${current.status.replace(/_/g, ' ')}: ${PAST[event.action] ?? 'that'} is not possible now.`);
       }
       await audit.append({ actor: event.actor, action: event.action, target: `request:${id}`, details: { status: row.status, ...event.details } }, trx);
       return row;
@@ -99,6 +108,7 @@ export function createRequestService(deps: Deps) {
     async approve(id: string, principal: Principal) {
       const row = await load(id);
       await authorize(deps, principal, { action: 'approve', resource: 'request' }, { context: { submittedBy: row.submitted_by }, target: `request:${id}` });
+      await assertSecondPerson(deps, principal, row.submitted_by, 'approve', id);
       const approved = await move(
         id,
         ['identity_verified'],
@@ -115,11 +125,14 @@ export function createRequestService(deps: Deps) {
     async deny(id: string, reason: string, principal: Principal) {
       const row = await load(id);
       await authorize(deps, principal, { action: 'deny', resource: 'request' }, { context: { submittedBy: row.submitted_by }, target: `request:${id}` });
+      await assertSecondPerson(deps, principal, row.submitted_by, 'deny', id);
       return move(
         id,
         ['received', 'identity_verified'],
         { status: 'denied', decided_by: principal.id, decided_at: new Date(), denial_reason: reason, completed_at: new Date(), identity_enc: null, verification_evidence_enc: null },
-        { actor: principal.id, action: 'request.deny', details: { reason } },
+        // The reason stays in the request row; the append-only log, which can never be erased,
+        // only records that one was given.
+        { actor: principal.id, action: 'request.deny', details: { reasonGiven: true, reasonLength: reason.length } },
       );
     },
 
@@ -131,13 +144,22 @@ export function createRequestService(deps: Deps) {
       if (!newDue) throw new ConflictError(`${row.regulation.toUpperCase()} provides no extension of the deadline.`);
       // GDPR Art. 12(3): the extension (and its reasons) must be given within the first period.
       if (!canExtend(row.regulation, row.received_at, now)) throw new ConflictError('Too late to extend: the extension must be recorded before the original deadline passes.');
-      const open: RequestStatus[] = ['received', 'identity_verified', 'approved', 'on_hold', 'running', 'verifying', 'needs_attention'];
+      if (row.status === 'completed' || row.status === 'denied') throw new ConflictError('This request is closed: its deadline can no longer be extended.');
       return move(
         id,
-        open.filter((s) => s === row.status),
+        [row.status],
         { status: row.status, extended_at: now, extension_reason: reason, due_at: newDue },
-        { actor: principal.id, action: 'request.extend', details: { reason, newDueAt: newDue.toISOString() } },
+        { actor: principal.id, action: 'request.extend', details: { reasonGiven: true, newDueAt: newDue.toISOString() } },
       );
+    },
+
+    /** A request that needs attention (a failed step, identifiers left) is sent back to run again. */
+    async retry(id: string, principal: Principal) {
+      const row = await move(id, ['needs_attention'], { status: 'approved', last_error: null }, { actor: principal.id, action: 'request.retry' });
+      await enqueue(deps, jobKindFor(row.type), row.id, { requestId: row.id }).catch((e) =>
+        deps.logger.warn({ event: 'request.enqueue.failed', requestId: id, error: (e as Error).message }, 'enqueue failed; the reconciler will retry'),
+      );
+      return row;
     },
   };
 }

@@ -45,3 +45,14 @@ export function progressOf(row: RequestRow) {
   const percent = row.status === 'completed' ? 100 : row.progress_total ? Math.min(99, Math.round((100 * row.progress_done) / row.progress_total)) : 0;
   return { status: row.status, percent, label: row.progress_label || STATUS_LABEL[row.status], done };
 }
+
+/** Enough of an identity for a second officer to recognise it, never the whole value. */
+export function maskIdentity(identity: Record<string, string>): Record<string, string> {
+  const mask = (v: string) => (v.length <= 2 ? '*'.repeat(v.length) : `${v[0]}${'*'.repeat(Math.min(6, v.length - 2))}${v[v.length - 1]}`);
+  return Object.fromEntries(
+    Object.entries(identity).map(([kind, value]) => {
+      const at = value.indexOf('@');
+      return [kind, at > 0 ? `${mask(value.slice(0, at))}@${mask(value.slice(at + 1))}` : mask(value)];
+    }),
+  );
+}

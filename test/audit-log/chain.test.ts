@@ -77,5 +77,9 @@ describe('audit log', () => {
     expect(empty.text).toContain('data-testid="empty-state"');
     const bad = await s.agent.get('/audit-log?from=yesterday');
     expect(bad.text).toContain('Enter a date like');
+    // An invalid filter never turns into "export everything".
+    const badCsv = await s.agent.get('/audit-log.csv?from=2026-13-45');
+    expect(badCsv.status).toBe(400);
+    expect(badCsv.text).not.toContain('seq,at,actor');
   });
 });

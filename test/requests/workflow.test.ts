@@ -119,6 +119,10 @@ describe('data-subject requests through the UI', () => {
     const row = await t.deps.db('requests').where({ id }).first();
     expect(row.status).toBe('denied');
     expect(row.identity_enc).toBeNull();
+    expect(row.denial_reason).toContain('Identity could not be verified');
+    // The append-only log (never erasable) records that a reason was given, not the reason.
+    const entry = await t.deps.db('audit_log').where({ action: 'request.deny', target: `request:${id}` }).first();
+    expect(JSON.stringify(entry.details)).not.toContain('Identity could not');
     const again = await bob.agent.post(`/requests/${id}/deny`).type('form').send({ _csrf: await bob.csrf(), reason: 'Trying to deny twice here' });
     expect(again.status).toBe(409);
   });
@@ -186,6 +190,34 @@ describe('data-subject requests through the API', () => {
     const none = await request(t.app).post(`/api/v1/requests/${l.id}/extend`).set('authorization', `Bearer ${token}`).send({ reason: 'Complex request spanning many systems' });
     expect(none.status).toBe(409);
   });
+
+  it('two tokens created by one person are one pair of eyes: the second cannot approve the first one\'s request', async () => {
+    const admin = { kind: 'user' as const, id: 'user:00000000-0000-4000-8000-000000000001', role: 'admin', name: 'Admin' };
+    const a = (await t.deps.auth.createToken({ name: 'a', role: 'compliance_officer' }, admin.id)).token;
+    const b = (await t.deps.auth.createToken({ name: 'b', role: 'compliance_officer' }, admin.id)).token;
+    const created = await request(t.app).post('/api/v1/requests').set('authorization', `Bearer ${a}`).send({ type: 'erasure', regulation: 'gdpr', identity: { email: 'same-person@example.com' } });
+    await request(t.app).post(`/api/v1/requests/${created.body.id}/verify`).set('authorization', `Bearer ${a}`).send({ method: 'other', evidence: 'checked' });
+    const res = await request(t.app).post(`/api/v1/requests/${created.body.id}/approve`).set('authorization', `Bearer ${b}`);
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toContain('Four-eyes');
+    expect((await t.deps.db('requests').where({ id: created.body.id }).first()).status).toBe('identity_verified');
+  });
+
+  it('a request that needs attention can be retried by an officer and completes; the dry run is audited', async () => {
+    const [other] = await sql<{ email: string }>(t.urls.crm, 'SELECT email FROM customers ORDER BY id LIMIT 1 OFFSET 12');
+    const id = await submitted(alice, { email: other.email });
+    const preview = await bob.agent.get(`/requests/${id}/preview`);
+    expect(preview.status).toBe(200);
+    expect(await t.deps.db('audit_log').where({ action: 'request.preview', target: `request:${id}` }).first()).toBeTruthy();
+    // As if a run had failed: the row says needs_attention with an error.
+    await t.deps.db('requests').where({ id }).update({ status: 'needs_attention', last_error: 'crm.orders: lock timeout', bundle_hash: t.deps.policies.hash() });
+    const page = await bob.agent.get(`/requests/${id}`);
+    expect(page.text).toContain('data-testid="retry"');
+    const retried = await bob.agent.post(`/requests/${id}/retry`).type('form').send({ _csrf: await bob.csrf() });
+    expect(retried.status).toBe(303);
+    await until(async () => (await status(id)) === 'completed', 60_000, 'completed after retry');
+    expect(await t.deps.db('audit_log').where({ action: 'request.retry', target: `request:${id}` }).first()).toBeTruthy();
+  }, 90_000);
 
   it('GET /api/v1/openapi.json › documents every request endpoint', async () => {
     const doc = (await request(t.app).get('/api/v1/openapi.json')).body;

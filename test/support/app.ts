@@ -96,7 +96,8 @@ export async function signIn(t: TestApp, role: string): Promise<SignedIn> {
   };
 }
 
-export async function apiToken(t: TestApp, role: string): Promise<string> {
-  const { token } = await t.deps.auth.createToken({ name: `test ${role}`, role }, 'system:test');
+/** A token minted by its own (fictional) person, so two tokens are two pairs of eyes. */
+export async function apiToken(t: TestApp, role: string, createdBy = `user:${crypto.randomUUID()}`): Promise<string> {
+  const { token } = await t.deps.auth.createToken({ name: `test ${role}`, role }, createdBy);
   return token;
 }
