@@ -44,7 +44,9 @@ async function exportAccess({ deps, progress }: JobContext, { requestId }: Reque
     const sha256 = sha256Hex(bytes);
     await deps.db.transaction(async (trx) => {
       await trx('request_artifacts')
-        .insert({ request_id: row.id, kind: 'export', content_type: 'application/x-tar', filename: `access-${row.id}.tar`, bytes, sha256 })
+        // The package is the subject's personal data: encrypted at rest, deleted after the
+        // delivery window (EXPORT_RETENTION_DAYS, see jobs/reconciler.ts housekeeping).
+        .insert({ request_id: row.id, kind: 'export', content_type: 'application/x-tar', filename: `access-${row.id}.tar`, bytes: deps.crypto.encryptBytes(bytes), sha256 })
         .onConflict(['request_id', 'kind'])
         .ignore();
       const done = await transition(trx, row.id, ['running'], {

@@ -34,7 +34,33 @@ export const registerAuditKind = (name: string, handler: AuditKindHandler) => {
 export const auditJob: JobDefinition<AuditPayload> = {
   kind: 'audit',
   concurrency: 1,
+
+  /** Ticks of the last day whose result is not in the audit log (their enqueue may have been lost). */
+  async pending(deps) {
+    const { rows } = await deps.db.raw<{ rows: { schedule: string; tick_at: Date; job_id: string }[] }>(
+      `SELECT t.schedule, t.tick_at, t.job_id FROM schedule_ticks t
+        WHERE t.enqueued_at > now() - interval '1 day'
+          AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.action LIKE 'audit.%' AND a.details->>'jobId' = t.job_id)`,
+    );
+    const kinds = new Map(deps.policies.current().schedules.map((s) => [s.name, s.audit]));
+    return rows
+      .filter((r) => kinds.has(r.schedule))
+      .map((r) => ({ jobId: r.job_id, payload: { audit: kinds.get(r.schedule)!, schedule: r.schedule, tickAt: new Date(r.tick_at).toISOString() } }));
+  },
+  /** Retries exhausted: the failure is the tick's recorded result (so the reconciler stops). */
+  async failed(deps, payload, error, jobId) {
+    await deps.audit.append({
+      actor: 'system:scheduler',
+      action: `audit.${payload.audit}.failed`,
+      target: `schedule:${payload.schedule}`,
+      details: { ok: false, error: error.message.split('\n')[0].slice(0, 300), tickAt: payload.tickAt, jobId },
+    });
+  },
+
   async handle(ctx, payload) {
+    // A rerun of a tick whose result is already recorded records nothing twice.
+    const done = await ctx.deps.db('audit_log').where('action', 'like', `audit.${payload.audit}.%`).whereRaw(`details->>'jobId' = ?`, [ctx.jobId]).first('seq');
+    if (done) return { skipped: 'already recorded', seq: done.seq };
     const run = AUDIT_KINDS[payload.audit];
     if (!run) throw new UnrecoverableError(`No implementation for audit kind "${payload.audit}" (schedule ${payload.schedule})`);
     const result = await run(ctx);

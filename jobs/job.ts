@@ -17,7 +17,7 @@ export interface JobDefinition<P extends object = object> {
   /** Work Postgres says is due with possibly no live job; the reconciler re-enqueues it. */
   pending?(deps: Deps): Promise<{ jobId: string; payload: P }[]>;
   /** Retries are exhausted (or the error was unrecoverable): record it in Postgres. */
-  failed?(deps: Deps, payload: P, error: Error): Promise<void>;
+  failed?(deps: Deps, payload: P, error: Error, jobId: string): Promise<void>;
 }
 
 /** Every job payload carries ids only, plus the bundle hash it was enqueued under. */

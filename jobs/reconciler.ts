@@ -5,6 +5,7 @@ import { JOBS } from './registry';
 import type { JobKind } from './queues';
 import { purgeExpiredSessions } from '../server/http/session-store';
 import { WINDOW_MS } from '../server/auth/throttle';
+import { EXPORT_RETENTION_DAYS } from '../server/requests/artifacts-http';
 
 export async function reconcileOnce(deps: Deps): Promise<number> {
   let requeued = 0;
@@ -24,10 +25,14 @@ export async function reconcileOnce(deps: Deps): Promise<number> {
 }
 
 /** Rows that only expire: sessions past their expiry, login throttles past their window. */
-export async function housekeep(deps: Deps): Promise<{ sessions: number; throttles: number }> {
+export async function housekeep(deps: Deps): Promise<{ sessions: number; throttles: number; exports: number }> {
   const sessions = await purgeExpiredSessions(deps.db);
   const throttles = await deps.db('login_throttle').where('window_started_at', '<', new Date(Date.now() - WINDOW_MS)).del();
-  return { sessions, throttles };
+  const exports = await deps.db('request_artifacts')
+    .where({ kind: 'export' })
+    .andWhere('created_at', '<', new Date(Date.now() - EXPORT_RETENTION_DAYS * 86_400_000))
+    .del();
+  return { sessions, throttles, exports };
 }
 
 export function startReconciler(deps: Deps, everyMs: number) {

@@ -43,7 +43,7 @@ export function startWorkers(deps: Deps, opts: { reconcileEveryMs?: number } = {
       const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
       deps.logger.warn({ event: 'job.failed', kind, jobId: job.id, attempt: job.attemptsMade, final, error: err.message }, `job ${kind} failed`);
       // Another worker holding the request is not a failure of the request: the reconciler retries.
-      if (final && def.failed && err.name !== 'LeaseHeldError') def.failed(deps, job.data, err).catch((e) => deps.logger.error({ event: 'job.failed.hook', err: e }));
+      if (final && def.failed && err.name !== 'LeaseHeldError') def.failed(deps, job.data, err, String(job.id)).catch((e) => deps.logger.error({ event: 'job.failed.hook', err: e }));
     });
     worker.on('error', (err) => deps.logger.error({ event: 'worker.error', kind, error: err.message }, 'worker error'));
     workers.push(worker);

@@ -8,6 +8,9 @@ export type KeyPurpose = 'encryption' | 'blind-index' | 'session' | 'pseudonym';
 export interface Crypto {
   encrypt(plaintext: string): string;
   decrypt(ciphertext: string): string;
+  /** AES-256-GCM for binary payloads (an access package): iv(12) | tag(16) | ciphertext. */
+  encryptBytes(plain: Buffer): Buffer;
+  decryptBytes(sealed: Buffer): Buffer;
   /** Deterministic fingerprint for lookup and certificates; never reversible. */
   blindIndex(value: string): string;
   key(purpose: KeyPurpose): Buffer;
@@ -37,6 +40,17 @@ export function createCrypto(master: Buffer): Crypto {
       const decipher = crypto.createDecipheriv('aes-256-gcm', key('encryption'), Buffer.from(iv, 'base64'));
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
+    },
+    encryptBytes(plain) {
+      const iv = crypto.randomBytes(12);
+      const cipher = crypto.createCipheriv('aes-256-gcm', key('encryption'), iv);
+      const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+      return Buffer.concat([iv, cipher.getAuthTag(), body]);
+    },
+    decryptBytes(sealed) {
+      const decipher = crypto.createDecipheriv('aes-256-gcm', key('encryption'), sealed.subarray(0, 12));
+      decipher.setAuthTag(sealed.subarray(12, 28));
+      return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
     },
     blindIndex(value) {
       return crypto.createHmac('sha256', key('blind-index')).update(value.trim().toLowerCase()).digest('hex');

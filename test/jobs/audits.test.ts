@@ -66,8 +66,29 @@ describe('housekeeping', () => {
       { key: 'account:old', attempts: 3, window_started_at: past },
       { key: 'account:new', attempts: 3, window_started_at: new Date() },
     ]);
-    expect(await housekeep(t.deps)).toEqual({ sessions: 1, throttles: 1 });
+    expect(await housekeep(t.deps)).toEqual({ sessions: 1, throttles: 1, exports: 0 });
     expect(await t.deps.db('sessions').pluck('sid')).toEqual(['live']);
     expect(await t.deps.db('login_throttle').pluck('key')).toEqual(['account:new']);
+  });
+});
+
+describe('scheduled audits are recoverable and recorded once', () => {
+  it('a tick whose job was lost is re-enqueued by the reconciler, and a rerun records nothing twice', async () => {
+    const { reconcileOnce } = await import('../../jobs/reconciler');
+    const { tickJobId } = await import('../../jobs/scheduler');
+    const schedule = t.deps.policies.current().schedules.find((s) => s.audit === 'overdue_requests')!;
+    const at = new Date();
+    const jobId = tickJobId(schedule.name, at);
+    // The tick was claimed, then the process died before enqueueing.
+    await t.deps.db('schedule_ticks').insert({ schedule: schedule.name, tick_at: new Date(Math.floor(at.getTime() / 60_000) * 60_000), job_id: jobId, bundle_hash: t.deps.policies.hash() });
+    expect(await reconcileOnce(t.deps)).toBeGreaterThanOrEqual(1);
+    await until(() => t.deps.db('audit_log').whereRaw(`details->>'jobId' = ?`, [jobId]).first(), 30_000, 'recovered tick');
+    await enqueue(t.deps, 'audit', `${jobId}`, { audit: schedule.audit, schedule: schedule.name, tickAt: at.toISOString() }).catch(() => {});
+    const job = await until(async () => {
+      const j = await t.deps.queues.getJob('audit', jobId);
+      return j && (await j.getState()) === 'completed' ? j : null;
+    }, 30_000, 'rerun');
+    expect(job).toBeTruthy();
+    expect(await t.deps.db('audit_log').whereRaw(`details->>'jobId' = ?`, [jobId]).count({ n: '*' })).toEqual([{ n: '1' }]);
   });
 });

@@ -46,7 +46,7 @@ describe('jobs/reid', () => {
 
   it('failed() marks the run failed with a one-line reason, deletes the upload and leaves the dataset untested', async () => {
     const run = await queuedRun('job_failed');
-    await reidJob.failed!(t.deps, { runId: run.id }, new Error('connection reset\n    at Socket.<anonymous> (net.js:1:1)'));
+    await reidJob.failed!(t.deps, { runId: run.id }, new Error('connection reset\n    at Socket.<anonymous> (net.js:1:1)'), 'test-job');
     const row = await t.deps.db('reid_runs').where({ id: run.id }).first('status', 'error');
     expect(row).toEqual({ status: 'failed', error: 'connection reset' });
     expect(await t.deps.db('reid_uploads').where({ run_id: run.id }).first()).toBeUndefined();
