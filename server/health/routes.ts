@@ -9,8 +9,17 @@ export function healthRoutes(deps: Deps, metrics: Metrics): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const checks: Record<string, string> = {};
-    await deps.db.raw('SELECT 1').then(() => (checks.database = 'ok'), (e: Error) => (checks.database = e.message));
-    await deps.queues.ping().then(() => (checks.queue = 'ok'), (e: Error) => (checks.queue = e.message));
+    // Public endpoint: say which part fails, keep the error text (hosts, users) in the log.
+    const check = async (part: string, probe: () => Promise<unknown>) =>
+      probe().then(
+        () => (checks[part] = 'ok'),
+        (e: Error) => {
+          checks[part] = 'unavailable';
+          deps.logger.warn({ event: 'readyz.failing', part, error: e.message }, `${part} not ready`);
+        },
+      );
+    await check('database', () => deps.db.raw('SELECT 1'));
+    await check('queue', () => deps.queues.ping());
     const failing = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k]) => k);
     res.status(failing.length ? 503 : 200).json({ status: failing.length ? 'unavailable' : 'ready', failing, checks, queueBackend: deps.queues.backend });
   });
