@@ -10,6 +10,7 @@ export interface UserRow {
   mfa_enrolled_at: Date | null;
   recovery_codes: string[];
   disabled_at: Date | null;
+  totp_last_step: string | null; // bigint: pg returns it as a string
   created_at: Date;
 }
 
@@ -33,6 +34,19 @@ export const updateUser = (db: Knex, id: string, patch: Partial<UserRow>) =>
     .where({ id })
     .update({ ...patch, ...(patch.recovery_codes ? { recovery_codes: JSON.stringify(patch.recovery_codes) as unknown as string[] } : {}) });
 export const listUsers = (db: Knex) => db<UserRow>('users').orderBy('email');
+
+/** Records the step of an accepted TOTP code; false when that step, or a later one, already signed in. */
+export async function claimTotpStep(db: Knex, userId: string, step: number): Promise<boolean> {
+  const n = await db('users')
+    .where({ id: userId })
+    .andWhere((q) => q.whereNull('totp_last_step').orWhere('totp_last_step', '<', step))
+    .update({ totp_last_step: step });
+  return n === 1;
+}
+
+/** Ends every session of the user, signed in or half-way through sign-in; returns how many. */
+export const deleteSessionsOf = (db: Knex, userId: string): Promise<number> =>
+  db('sessions').whereRaw("sess->>'userId' = ?", [userId]).orWhereRaw("sess->>'pendingUserId' = ?", [userId]).del();
 
 export const tokenByHash = (db: Knex, hash: string) =>
   db<TokenRow>('api_tokens').where({ token_hash: hash }).whereNull('revoked_at').first();

@@ -13,6 +13,9 @@ const codeSchema = z.object({ code: z.string().trim().min(1, 'Enter the code fro
 
 const INVALID = 'The email address or password is not right.';
 const LOCKED = 'Too many attempts. Wait 15 minutes, then try again.';
+// A code that already signed in is refused like a wrong one; the hint tells a person who signs in
+// twice within 30 seconds what to do.
+const CODE_INVALID = 'That code is not right, has expired or has already been used. Wait for the next code and try again.';
 
 /** express-session's regenerate as a promise: a fresh session id at every privilege change. */
 function regenerate(req: Request): Promise<void> {
@@ -63,9 +66,10 @@ export function authRoutes(deps: Deps, registry: RouteSpec[]): Router {
     if (!pending) return res.redirect(303, '/login');
     const form = parseForm(codeSchema, req.body);
     if (!form.ok) return res.page('auth/mfa', { title: 'Two-factor authentication', errors: form.errors }, 422);
-    const user = await auth.verifyMfa(pending, form.data.code, address(req));
-    if (!user) return res.page('auth/mfa', { title: 'Two-factor authentication', errors: formError('code', 'That code is not right, or it has expired.') }, 422);
-    res.redirect(303, await signIn(req, user.id, true));
+    const outcome = await auth.verifyMfa(pending, form.data.code, address(req));
+    if (outcome.kind === 'locked') return res.page('auth/mfa', { title: 'Two-factor authentication', errors: formError('code', LOCKED) }, 429);
+    if (outcome.kind === 'invalid') return res.page('auth/mfa', { title: 'Two-factor authentication', errors: formError('code', CODE_INVALID) }, 422);
+    res.redirect(303, await signIn(req, outcome.user.id, true));
   });
 
   r.get('/mfa/enrol', 'public', async (req, res) => {

@@ -6,8 +6,8 @@ import { randomToken, sha256Hex } from '../crypto';
 import type { PolicyRuntime } from '../policy-runtime/service';
 import { hashPassword, verifyPassword, PASSWORD_MIN_LENGTH } from './passwords';
 import { clearFailures, isLockedOut, recordFailure } from './throttle';
-import { checkTotp, enrolmentQrSvg, hashRecoveryCodes, newRecoveryCodes, newTotpSecret, useRecoveryCode } from './totp';
-import { insertUser, tokenByHash, updateUser, userByEmail, userById, type UserRow, type TokenRow } from './queries';
+import { checkTotp, enrolmentQrSvg, hashRecoveryCodes, newRecoveryCodes, newTotpSecret, totpStep, useRecoveryCode } from './totp';
+import { claimTotpStep, deleteSessionsOf, insertUser, tokenByHash, updateUser, userByEmail, userById, type UserRow, type TokenRow } from './queries';
 import { tokenPrincipal, type Principal } from './principal';
 
 export type LoginOutcome =
@@ -16,6 +16,15 @@ export type LoginOutcome =
   | { kind: 'mfa_required'; user: UserRow }
   | { kind: 'mfa_enrolment_required'; user: UserRow }
   | { kind: 'ok'; user: UserRow };
+
+export type MfaOutcome = { kind: 'locked' } | { kind: 'invalid' } | { kind: 'ok'; user: UserRow };
+
+/** What an admin's change to an account came to; `self` is refused: another admin must do it. */
+export type AccountChange =
+  | { kind: 'ok'; user: UserRow; sessionsEnded: number }
+  | { kind: 'unchanged'; user: UserRow }
+  | { kind: 'not_found' }
+  | { kind: 'self' };
 
 export const newUserSchema = z.object({
   email: z.email('Enter an email address like name@example.com').transform((e) => e.toLowerCase()),
@@ -42,6 +51,16 @@ export function createAuthService({ db, crypto, audit, policies }: AuthDeps) {
   };
   const accountKey = (email: string) => `account:${crypto.blindIndex(email)}`;
 
+  /** Runs an account change on the locked row; `change` returns the sessions it ended, or null for "nothing to do". */
+  const changeAccount = (userId: string, change: (trx: Knex.Transaction, user: UserRow) => Promise<number | null>) =>
+    db.transaction(async (trx): Promise<AccountChange> => {
+      const user = await trx<UserRow>('users').where({ id: userId }).forUpdate().first();
+      if (!user) return { kind: 'not_found' };
+      const sessionsEnded = await change(trx, user);
+      if (sessionsEnded === null) return { kind: 'unchanged', user };
+      return { kind: 'ok', user: (await userById(trx, userId))!, sessionsEnded };
+    });
+
   return {
     mfaRequired,
 
@@ -58,22 +77,30 @@ export function createAuthService({ db, crypto, audit, policies }: AuthDeps) {
         await audit.append({ actor: 'anonymous', action: 'auth.login.failed', details: { account: keys.account.slice(8, 24), address } });
         return { kind: 'invalid' };
       }
-      await clearFailures(db, keys.account);
+      // Failures are cleared only once the whole sign-in succeeds: the password alone must not
+      // reset the count, or whoever holds it could guess second factors without limit.
       if (user.mfa_enrolled_at) return { kind: 'mfa_required', user };
       if (mfaRequired(user.role)) return { kind: 'mfa_enrolment_required', user };
+      await clearFailures(db, keys.account);
       await audit.append({ actor: `user:${user.id}`, action: 'auth.login', details: { mfa: false, address } });
       return { kind: 'ok', user };
     },
 
-    async verifyMfa(userId: string, code: string, address: string): Promise<UserRow | null> {
+    async verifyMfa(userId: string, code: string, address: string): Promise<MfaOutcome> {
       const user = await userById(db, userId);
-      if (!user?.mfa_secret_enc) return null;
+      if (!user?.mfa_secret_enc || user.disabled_at) return { kind: 'invalid' };
       const keys = { account: accountKey(user.email), address: `address:${address}` };
-      if (await isLockedOut(db, keys)) return null;
+      if (await isLockedOut(db, keys)) {
+        await audit.append({ actor: `user:${user.id}`, action: 'auth.login.locked', details: { stage: 'mfa', address } });
+        return { kind: 'locked' };
+      }
       const trimmed = code.replace(/\s+/g, '');
-      let ok = checkTotp(crypto.decrypt(user.mfa_secret_enc), trimmed);
+      const step = totpStep(crypto.decrypt(user.mfa_secret_enc), trimmed);
+      const replayed = step !== null && !(await claimTotpStep(db, user.id, step));
+      let ok = step !== null && !replayed;
       let method = 'totp';
-      if (!ok) {
+      // Six digits is a TOTP attempt: skip the recovery codes' argon2 work (~0.3 s a hash) for it.
+      if (step === null && !/^\d{6}$/.test(trimmed)) {
         const remaining = await useRecoveryCode(user.recovery_codes, trimmed);
         if (remaining) {
           await updateUser(db, user.id, { recovery_codes: remaining });
@@ -83,11 +110,12 @@ export function createAuthService({ db, crypto, audit, policies }: AuthDeps) {
       }
       if (!ok) {
         await recordFailure(db, keys);
-        await audit.append({ actor: `user:${user.id}`, action: 'auth.mfa.failed', details: { address } });
-        return null;
+        await audit.append({ actor: `user:${user.id}`, action: 'auth.mfa.failed', details: { address, ...(replayed ? { reason: 'totp_reused' } : {}) } });
+        return { kind: 'invalid' };
       }
+      await clearFailures(db, keys.account);
       await audit.append({ actor: `user:${user.id}`, action: 'auth.login', details: { mfa: method, address } });
-      return user;
+      return { kind: 'ok', user };
     },
 
     async beginEnrolment(user: UserRow) {
@@ -98,6 +126,8 @@ export function createAuthService({ db, crypto, audit, policies }: AuthDeps) {
     async confirmEnrolment(userId: string, secret: string, code: string): Promise<string[] | null> {
       if (!checkTotp(secret, code.replace(/\s+/g, ''))) return null;
       const codes = newRecoveryCodes();
+      const user = await userById(db, userId);
+      if (user) await clearFailures(db, accountKey(user.email)); // enrolment completes the sign-in
       await db.transaction(async (trx) => {
         await updateUser(trx, userId, {
           mfa_secret_enc: crypto.encrypt(secret),
@@ -123,11 +153,39 @@ export function createAuthService({ db, crypto, audit, policies }: AuthDeps) {
       });
     },
 
-    async resetMfa(userId: string, actor: string): Promise<boolean> {
-      return db.transaction(async (trx) => {
-        const n = await updateUser(trx, userId, { mfa_secret_enc: null, mfa_enrolled_at: null, recovery_codes: [] });
-        if (n) await audit.append({ actor, action: 'user.reset_mfa', target: `user:${userId}` }, trx);
-        return n > 0;
+    async resetMfa(userId: string, actor: string): Promise<AccountChange> {
+      // One click must not strip an admin's own second factor: another admin has to do it.
+      if (actor === `user:${userId}`) return { kind: 'self' };
+      return changeAccount(userId, async (trx, user) => {
+        if (!user.mfa_enrolled_at) return null;
+        await updateUser(trx, userId, { mfa_secret_enc: null, mfa_enrolled_at: null, recovery_codes: [], totp_last_step: null });
+        await audit.append({ actor, action: 'user.reset_mfa', target: `user:${userId}` }, trx);
+        return 0;
+      });
+    },
+
+    /** Disables (ending every session at once) or re-enables an account. */
+    async setDisabled(userId: string, disabled: boolean, actor: string): Promise<AccountChange> {
+      if (actor === `user:${userId}`) return { kind: 'self' };
+      return changeAccount(userId, async (trx, user) => {
+        if (Boolean(user.disabled_at) === disabled) return null;
+        await updateUser(trx, userId, { disabled_at: disabled ? new Date() : null });
+        const sessionsEnded = disabled ? await deleteSessionsOf(trx, userId) : 0;
+        await audit.append({ actor, action: disabled ? 'user.disable' : 'user.enable', target: `user:${userId}`, details: { sessionsEnded } }, trx);
+        return sessionsEnded;
+      });
+    },
+
+    /** Gives the account another role and ends its sessions: the person signs in again under the new role. */
+    async setRole(userId: string, role: string, actor: string): Promise<AccountChange> {
+      assertRole(role);
+      if (actor === `user:${userId}`) return { kind: 'self' };
+      return changeAccount(userId, async (trx, user) => {
+        if (user.role === role) return null;
+        await updateUser(trx, userId, { role });
+        const sessionsEnded = await deleteSessionsOf(trx, userId);
+        await audit.append({ actor, action: 'user.role_change', target: `user:${userId}`, details: { from: user.role, to: role, sessionsEnded } }, trx);
+        return sessionsEnded;
       });
     },
 
@@ -154,6 +212,11 @@ export function createAuthService({ db, crypto, audit, policies }: AuthDeps) {
     async principalFromToken(token: string): Promise<Principal | null> {
       const row = await tokenByHash(db, sha256Hex(token));
       if (!row) return null;
+      // A token answers to the person who created it: when they are offboarded, it stops too.
+      if (row.created_by.startsWith('user:')) {
+        const creator = await userById(db, row.created_by.slice('user:'.length)).catch(() => undefined);
+        if (creator?.disabled_at) return null;
+      }
       await db('api_tokens').where({ id: row.id }).update({ last_used_at: db.fn.now() });
       return tokenPrincipal(row);
     },

@@ -10,6 +10,16 @@ export const newTotpSecret = () => authenticator.generateSecret();
 export const totpNow = (secret: string) => authenticator.generate(secret);
 export const checkTotp = (secret: string, code: string) => /^\d{6}$/.test(code) && authenticator.check(code, secret);
 
+const STEP_MS = 30_000;
+
+/** The time step a valid code belongs to (for the replay check), or null when the code is not valid now. */
+export function totpStep(secret: string, code: string, now = Date.now()): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  // One clock reading for both the check and the step, so a step boundary in between cannot skew it.
+  const delta = authenticator.clone({ epoch: now }).checkDelta(code, secret);
+  return delta === null ? null : Math.floor(now / STEP_MS) + delta;
+}
+
 export function enrolmentQrSvg(account: string, secret: string): Promise<string> {
   return QRCode.toString(authenticator.keyuri(account, 'Lethe', secret), { type: 'svg', margin: 1 });
 }

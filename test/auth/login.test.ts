@@ -91,6 +91,65 @@ describe('sign-in', () => {
     expect((await agent.get('/')).status).toBe(200);
   });
 
+  /** Password accepted, now on the second-factor page: posts a code, returns the response. */
+  async function mfaStep(email: string) {
+    const agent = request.agent(t.app);
+    const res = await postLogin(agent, email, PASSWORD);
+    expect(res.headers.location).toBe('/login/mfa');
+    let csrf = csrfFrom((await agent.get('/login/mfa')).text);
+    return {
+      agent,
+      async code(code: string) {
+        const r = await agent.post('/login/mfa').type('form').send({ _csrf: csrf, code });
+        if (r.status !== 303) csrf = csrfFrom(r.text);
+        return r;
+      },
+    };
+  }
+
+  it('POST /login/mfa › refuses a TOTP code that already signed in, even within its 30-second window', async () => {
+    const user = await signIn(t, 'compliance_officer');
+    const code = totpNow(user.totpSecret!);
+    expect((await (await mfaStep(user.email)).code(code)).status).toBe(303);
+    const again = await mfaStep(user.email);
+    const replay = await again.code(code);
+    expect(replay.status).toBe(422);
+    expect(replay.text).toContain('already been used');
+    expect((await again.agent.get('/')).status).toBe(303); // not signed in
+    expect(await t.deps.db('audit_log').where({ action: 'auth.mfa.failed', actor: `user:${user.userId}` }).whereRaw("details->>'reason' = 'totp_reused'").first()).toBeTruthy();
+  });
+
+  it('POST /login/mfa › locks the account out at the 6th code after 5 wrong ones, even the right one, with the sign-in lockout message', async () => {
+    const user = await signIn(t, 'compliance_officer');
+    const step = await mfaStep(user.email);
+    for (let i = 0; i < 5; i++) expect((await step.code('000000')).status).toBe(422);
+    const sixth = await step.code(totpNow(user.totpSecret!));
+    expect(sixth.status).toBe(429);
+    expect(sixth.text).toContain('Too many attempts. Wait 15 minutes, then try again.');
+    expect((await step.agent.get('/')).status).toBe(303);
+    expect(await t.deps.db('audit_log').where({ action: 'auth.login.locked', actor: `user:${user.userId}` }).first()).toBeTruthy();
+    // A fresh sign-in with the right password is locked out too.
+    expect((await postLogin(request.agent(t.app), user.email, PASSWORD)).status).toBe(429);
+  });
+
+  it('POST /login › a right password does not reset the failure count: wrong passwords and wrong codes add up to the lockout', async () => {
+    const user = await signIn(t, 'compliance_officer');
+    for (let i = 0; i < 3; i++) expect((await postLogin(request.agent(t.app), user.email, `wrong-${i}`)).status).toBe(422);
+    const step = await mfaStep(user.email);
+    for (let i = 0; i < 2; i++) expect((await step.code('000000')).status).toBe(422);
+    const sixth = await step.code(totpNow(user.totpSecret!));
+    expect(sixth.status).toBe(429);
+    expect(sixth.text).toContain('Too many attempts. Wait 15 minutes, then try again.');
+  });
+
+  it('POST /login/mfa › a completed sign-in clears the failure count', async () => {
+    const user = await signIn(t, 'compliance_officer');
+    for (let i = 0; i < 4; i++) expect((await postLogin(request.agent(t.app), user.email, `wrong-${i}`)).status).toBe(422);
+    expect((await (await mfaStep(user.email)).code(totpNow(user.totpSecret!))).status).toBe(303);
+    for (let i = 0; i < 2; i++) expect((await postLogin(request.agent(t.app), user.email, `wrong-again-${i}`)).status).toBe(422);
+    expect((await postLogin(request.agent(t.app), user.email, PASSWORD)).headers.location).toBe('/login/mfa');
+  });
+
   it('a recovery code signs in once and is then used up', async () => {
     const user = await createUser(t, 'compliance_officer');
     const agent = request.agent(t.app);
@@ -113,5 +172,16 @@ describe('sign-in', () => {
     const res = await s.agent.post('/logout').type('form').send({ _csrf: await s.csrf() });
     expect(res.status).toBe(303);
     expect((await s.agent.get('/audit-log')).status).toBe(303);
+  });
+});
+
+describe('offboarding and tokens', () => {
+  it("a disabled user's API tokens stop working", async () => {
+    const { apiToken } = await import('../support/app');
+    const owner = await createUser(t, 'admin');
+    const token = await apiToken(t, 'auditor', `user:${owner.id}`);
+    expect((await request(t.app).get('/api/v1/me').set('authorization', `Bearer ${token}`)).status).toBe(200);
+    await t.deps.db('users').where({ id: owner.id }).update({ disabled_at: new Date() });
+    expect((await request(t.app).get('/api/v1/me').set('authorization', `Bearer ${token}`)).status).toBe(401);
   });
 });

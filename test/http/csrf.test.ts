@@ -20,8 +20,11 @@ describe('CSRF protection', () => {
     const s = await signIn(t, 'admin');
     expect((await s.agent.post('/admin/tokens').type('form').send({ _csrf: 'x'.repeat(32), name: 'forged', role: 'auditor' })).status).toBe(403);
     const ok = await s.agent.post('/admin/tokens').type('form').send({ _csrf: await s.csrf(), name: 'real', role: 'auditor' });
-    expect(ok.status).toBe(201);
-    expect(ok.text).toMatch(/lethe_[\w-]{20,}/);
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe('/admin/tokens');
+    const page = await s.agent.get(ok.headers.location);
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(/lethe_[\w-]{20,}/);
   });
 
   it('the login form itself is protected', async () => {
