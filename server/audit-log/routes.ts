@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
-import { pageParams, toFormErrors, noErrors } from '../http/forms';
+import { pageParams, toFormErrors, noErrors, pager } from '../http/forms';
 import { distinctActions, filtered, type AuditFilter } from './queries';
 import { actorNames } from '../http/actors';
 import { BadRequestError } from '../errors';
@@ -62,7 +62,7 @@ export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
       actions: await distinctActions(deps.db),
       sortHref: qs({ sort: sort === 'desc' ? 'asc' : 'desc', page: 1 }),
       csvHref: '/audit-log.csv' + qs({}),
-      pager: { page, pages: Math.max(1, Math.ceil(total / pageSize)), total, href: (p: number) => qs({ page: p }) },
+      pager: pager(page, pageSize, total, (p) => qs({ page: p })),
     });
   });
 

@@ -34,3 +34,16 @@ export function pageParams(query: Record<string, unknown>, pageSize = 50) {
   const page = Math.max(1, Number.parseInt(String(query.page ?? '1'), 10) || 1);
   return { page, pageSize, offset: (page - 1) * pageSize };
 }
+
+export interface Pager {
+  page: number;
+  pages: number;
+  total: number;
+  href(page: number): string;
+}
+
+/** What views/partials/pagination.ejs needs, from the page, the page size and the row count. */
+export function pager(page: number, pageSize: number, total: number | string, href: (page: number) => string): Pager {
+  const n = Number(total);
+  return { page, pages: Math.max(1, Math.ceil(n / pageSize)), total: n, href };
+}

@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
-import { pageParams } from '../http/forms';
+import { pageParams, pager } from '../http/forms';
 import { NotFoundError } from '../errors';
 import { bundleHistory } from '../policy-runtime/queries';
 import { formatProblem } from '../policies/yaml-source';
@@ -49,7 +49,7 @@ export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
       fromOptions: options,
       toOptions: options,
       when,
-      pager: { page, pages: Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE)), total, href: (p: number) => `/policies?page=${p}` },
+      pager: pager(page, HISTORY_PAGE_SIZE, total, (p) => `/policies?page=${p}`),
     });
   });
 

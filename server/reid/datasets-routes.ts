@@ -4,7 +4,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
-import { formError, noErrors, pageParams, type FormErrors } from '../http/forms';
+import { formError, noErrors, pageParams, type FormErrors, pager } from '../http/forms';
 import { NotFoundError } from '../errors';
 import { DATASET_NAME } from './commands';
 import { createReidService } from './service';
@@ -54,7 +54,7 @@ export function datasetRoutes(deps: Deps, registry: RouteSpec[]): Router {
       sort: f.sort,
       dir: f.dir,
       sortHref: (col: string) => qs({ sort: col, dir: f.sort === col && f.dir === 'asc' ? 'desc' : 'asc', page: 1 }),
-      pager: { page, pages: Math.max(1, Math.ceil(Number(n) / PAGE_SIZE)), total: Number(n), href: (p: number) => qs({ page: p }) },
+      pager: pager(page, PAGE_SIZE, n, (p) => qs({ page: p })),
     });
   });
 
@@ -89,7 +89,7 @@ export function datasetRoutes(deps: Deps, registry: RouteSpec[]): Router {
         })),
         retestHref: isTable ? `/reid/new?table=${encodeURIComponent(dataset.name)}` : `/reid/new?dataset=${encodeURIComponent(dataset.name)}`,
         errors,
-        pager: { page, pages: Math.max(1, Math.ceil(Number(n) / PAGE_SIZE)), total: Number(n), href: (p: number) => `${base}?page=${p}` },
+        pager: pager(page, PAGE_SIZE, n, (p) => `${base}?page=${p}`),
       },
       status,
     );

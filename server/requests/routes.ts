@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
-import { noErrors, pageParams, parseForm, type FormErrors } from '../http/forms';
+import { noErrors, pageParams, parseForm, type FormErrors, pager } from '../http/forms';
 import { NotFoundError } from '../errors';
 import { createRequestFormSchema, reasonSchema, verifySchema, VERIFICATION_METHODS } from './commands';
 import { createRequestService } from './service';
@@ -62,7 +62,7 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
       sort: f.sort,
       dir: f.dir,
       sortHref: (col: string) => qs({ sort: col, dir: f.sort === col && f.dir === 'asc' ? 'desc' : 'asc', page: 1 }),
-      pager: { page, pages: Math.max(1, Math.ceil(Number(n) / pageSize)), total: Number(n), href: (p: number) => qs({ page: p }) },
+      pager: pager(page, pageSize, n, (p) => qs({ page: p })),
     });
   });
 

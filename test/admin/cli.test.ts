@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createUser, signIn, type TestApp } from '../support/app';
-import { runCli } from '../../server/cli';
+import { cliRunner } from '../support/cli';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -8,12 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) }, t.env);
-  return { code, out, err };
-}
+const cli = (args: string[]) => cliRunner(t.env)(args);
 const userRow = (id: string) => t.deps.db('users').where({ id }).first();
 
 describe('lethe user disable | enable | set-role', () => {

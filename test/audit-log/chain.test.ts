@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signIn, type TestApp } from '../support/app';
-import { runCli } from '../../server/cli';
+import { cliRunner } from '../support/cli';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -8,12 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) }, t.env);
-  return { code, out, err };
-}
+const cli = (args: string[]) => cliRunner(t.env)(args);
 
 describe('audit log', () => {
   it('50 concurrent writers produce one unbroken chain', async () => {
