@@ -42,7 +42,9 @@ export function csrf(options: CsrfOptions = {}): RequestHandler {
       const ok = sent.length === expected.length && crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
       next(ok ? undefined : new CsrfError('This form has expired or did not come from Lethe. Reload the page and try again.'));
     };
-    if (!multipart || !req.principal || !req.is('multipart/form-data')) return check();
+    // Uploads are parsed (into memory, bounded) only where a route accepts one, and only for a
+    // signed-in principal: any other multipart POST is judged on its missing token.
+    if (!multipart || !req.principal || !req.is('multipart/form-data') || !UPLOAD_PATHS.has(req.path)) return check();
     multipart(req, res, (err?: unknown) => {
       if (err instanceof MulterError) req.uploadRejected = multerMessage(err);
       else if (err) return next(new BadRequestError('The upload was cut off or is not a valid form. Try again.'));
@@ -56,6 +58,9 @@ export function csrf(options: CsrfOptions = {}): RequestHandler {
     });
   };
 }
+
+/** Routes that take a file upload (the re-identification form). */
+export const UPLOAD_PATHS = new Set(['/reid']);
 
 const megabytes = (bytes: number) => `${Number((bytes / 1024 / 1024).toPrecision(3))} MB`;
 
