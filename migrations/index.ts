@@ -18,6 +18,7 @@ import * as m20261128130000 from './20261128130000_create_reid_runs';
 import * as m20261128130100 from './20261128130100_create_reid_uploads';
 import * as m20261128130200 from './20261128130200_create_datasets';
 import * as m20261128140000 from './20261128140000_users_totp_last_step';
+import * as m20261128150000 from './20261128150000_requests_acknowledged';
 
 export interface Migration {
   name: string;
@@ -46,4 +47,5 @@ export const migrations: Migration[] = [
   m('20261128130100_create_reid_uploads', m20261128130100),
   m('20261128130200_create_datasets', m20261128130200),
   m('20261128140000_users_totp_last_step', m20261128140000),
+  m('20261128150000_requests_acknowledged', m20261128150000),
 ];

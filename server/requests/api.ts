@@ -28,6 +28,7 @@ const view = (row: RequestRow) => ({
   receivedAt: row.received_at,
   dueAt: row.due_at,
   ackDueAt: row.ack_due_at,
+  acknowledgedAt: row.acknowledged_at,
   urgency: ['completed', 'denied'].includes(row.status) ? null : urgency(row.due_at, new Date()).urgency,
   extended: row.extended_at ? { at: row.extended_at, reason: row.extension_reason } : null,
   verification: row.verified_at ? { method: row.verification_method, by: row.verified_by, at: row.verified_at } : null,
@@ -79,6 +80,9 @@ export const requestsApi: ApiArea = {
     r.get('/requests/:id/preview', can('run', 'request'), async (req, res) => {
       res.json(await previewFor(deps, await load(String(req.params.id)), req.principal!.id));
     });
+    r.post('/requests/:id/acknowledge', can('acknowledge', 'request'), async (req, res) => {
+      res.json(view(await service.acknowledge((await load(String(req.params.id))).id, req.principal!)));
+    });
     r.post('/requests/:id/retry', can('run', 'request'), async (req, res) => {
       res.json(view(await service.retry((await load(String(req.params.id))).id, req.principal!)));
     });
@@ -118,6 +122,7 @@ export const requestsApi: ApiArea = {
     '/requests/{id}/approve': { post: { summary: 'Approve (four-eyes: not the submitter) and queue the job', parameters: [id], responses: { ...ok('The request'), ...errors } } },
     '/requests/{id}/deny': { post: { summary: 'Deny {reason}', parameters: [id], responses: { ...ok('The request'), ...errors } } },
     '/requests/{id}/extend': { post: { summary: 'Extend the deadline {reason}', parameters: [id], responses: { ...ok('The request'), ...errors } } },
+    '/requests/{id}/acknowledge': { post: { summary: 'Confirm receipt (CCPA regs §7021(a): within 10 business days)', parameters: [id], responses: { ...ok('The request'), ...errors } } },
     '/requests/{id}/retry': { post: { summary: 'Send a request that needs attention back to its job (done steps are skipped)', parameters: [id], responses: { ...ok('The request'), ...errors } } },
     '/requests/{id}/preview': { get: { summary: 'Dry run: per system and table what would be erased or kept', parameters: [id], responses: { ...ok('The preview'), ...errors } } },
     '/requests/{id}/certificate.pdf': { get: { summary: 'Certificate of erasure (PDF)', parameters: [id], responses: { '200': { description: 'application/pdf', content: { 'application/pdf': {} } }, ...errors } } },

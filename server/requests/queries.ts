@@ -19,6 +19,8 @@ export interface RequestRow {
   received_at: Date;
   due_at: Date;
   ack_due_at: Date | null;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
   extended_at: Date | null;
   extension_reason: string | null;
   verification_method: string | null;

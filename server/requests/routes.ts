@@ -160,6 +160,12 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
     await res.page('requests/preview', { title: `Dry run for request ${row.id.slice(0, 8)}`, request: row, s: summary(row), preview });
   });
 
+  r.post('/requests/:id/acknowledge', can('acknowledge', 'request'), async (req, res) => {
+    const row = await service.acknowledge((await load(String(req.params.id))).id, req.principal!);
+    res.flash('success', 'Receipt confirmed. Send the data subject the confirmation and how the request will be handled.');
+    res.redirect(303, `/requests/${row.id}`);
+  });
+
   r.post('/requests/:id/retry', can('run', 'request'), async (req, res) => {
     const row = await service.retry((await load(String(req.params.id))).id, req.principal!);
     res.flash('success', `Sent back to the ${row.type} job. Steps already done are not repeated.`);

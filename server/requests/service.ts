@@ -153,6 +153,25 @@ export function createRequestService(deps: Deps) {
       );
     },
 
+    /** CCPA regs §7021(a): confirm receipt (within 10 business days); once, while the request is open. */
+    async acknowledge(id: string, principal: Principal) {
+      const row = await load(id);
+      if (!row.ack_due_at) throw new ConflictError(`${row.regulation.toUpperCase()} sets no separate receipt confirmation for this request.`);
+      if (row.acknowledged_at) throw new ConflictError(`Receipt was already confirmed on ${row.acknowledged_at.toISOString().slice(0, 10)}.`);
+      if (row.status === 'completed' || row.status === 'denied') throw new ConflictError('This request is closed.');
+      return db.transaction(async (trx) => {
+        const [updated] = await trx<RequestRow>('requests')
+          .where({ id })
+          .whereNull('acknowledged_at')
+          .update({ acknowledged_at: new Date(), acknowledged_by: principal.id, updated_at: trx.fn.now() } as never)
+          .returning('*');
+        if (!updated) throw new ConflictError('Receipt was already confirmed.');
+        const late = updated.acknowledged_at!.getTime() > row.ack_due_at!.getTime();
+        await audit.append({ actor: principal.id, action: 'request.acknowledge', target: `request:${id}`, details: { ackDueAt: row.ack_due_at!.toISOString(), late } }, trx);
+        return updated as RequestRow;
+      });
+    },
+
     /** A request that needs attention (a failed step, identifiers left) is sent back to run again. */
     async retry(id: string, principal: Principal) {
       const row = await move(id, ['needs_attention'], { status: 'approved', last_error: null }, { actor: principal.id, action: 'request.retry' });

@@ -219,8 +219,24 @@ describe('data-subject requests through the API', () => {
     expect(await t.deps.db('audit_log').where({ action: 'request.retry', target: `request:${id}` }).first()).toBeTruthy();
   }, 90_000);
 
+  it('CCPA receipt is confirmed once, within its 10-business-day clock; other regimes have no separate confirmation', async () => {
+    const token = await apiToken(t, 'compliance_officer');
+    const api = (p: string, body: object = {}) => request(t.app).post(`/api/v1${p}`).set('authorization', `Bearer ${token}`).send(body);
+    const ccpa = (await api('/requests', { type: 'erasure', regulation: 'ccpa', identity: { email: 'ccpa-ack@example.com' } })).body;
+    const first = await api(`/requests/${ccpa.id}/acknowledge`);
+    expect(first.status).toBe(200);
+    expect(first.body.acknowledgedAt).toBeTruthy();
+    expect((await api(`/requests/${ccpa.id}/acknowledge`)).status).toBe(409);
+    const entry = await t.deps.db('audit_log').where({ action: 'request.acknowledge', target: `request:${ccpa.id}` }).first();
+    expect(entry.details.late).toBe(false);
+    const gdpr = (await api('/requests', { type: 'erasure', regulation: 'gdpr', identity: { email: 'gdpr-ack@example.com' } })).body;
+    expect((await api(`/requests/${gdpr.id}/acknowledge`)).status).toBe(409);
+    const page = await alice.agent.get(`/requests/${ccpa.id}`);
+    expect(page.text).toContain('receipt confirmed');
+  });
+
   it('GET /api/v1/openapi.json › documents every request endpoint', async () => {
     const doc = (await request(t.app).get('/api/v1/openapi.json')).body;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/requests', '/requests/{id}', '/requests/{id}/verify', '/requests/{id}/approve', '/requests/{id}/deny', '/requests/{id}/extend', '/requests/{id}/preview', '/requests/{id}/certificate.pdf', '/requests/{id}/export']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/requests', '/requests/{id}', '/requests/{id}/verify', '/requests/{id}/approve', '/requests/{id}/deny', '/requests/{id}/extend', '/requests/{id}/preview', '/requests/{id}/certificate.pdf', '/requests/{id}/export', '/requests/{id}/acknowledge', '/requests/{id}/retry']));
   });
 });
