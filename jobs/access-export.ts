@@ -4,10 +4,10 @@
 import type { JobContext, JobDefinition } from './job';
 import { withLease } from './lease';
 import type { RequestPayload } from './erasure';
-import { requestById, transition } from '../server/requests/queries';
+import { requestById } from '../server/requests/queries';
 import { connectionsFor, identityFor } from '../server/requests/engine';
 import { exportSubject } from '../server/erasure/export';
-import { failRequest, setProgress } from '../server/requests/lifecycle';
+import { failRequest, moveAudited, setProgress } from '../server/requests/lifecycle';
 import { sha256Hex } from '../server/crypto';
 
 export const accessExportJob: JobDefinition<RequestPayload> = {
@@ -28,10 +28,7 @@ async function exportAccess({ deps, progress }: JobContext, { requestId }: Reque
   const row = await requestById(deps.db, requestId);
   if (!row || !['approved', 'running'].includes(row.status)) return { skipped: row?.status ?? 'missing' };
   const bundle = deps.policies.current();
-  await deps.db.transaction(async (trx) => {
-    if (await transition(trx, row.id, ['approved'], { status: 'running', started_at: new Date() }))
-      await deps.audit.append({ actor: 'system:worker', action: 'request.running', target: `request:${row.id}` }, trx);
-  });
+  await moveAudited(deps, row.id, ['approved'], { status: 'running', started_at: new Date() }, { actor: 'system:worker', action: 'request.running' });
   const connections = connectionsFor(deps, bundle);
   try {
     await setProgress(deps.db, row.id, 1, 3, 'Discovering the subject across systems');
@@ -49,18 +46,24 @@ async function exportAccess({ deps, progress }: JobContext, { requestId }: Reque
         .insert({ request_id: row.id, kind: 'export', content_type: 'application/x-tar', filename: `access-${row.id}.tar`, bytes: deps.crypto.encryptBytes(bytes), sha256 })
         .onConflict(['request_id', 'kind'])
         .ignore();
-      const done = await transition(trx, row.id, ['running'], {
-        status: 'completed',
-        completed_at: new Date(),
-        progress_done: 3,
-        progress_total: 3,
-        progress_label: 'Completed: package ready',
-        outcome: { tables: Object.keys(pkg.csv).length, sha256 },
-        identity_enc: null,
-        discovered_enc: null,
-        verification_evidence_enc: null,
-      });
-      if (done) await deps.audit.append({ actor: 'system:worker', action: 'request.export', target: `request:${row.id}`, details: { sha256, tables: Object.keys(pkg.csv).length, identityDestroyed: true } }, trx);
+      await moveAudited(
+        deps,
+        row.id,
+        ['running'],
+        {
+          status: 'completed',
+          completed_at: new Date(),
+          progress_done: 3,
+          progress_total: 3,
+          progress_label: 'Completed: package ready',
+          outcome: { tables: Object.keys(pkg.csv).length, sha256 },
+          identity_enc: null,
+          discovered_enc: null,
+          verification_evidence_enc: null,
+        },
+        { actor: 'system:worker', action: 'request.export', details: { sha256, tables: Object.keys(pkg.csv).length, identityDestroyed: true } },
+        trx,
+      );
     });
     await progress(100, 'done');
     return { sha256 };

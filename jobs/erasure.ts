@@ -4,7 +4,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Deps } from '../server/deps';
 import type { JobContext, JobDefinition } from './job';
 import { withLease, type Lease } from './lease';
-import { requestById, transition, type RequestRow } from '../server/requests/queries';
+import { requestById, type RequestRow } from '../server/requests/queries';
 import { checkpoints, connectionsFor, decideFor, identityFor, keysFor, planFor, recordSteps } from '../server/requests/engine';
 import { holdActive } from '../server/policies/retention';
 import type { LegalHold } from '../server/policies/types';
@@ -13,7 +13,7 @@ import { verifyErasure } from '../server/erasure/verify';
 import { ErasureConfigError } from '../server/erasure/errors';
 import { issueCertificate } from '../server/requests/certificate';
 import { flagArtefacts } from '../server/requests/artefacts';
-import { closeRequest, failRequest, setProgress } from '../server/requests/lifecycle';
+import { closeRequest, failRequest, moveAudited, setProgress, type StatusPatch } from '../server/requests/lifecycle';
 
 const activeSubjectHold = (holds: LegalHold[], fingerprint: string, now = new Date()) =>
   holds.find((h) => h.subject === fingerprint && holdActive(h, now));
@@ -24,12 +24,9 @@ export interface RequestPayload {
 
 const ACTIVE = ['approved', 'running', 'verifying'] as const;
 
-async function moveTo(deps: Deps, row: RequestRow, from: RequestRow['status'][], patch: Partial<RequestRow> & { status: RequestRow['status'] }, action: string, details: Record<string, unknown> = {}) {
-  return deps.db.transaction(async (trx) => {
-    const moved = await transition(trx, row.id, from, patch);
-    if (moved) await deps.audit.append({ actor: 'system:worker', action, target: `request:${row.id}`, details: { status: moved.status, ...details } }, trx);
-    return moved ?? (await requestById(trx, row.id))!;
-  });
+async function moveTo(deps: Deps, row: RequestRow, from: RequestRow['status'][], patch: StatusPatch, action: string, details: Record<string, unknown> = {}) {
+  const moved = await moveAudited(deps, row.id, from, patch, { actor: 'system:worker', action, details: { status: patch.status, ...details } });
+  return moved ?? (await requestById(deps.db, row.id))!;
 }
 
 export const erasureJob: JobDefinition<RequestPayload> = {

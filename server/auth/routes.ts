@@ -4,6 +4,7 @@ import type { Deps } from '../deps';
 import { declare, type RouteSpec } from '../http/guard';
 import { formError, noErrors, parseForm } from '../http/forms';
 import { userById } from './queries';
+import { enrolmentQrSvg } from './totp';
 
 const loginSchema = z.object({
   email: z.string().trim().min(1, 'Enter your email address'),
@@ -90,7 +91,7 @@ export function authRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const form = parseForm(codeSchema, req.body);
     const codes = form.ok ? await auth.confirmEnrolment(user.id, secret, form.data.code) : null;
     if (!codes) {
-      const { qrSvg } = { qrSvg: (await import('./totp')).enrolmentQrSvg(user.email, secret) };
+      const qrSvg = enrolmentQrSvg(user.email, secret);
       const errors = form.ok ? formError('code', 'That code is not right. Check the clock on your device and try the next code.') : form.errors;
       return res.page('auth/enrol', { title: 'Set up two-factor authentication', qrSvg: await qrSvg, secret, errors }, 422);
     }

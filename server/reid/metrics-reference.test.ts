@@ -2,18 +2,11 @@
 // on random datasets: catches what hand-computed examples miss (the ordered distance's run sums).
 import { describe, expect, it } from 'vitest';
 import { analyseClasses, type ClassListInput } from './metrics';
+import { seededRandom } from '../../test/support/random';
 
 type Row = { qi: string[]; s: string[] };
 
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function naive(rows: Row[], t: number) {
   const n = rows.length;

@@ -9,7 +9,8 @@ import { assertSecondPerson } from './four-eyes';
 import { enqueue } from '../../jobs/job';
 import { canExtend, dueDate, extendedDueDate, ackDueDate } from '../erasure/deadlines';
 import type { CreateRequest } from './commands';
-import { openDuplicate, requestById, transition, type RequestRow, type RequestStatus } from './queries';
+import { openDuplicate, requestById, type RequestRow, type RequestStatus } from './queries';
+import { moveAudited } from './lifecycle';
 
 const PAST: Record<string, string> = {
   'request.verify': 'verifying the identity',
@@ -43,16 +44,11 @@ export function createRequestService(deps: Deps) {
     patch: Partial<RequestRow> & { status: RequestStatus },
     event: { actor: string; action: string; details?: Record<string, unknown> },
   ): Promise<RequestRow> {
-    return db.transaction(async (trx) => {
-      const row = await transition(trx, id, from, patch);
-      if (!row) {
-        const current = await requestById(trx, id);
-        if (!current) throw new NotFoundError('No such request.');
-        throw new ConflictError(`This request is ${current.status.replace(/_/g, ' ')}: ${PAST[event.action] ?? 'that'} is not possible now.`);
-      }
-      await audit.append({ actor: event.actor, action: event.action, target: `request:${id}`, details: { status: row.status, ...event.details } }, trx);
-      return row;
-    });
+    const row = await moveAudited(deps, id, from, patch, { ...event, details: { status: patch.status, ...event.details } });
+    if (row) return row;
+    const current = await requestById(db, id);
+    if (!current) throw new NotFoundError('No such request.');
+    throw new ConflictError(`This request is ${current.status.replace(/_/g, ' ')}: ${PAST[event.action] ?? 'that'} is not possible now.`);
   }
 
   return {

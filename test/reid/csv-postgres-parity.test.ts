@@ -10,20 +10,13 @@ import { analyseCsv, analyseTable, type AnalysisOptions } from '../../server/rei
 import { ReidInputError } from '../../server/reid/errors';
 import { readTableClasses } from '../../server/reid/pg-source';
 import { applyPolicy, DEFAULT_THRESHOLDS } from '../../server/reid/thresholds';
+import { seededRandom } from '../support/random';
 
 const COLUMNS = ['age', 'sex', 'home city', 'we"ird', 'diagnosis', 'income', 'contact', 'seen_at'];
 const CITIES = ['Zürich', '東京', 'Saint-Denis, Réunion', 'Say "cheese"', '', 'Oslo', '😀 town'];
 const DIAGNOSES = ['flu', 'cold', 'hiv', '', 'Anämie'];
 
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 type Row = [number, string | null, string | null, string, string | null, number, string | null, string];
 
