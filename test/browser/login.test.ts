@@ -49,5 +49,5 @@ describe('browser: sign-in with password and TOTP', () => {
     expect(await accessibilityViolations(page)).toEqual([]);
     const file = await screenshot(page, 'dashboard-after-mfa-login');
     expect(fs.statSync(file).size).toBeGreaterThan(5_000);
-  });
+  }, 150_000);
 });
