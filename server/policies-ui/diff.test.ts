@@ -17,7 +17,14 @@ describe('diffLines', () => {
   });
 
   it('finds a longest common subsequence, removals before additions in each change', () => {
-    expect(kinds(diffLines(['a', 'b', 'c', 'd'], ['a', 'x', 'c', 'd', 'e']))).toEqual([' a', '-b', '+x', ' c', ' d', '+e']);
+    expect(kinds(diffLines(['a', 'b', 'c', 'd'], ['a', 'x', 'c', 'd', 'e']))).toEqual([
+      ' a',
+      '-b',
+      '+x',
+      ' c',
+      ' d',
+      '+e',
+    ]);
     expect(kinds(diffLines(['x', 'a', 'b'], ['a', 'b', 'y']))).toEqual(['-x', ' a', ' b', '+y']);
   });
 
@@ -50,7 +57,11 @@ describe('sideBySide', () => {
     const rows = sideBySide(diffLines(a, b), 2);
     expect(rows[0]).toEqual({ kind: 'skip', count: 7, left: null, right: null });
     expect(rows.filter((r) => r.kind === 'same')).toHaveLength(4);
-    expect(rows.find((r) => r.kind === 'change')).toEqual({ kind: 'change', left: { no: 10, text: 'line 10' }, right: { no: 10, text: 'changed 10' } });
+    expect(rows.find((r) => r.kind === 'change')).toEqual({
+      kind: 'change',
+      left: { no: 10, text: 'line 10' },
+      right: { no: 10, text: 'changed 10' },
+    });
     expect(rows[rows.length - 1]).toEqual({ kind: 'skip', count: 8, left: null, right: null });
   });
 

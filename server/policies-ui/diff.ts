@@ -3,7 +3,10 @@
 // with long unchanged stretches folded away.
 import type { BundleFile } from '../policies/types';
 
-export type LineOp = { kind: 'same'; oldNo: number; newNo: number; text: string } | { kind: 'del'; oldNo: number; text: string } | { kind: 'add'; newNo: number; text: string };
+export type LineOp =
+  | { kind: 'same'; oldNo: number; newNo: number; text: string }
+  | { kind: 'del'; oldNo: number; text: string }
+  | { kind: 'add'; newNo: number; text: string };
 
 export interface Side {
   no: number;
@@ -58,13 +61,19 @@ function middle(a: string[], b: string[], offset: number): LineOp[] {
   const n = a.length;
   const m = b.length;
   if (n * m > MAX_LCS_CELLS) {
-    return [...a.map((text, i) => ({ kind: 'del' as const, oldNo: offset + i + 1, text })), ...b.map((text, j) => ({ kind: 'add' as const, newNo: offset + j + 1, text }))];
+    return [
+      ...a.map((text, i) => ({ kind: 'del' as const, oldNo: offset + i + 1, text })),
+      ...b.map((text, j) => ({ kind: 'add' as const, newNo: offset + j + 1, text })),
+    ];
   }
   // lcs[i * (m + 1) + j]: length of the LCS of a[i..] and b[j..].
   const lcs = new Uint32Array((n + 1) * (m + 1));
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
-      lcs[i * (m + 1) + j] = a[i] === b[j] ? lcs[(i + 1) * (m + 1) + j + 1] + 1 : Math.max(lcs[(i + 1) * (m + 1) + j], lcs[i * (m + 1) + j + 1]);
+      lcs[i * (m + 1) + j] =
+        a[i] === b[j]
+          ? lcs[(i + 1) * (m + 1) + j + 1] + 1
+          : Math.max(lcs[(i + 1) * (m + 1) + j], lcs[i * (m + 1) + j + 1]);
     }
   }
   const ops: LineOp[] = [];
@@ -111,7 +120,7 @@ function regroup(ops: LineOp[]): LineOp[] {
 /** Side-by-side rows: a removal and the addition beside it share a row; `context` unchanged lines are kept around changes. */
 export function sideBySide(ops: LineOp[], context = 3): DiffRow[] {
   const rows: DiffRow[] = [];
-  for (let k = 0; k < ops.length; ) {
+  for (let k = 0; k < ops.length;) {
     const op = ops[k];
     if (op.kind === 'same') {
       rows.push({ kind: 'same', left: { no: op.oldNo, text: op.text }, right: { no: op.newNo, text: op.text } });
@@ -166,11 +175,23 @@ export function diffBundles(from: BundleFile[], to: BundleFile[], context = 3): 
     const b = after.get(path);
     if (a === undefined) {
       const lines = splitLines(b!);
-      return { path, status: 'added', added: lines.length, removed: 0, rows: lines.map((text, i) => ({ kind: 'add', left: null, right: { no: i + 1, text } })) };
+      return {
+        path,
+        status: 'added',
+        added: lines.length,
+        removed: 0,
+        rows: lines.map((text, i) => ({ kind: 'add', left: null, right: { no: i + 1, text } })),
+      };
     }
     if (b === undefined) {
       const lines = splitLines(a);
-      return { path, status: 'removed', added: 0, removed: lines.length, rows: lines.map((text, i) => ({ kind: 'del', left: { no: i + 1, text }, right: null })) };
+      return {
+        path,
+        status: 'removed',
+        added: 0,
+        removed: lines.length,
+        rows: lines.map((text, i) => ({ kind: 'del', left: { no: i + 1, text }, right: null })),
+      };
     }
     if (a === b) return { path, status: 'unchanged', added: 0, removed: 0, rows: [] };
     const ops = diffLines(splitLines(a), splitLines(b));

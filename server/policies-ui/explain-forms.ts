@@ -59,10 +59,19 @@ export function explainChoices(bundle: PolicyBundle): ExplainChoices {
   const access = bundle.access;
   return {
     roles: [pick('Choose a role'), ...access.roles.map((r) => ({ value: r.name, label: r.name.replace(/_/g, ' ') }))],
-    resources: [pick('Choose a resource'), ...sorted(Object.keys(access.resources)).map((r) => ({ value: r, label: r }))],
-    actions: [pick('Choose an action'), ...sorted(Object.values(access.resources).flat()).map((a) => ({ value: a, label: a }))],
+    resources: [
+      pick('Choose a resource'),
+      ...sorted(Object.keys(access.resources)).map((r) => ({ value: r, label: r })),
+    ],
+    actions: [
+      pick('Choose an action'),
+      ...sorted(Object.values(access.resources).flat()).map((a) => ({ value: a, label: a })),
+    ],
     submitters: Object.entries(SUBMITTERS).map(([value, label]) => ({ value, label })),
-    categories: [pick('Choose a category'), ...bundle.taxonomy.categories.map((c) => ({ value: c.key, label: `${c.key} (${c.name})` }))],
+    categories: [
+      pick('Choose a category'),
+      ...bundle.taxonomy.categories.map((c) => ({ value: c.key, label: `${c.key} (${c.name})` })),
+    ],
     regulations: REGULATIONS.map((r) => ({ value: r, label: r.toUpperCase() })),
     datasets: [pick('Choose a dataset'), ...allDatasets(bundle.datamap).map((d) => ({ value: d.key, label: d.key }))],
   };
@@ -115,29 +124,44 @@ function prefixed(form: ExplainForm, errors: FormErrors): FormErrors {
 }
 
 /** Reads `?form=…&field=…`; no `form` means nothing was asked yet. */
-export function explainFromQuery(bundle: PolicyBundle, query: Record<string, unknown>, now: Date = new Date()): ExplainOutcome {
+export function explainFromQuery(
+  bundle: PolicyBundle,
+  query: Record<string, unknown>,
+  now: Date = new Date(),
+): ExplainOutcome {
   const values = blankValues();
   const errors: Record<ExplainForm, FormErrors> = { access: noErrors, deletion: noErrors, retention: noErrors };
   const form = EXPLAIN_FORMS.find((f) => f === query.form) ?? null;
   if (!form) return { form: null, values, errors, result: null };
-  const input = Object.fromEntries(FIELDS[form].filter((k) => typeof query[k] === 'string').map((k) => [k, query[k] as string]));
+  const input = Object.fromEntries(
+    FIELDS[form].filter((k) => typeof query[k] === 'string').map((k) => [k, query[k] as string]),
+  );
   values[form] = { ...values[form], ...input };
   const s = schemas(explainChoices(bundle));
 
   let explanation: Explanation;
   if (form === 'access') {
     const r = s.access.safeParse(input);
-    if (!r.success) return { form, values, errors: { ...errors, access: prefixed(form, toFormErrors(r.error)) }, result: null };
+    if (!r.success)
+      return { form, values, errors: { ...errors, access: prefixed(form, toFormErrors(r.error)) }, result: null };
     const principal = { id: 'principal', role: r.data.role };
-    const submittedBy = r.data.submittedBy === 'self' ? principal.id : r.data.submittedBy === 'other' ? 'someone-else' : undefined;
-    explanation = explainAccess(bundle, { principal, action: r.data.action, resource: r.data.resource, context: submittedBy ? { submittedBy } : {} });
+    const submittedBy =
+      r.data.submittedBy === 'self' ? principal.id : r.data.submittedBy === 'other' ? 'someone-else' : undefined;
+    explanation = explainAccess(bundle, {
+      principal,
+      action: r.data.action,
+      resource: r.data.resource,
+      context: submittedBy ? { submittedBy } : {},
+    });
   } else if (form === 'deletion') {
     const r = s.deletion.safeParse(input);
-    if (!r.success) return { form, values, errors: { ...errors, deletion: prefixed(form, toFormErrors(r.error)) }, result: null };
+    if (!r.success)
+      return { form, values, errors: { ...errors, deletion: prefixed(form, toFormErrors(r.error)) }, result: null };
     explanation = explainDeletion(bundle, r.data);
   } else {
     const r = s.retention.safeParse(input);
-    if (!r.success) return { form, values, errors: { ...errors, retention: prefixed(form, toFormErrors(r.error)) }, result: null };
+    if (!r.success)
+      return { form, values, errors: { ...errors, retention: prefixed(form, toFormErrors(r.error)) }, result: null };
     explanation = explainRetention(bundle, retentionRecord(bundle, r.data.dataset, r.data.date, r.data.now ?? now));
   }
   return { form, values, errors, result: withLink(bundle, form, explanation) };

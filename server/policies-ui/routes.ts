@@ -3,7 +3,10 @@ import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
 import { pageParams, pager } from '../http/forms';
 import { NotFoundError } from '../errors';
-import { bundleHistory } from '../policy-runtime/queries';
+import { actorNames } from '../http/actors';
+import { createInvitations } from '../auth';
+import { z } from 'zod';
+import { activeRow, bundleHistory, liveProcesses } from '../policy-runtime';
 import { formatProblem } from '../policies/yaml-source';
 import { splitLines } from './diff';
 import { explainChoices, explainFromQuery, fileHref } from './explain-forms';
@@ -11,6 +14,8 @@ import { countBundles, historyPage } from './queries';
 import { compareVersions, keepIndent, reloadMessage, type Comparison } from './service';
 
 const HISTORY_PAGE_SIZE = 20;
+/** A process reports at every poll; one not seen for three polls has stopped. */
+export const LIVE_WITHIN_MS = (deps: Pick<Deps, 'config'>) => Math.max(3 * deps.config.policyPollMs, 15_000);
 const when = (d: Date) => d.toISOString().replace('T', ' ').slice(0, 16);
 
 export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
@@ -22,12 +27,17 @@ export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
   const versionOptions = async () => {
     const active = deps.policies.hash();
     const versions = await bundleHistory(deps.db);
-    const options = versions.map((v) => ({ value: v.hash, label: `${v.hash.slice(0, 12)} · first seen ${when(v.first_seen_at)}${v.hash === active ? ' (active)' : ''}` }));
+    const options = versions.map((v) => ({
+      value: v.hash,
+      label: `${v.hash.slice(0, 12)} · first seen ${when(v.first_seen_at)}${v.hash === active ? ' (active)' : ''}`,
+    }));
     return { versions, options };
   };
   /** A submitted value that is not a stored hash stays selected as its own option: the input is kept. */
   const keeping = (options: { value: string; label: string }[], value: string) =>
-    value && !options.some((o) => o.value === value) ? [{ value, label: `${value} (as entered)` }, ...options] : options;
+    value && !options.some((o) => o.value === value)
+      ? [{ value, label: `${value} (as entered)` }, ...options]
+      : options;
 
   r.get('/policies', can('read', 'policy'), async (req, res) => {
     const bundle = deps.policies.current();
@@ -36,13 +46,36 @@ export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const { versions, options } = await versionOptions();
     const paths = activePaths();
     const rejection = deps.policies.lastRejection();
+    const pointer = await activeRow(deps.db);
+    const processes = await liveProcesses(deps.db, LIVE_WITHIN_MS(deps));
+    const pendingActivation = await deps
+      .db('policy_activation_requests')
+      .whereNull('decided_at')
+      .orderBy('created_at', 'desc')
+      .first();
     await res.page('policies/index', {
+      activation: pointer && {
+        by: (await actorNames(deps.db, [pointer.activated_by]))[pointer.activated_by] ?? pointer.activated_by,
+        at: pointer.activated_at,
+        generation: pointer.generation,
+      },
+      processes: processes.map((p) => ({ ...p, current: p.hash === pointer?.hash })),
+      pendingActivation: pendingActivation && {
+        ...pendingActivation,
+        by:
+          (await actorNames(deps.db, [pendingActivation.requested_by]))[pendingActivation.requested_by] ??
+          pendingActivation.requested_by,
+        mine: pendingActivation.requested_by === req.principal!.id,
+      },
       title: 'Policies',
       hash: bundle.hash,
       files: bundle.files.map((f) => ({ path: f.path, href: fileHref(f.path), lines: splitLines(f.content).length })),
       rejection: rejection && {
         at: rejection.at,
-        problems: rejection.problems.map((p) => ({ text: formatProblem(p), href: paths.has(p.file) ? `${fileHref(p.file)}#L${p.line}` : null })),
+        problems: rejection.problems.map((p) => ({
+          text: formatProblem(p),
+          href: paths.has(p.file) ? `${fileHref(p.file)}#L${p.line}` : null,
+        })),
       },
       history: await historyPage(deps.db, HISTORY_PAGE_SIZE, offset),
       diffValues: { from: versions.find((v) => v.hash !== bundle.hash)?.hash ?? bundle.hash, to: bundle.hash },
@@ -55,6 +88,38 @@ export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
 
   r.post('/policies/reload', can('reload', 'policy'), async (req, res) => {
     const { kind, text } = reloadMessage(await deps.policies.reload(deps.audit, req.principal!.id));
+    res.flash(kind, text);
+    res.redirect(303, '/policies');
+  });
+
+  // Second-person activation (access.yaml policy_activation.second_person): not by whoever asked.
+  r.post('/policies/activations/:id/approve', can('reload', 'policy'), async (req, res) => {
+    const id = z.uuid().safeParse(req.params.id);
+    const pending = id.success
+      ? await deps.db('policy_activation_requests').where({ id: id.data }).whereNull('decided_at').first()
+      : undefined;
+    if (!pending) throw new NotFoundError('No such activation awaiting approval.');
+    if (await createInvitations(deps).samePerson(pending.requested_by, req.principal!.id)) {
+      await deps.audit.append({
+        actor: req.principal!.id,
+        action: 'access.denied',
+        target: `bundle:${pending.hash}`,
+        details: {
+          permission: 'policy:reload',
+          reason: 'second person: the person who asked may not approve the activation',
+        },
+      });
+      res.flash('error', 'You asked for this activation, so another person must approve it.');
+      return res.redirect(303, '/policies');
+    }
+    const claimed = await deps
+      .db('policy_activation_requests')
+      .where({ id: pending.id })
+      .whereNull('decided_at')
+      .update({ decided_at: deps.db.fn.now(), decided_by: req.principal!.id, outcome: 'approved' });
+    if (!claimed) throw new NotFoundError('No such activation awaiting approval.');
+    const result = await deps.policies.activateStored(pending.hash, deps.audit, req.principal!.id);
+    const { kind, text } = reloadMessage(result);
     res.flash(kind, text);
     res.redirect(303, '/policies');
   });
@@ -83,7 +148,9 @@ export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
     await res.page(
       'policies/diff',
       {
-        title: c.result ? `Policy diff ${c.result.from.hash.slice(0, 8)} → ${c.result.to.hash.slice(0, 8)}` : 'Compare policy versions',
+        title: c.result
+          ? `Policy diff ${c.result.from.hash.slice(0, 8)} → ${c.result.to.hash.slice(0, 8)}`
+          : 'Compare policy versions',
         values: c.values,
         errors: c.errors,
         fromOptions: keeping(options, c.values.from),
@@ -100,7 +167,11 @@ export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
     if (req.query.from === undefined && req.query.to === undefined) {
       const versions = await bundleHistory(deps.db);
       const active = deps.policies.hash();
-      return diffPage(res, { values: { from: versions.find((v) => v.hash !== active)?.hash ?? active, to: active }, errors: { summary: [], fields: {} }, result: null });
+      return diffPage(res, {
+        values: { from: versions.find((v) => v.hash !== active)?.hash ?? active, to: active },
+        errors: { summary: [], fields: {} },
+        result: null,
+      });
     }
     const comparison = await compareVersions(deps.db, req.query);
     await diffPage(res, comparison, comparison.result ? 200 : 422);

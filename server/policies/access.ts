@@ -44,7 +44,13 @@ export function decideAccess(policy: AccessPolicy, q: AccessQuery): AccessDecisi
   return { allowed: false, reason: `no rule allows role "${q.principal.role}" to ${q.action} ${q.resource} (default deny)` };
 }
 
-/** Roles that require a second factor, for the login flow. */
-export function roleRequiresMfa(policy: AccessPolicy, role: string): boolean {
-  return policy.roles.find((r) => r.name === role)?.mfa !== 'optional';
+/** Every permission ("resource:action") some rule grants the role, conditions aside. */
+export function rolePermissions(policy: AccessPolicy, role: string): string[] {
+  const out: string[] = [];
+  for (const [resource, actions] of Object.entries(policy.resources)) {
+    for (const action of actions) {
+      if (policy.rules.some((r) => ruleMatches(r, { role, action, resource }))) out.push(`${resource}:${action}`);
+    }
+  }
+  return out;
 }

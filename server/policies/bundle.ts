@@ -5,15 +5,17 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crossCheck, type Parts } from './checks';
-import { mapAccess, mapDeletion, mapReid, mapRetention, mapSchedules, mapSystem, mapTaxonomy, type Part } from './mapping';
+import { mapAiAct } from './ai-act';
+import { mapAccess, mapDeletion, mapReid, mapRetention, mapSchedules, mapSystem, mapTaxonomy, mapTraining, type Part } from './mapping';
 import { FILE_SCHEMAS, REQUIRED_FILES, fileKind, type FileKind, type TestsFile } from './schemas';
 import type { BundleFile, LoadResult, PolicyBundle, Problem } from './types';
 import { parseSourceFile, type SourceFile } from './yaml-source';
 import { validateFile } from './validate-file';
+import { envVar } from '../config';
 
-/** The bundle directory: LETHE_POLICIES_DIR, else ./policies. The one place the policy code reads the environment. */
+/** The bundle directory: LETHE_POLICIES_DIR, else ./policies. */
 export function defaultPoliciesDir(): string {
-  return process.env.LETHE_POLICIES_DIR ?? './policies';
+  return envVar('LETHE_POLICIES_DIR') ?? './policies';
 }
 
 /**
@@ -110,24 +112,29 @@ function addPart(parts: Parts, kind: FileKind, file: SourceFile, data: unknown):
 }
 
 function assemble(dir: string, files: BundleFile[], parts: Parts): PolicyBundle {
+  const deletion = mapDeletion(parts.deletion!);
   return {
     hash: bundleHash(files),
     dir,
     files,
     access: mapAccess(parts.access!),
     taxonomy: mapTaxonomy(parts.taxonomy!),
-    datamap: { systems: parts.datamaps.map(mapSystem) },
-    deletion: mapDeletion(parts.deletion!),
+    // The engines that read the data map (discovery, recorded values, verification) read the
+    // phone region there too: deletion.yaml sets it, the map carries it to them.
+    datamap: { systems: parts.datamaps.map(mapSystem), ...(deletion.phoneRegion ? { phoneRegion: deletion.phoneRegion } : {}) },
+    deletion,
     retention: mapRetention(parts.retention!),
     reid: mapReid(parts.reid!),
     schedules: mapSchedules(parts.schedules!),
+    aiAct: parts.ai_act ? mapAiAct(parts.ai_act.file, parts.ai_act.data) : null,
+    training: mapTraining(parts.training),
   };
 }
 
 function unknownFileMessage(p: string): string {
   if (p.endsWith('.yml')) return 'policy files use the .yaml extension';
   if (p.startsWith('tests/')) return 'truth tables are named tests/<name>_test.yaml';
-  return 'not a policy file: expected access, retention, deletion, reid, schedules or taxonomy .yaml, datamap/<system>.yaml or tests/<name>_test.yaml';
+  return 'not a policy file: expected access, retention, deletion, reid, schedules, taxonomy, ai-act or training .yaml, datamap/<system>.yaml or tests/<name>_test.yaml';
 }
 
 export function sortProblems(problems: Problem[]): Problem[] {

@@ -9,6 +9,7 @@ import { writeJsonSchemas } from './json-schema';
 import { formatOutcome, runPolicyTests } from './policy-tests';
 import { REGULATIONS, type PolicyBundle, type Regulation } from './types';
 import { formatProblem } from './yaml-source';
+import { lines, type CliContext } from '../cli-context';
 
 export interface CliIo {
   out(line: string): void;
@@ -27,7 +28,11 @@ const processIo: CliIo = {
 /** Thrown for bad command-line input; printed as one line, exit code 2. */
 class UsageError extends Error {}
 
-export function registerPolicyCommands(program: Command, io: CliIo = processIo): Command {
+export function registerPolicyCommands(program: Command, ctx: CliContext): Command {
+  return registerWith(program, lines(ctx));
+}
+
+function registerWith(program: Command, io: CliIo): Command {
   const policy = program.command('policy').description('check, test and explain the policy bundle');
   const dirHelp = 'policy bundle directory (default: $LETHE_POLICIES_DIR or ./policies)';
 
@@ -138,7 +143,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const program = new Command('lethe')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
-  registerPolicyCommands(program, captured);
+  registerWith(program, captured);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

@@ -78,7 +78,10 @@ export function explainRetention(bundle: PolicyBundle, record: RetentionRecord):
       summary: `${record.dataset}: held by legal hold ${d.hold.name} (case ${d.hold.caseReference}), ${d.hold.expires ? `expires ${d.hold.expires}` : 'until lifted'}`,
       source: d.hold.source,
       reason: d.hold.reason,
-      details: [`without the hold: ${d.then.action}${d.then.rule ? ` (rule ${d.then.rule.name} at ${formatRef(d.then.rule.source)})` : ''}`],
+      details: [
+        `legal basis: ${Object.entries(d.hold.legalBasis).map(([r, b]) => `${r}: ${b}`).join('; ')}`,
+        `without the hold: ${d.then.action}${d.then.rule ? ` (rule ${d.then.rule.name} at ${formatRef(d.then.rule.source)})` : ''}`,
+      ],
     };
   }
   const rule = d.rule;

@@ -4,14 +4,16 @@ import type {
   AccessPolicy,
   DataSystem,
   DeletionPolicy,
+  LegalHold,
   Regulation,
   ReidPolicy,
   RetentionPolicy,
   Schedule,
   Taxonomy,
+  TrainingPolicy,
 } from './types';
-import type { AccessFile, DatamapFile, DeletionFile, ReidFile, RetentionFile, SchedulesFile, TaxonomyFile } from './schemas';
-import { locate, type SourceFile } from './yaml-source';
+import type { AccessFile, DatamapFile, DeletionFile, ReidFile, RetentionFile, SchedulesFile, TaxonomyFile, TrainingFile } from './schemas';
+import { locate, type SourceFile, type YamlPath } from './yaml-source';
 
 export interface Part<T> {
   file: SourceFile;
@@ -32,6 +34,9 @@ export function mapAccess({ file, data }: Part<AccessFile>): AccessPolicy {
       reason: r.reason,
       source: locate(file, ['rules', i]),
     })),
+    tokens: { defaultExpiryDays: data.tokens?.default_expiry_days ?? 90, maxExpiryDays: data.tokens?.max_expiry_days ?? 365 },
+    invitationExpiryHours: data.invitations?.expiry_hours ?? 72,
+    activationSecondPerson: data.policy_activation?.second_person ?? false,
   };
 }
 
@@ -50,15 +55,19 @@ export function mapSystem({ file, data }: Part<DatamapFile>): DataSystem {
       name: d.name,
       kind: d.kind,
       description: d.description,
-      primaryKey: [...d.primary_key],
+      primaryKey: [...(d.primary_key ?? [])],
+      ...(d.primary_key ? {} : { primaryKeyFrom: 'database' as const }),
       columns: d.columns.map((c) => ({
         name: c.name,
         categories: [...c.categories],
         ...(c.identity !== undefined ? { identity: c.identity } : {}),
+        ...(c.mentions !== undefined ? { mentions: c.mentions } : {}),
+        ...(c.pseudonymize !== undefined ? { pseudonymize: c.pseudonymize } : {}),
       })),
       references: (d.references ?? []).map((r) => ({ column: r.column, to: r.to })),
       builtFrom: [...(d.built_from ?? [])],
       ...(d.release_kind !== undefined ? { releaseKind: d.release_kind } : {}),
+      ...(d.events !== undefined ? { events: { ...d.events } } : {}),
       source: locate(file, ['datasets', i]),
     })),
     models: (data.models ?? []).map((m, i) => ({
@@ -93,8 +102,11 @@ export function mapDeletion({ file, data }: Part<DeletionFile>): DeletionPolicy 
       reason: e.reason,
       source: locate(file, ['exemptions', i]),
     })),
+    ...(data.phone_region ? { phoneRegion: data.phone_region } : {}),
   };
 }
+
+export const DEFAULT_FIRST_RUN_LIMIT = 10_000;
 
 export function mapRetention({ file, data }: Part<RetentionFile>): RetentionPolicy {
   return {
@@ -108,15 +120,26 @@ export function mapRetention({ file, data }: Part<RetentionFile>): RetentionPoli
       reason: r.reason,
       source: locate(file, ['rules', i]),
     })),
-    legalHolds: (data.legal_holds ?? []).map((h, i) => ({
-      name: h.name,
-      caseReference: h.case_reference,
-      ...(h.dataset !== undefined ? { dataset: h.dataset } : {}),
-      ...(h.subject !== undefined ? { subject: h.subject } : {}),
-      ...(h.expires !== undefined ? { expires: h.expires } : {}),
-      reason: h.reason,
-      source: locate(file, ['legal_holds', i]),
-    })),
+    legalHolds: (data.legal_holds ?? []).map((h, i) => mapLegalHold(file, h, ['legal_holds', i])),
+    ...(data.requests ? { requests: { atRiskDays: data.requests.at_risk_days } } : {}),
+    firstRunLimit: data.first_run_limit ?? DEFAULT_FIRST_RUN_LIMIT,
+  };
+}
+
+type HoldEntry = NonNullable<RetentionFile['legal_holds']>[number];
+
+/** One legal_holds entry (of retention.yaml or a holds truth table) as the decision functions take it. */
+export function mapLegalHold(file: SourceFile, h: HoldEntry, path: YamlPath): LegalHold {
+  return {
+    name: h.name,
+    caseReference: h.case_reference,
+    ...(h.dataset !== undefined ? { dataset: h.dataset } : {}),
+    ...(h.category !== undefined ? { category: h.category } : {}),
+    legalBasis: Object.fromEntries(Object.entries(h.legal_basis).filter(([, v]) => v !== undefined)),
+    ...(h.subject !== undefined ? { subject: h.subject } : {}),
+    ...(h.expires !== undefined ? { expires: h.expires } : {}),
+    reason: h.reason,
+    source: locate(file, path),
   };
 }
 
@@ -144,4 +167,27 @@ export function mapSchedules({ file, data }: Part<SchedulesFile>): Schedule[] {
     description: s.description,
     source: locate(file, ['schedules', i]),
   }));
+}
+
+/** training.yaml is optional: without it no purpose is declared, no recipe exists and the defaults hold. */
+export function mapTraining(part: Part<TrainingFile> | undefined): TrainingPolicy {
+  const b = part?.data.bias;
+  return {
+    purposes: (part?.data.purposes ?? []).map((p) => ({ name: p.name, lawfulBasis: p.lawful_basis, description: p.description, reason: p.reason })),
+    snapshots: (part?.data.snapshots ?? []).map((s) => ({ dataset: s.dataset, purpose: s.purpose, onExcluded: s.on_excluded, sources: s.sources.map((x) => ({ from: x.from, columns: { ...x.columns } })) })),
+    bias: {
+      alpha: b?.alpha ?? 0.01,
+      minShareRatio: b?.min_share_ratio ?? 0.8,
+      maxShareRatio: b?.max_share_ratio ?? 1.25,
+      minDisparateImpact: b?.min_disparate_impact ?? 0.8,
+      minGroupSize: b?.min_group_size ?? 5,
+      datasets: (b?.datasets ?? []).map((d) => ({
+        dataset: d.dataset,
+        attributes: [...d.attributes],
+        ...(d.reference_source ? { referenceSource: d.reference_source } : {}),
+        ...(d.label ? { label: { ...d.label } } : {}),
+        ...(d.use_case ? { useCase: d.use_case } : {}),
+      })),
+    },
+  };
 }

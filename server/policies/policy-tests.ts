@@ -7,7 +7,10 @@ import { decideDeletion, decideDeletionForRow } from './deletion';
 import { parseIsoDate } from './durations';
 import { datasetCategories } from './lookup';
 import { decideRetention } from './retention';
-import type { AccessTestsFile, DeletionTestsFile, RetentionTestsFile } from './schemas';
+import { heldBy } from './holds';
+import { mapLegalHold } from './mapping';
+import type { AccessTestsFile, AiActTestsFile, DeletionTestsFile, HoldsTestsFile, RetentionTestsFile } from './schemas';
+import { classify } from './ai-act';
 import type { PolicyBundle, SourceRef } from './types';
 import { formatRef, locate, type SourceFile } from './yaml-source';
 
@@ -31,13 +34,18 @@ export interface PolicyTestRun {
 export function runPolicyTests(bundle: PolicyBundle): PolicyTestRun {
   const results: PolicyTestResult[] = [];
   for (const { file, data } of bundleTests(bundle)) {
+    const holds = data.kind === 'HoldsTests' && data.holds ? data.holds.map((h, i) => mapLegalHold(file, h, ['holds', i])) : bundle.retention.legalHolds;
     data.cases.forEach((c, i) => {
       const { expected, actual } =
-        data.kind === 'AccessTests'
+        data.kind === 'HoldsTests'
+          ? holdsCase(bundle, holds, c as HoldsTestsFile['cases'][number])
+          : data.kind === 'AccessTests'
           ? accessCase(bundle, c as AccessTestsFile['cases'][number])
           : data.kind === 'RetentionTests'
             ? retentionCase(bundle, c as RetentionTestsFile['cases'][number])
-            : deletionCase(bundle, c as DeletionTestsFile['cases'][number]);
+            : data.kind === 'AiActTests'
+              ? aiActCase(bundle, c as AiActTestsFile['cases'][number])
+              : deletionCase(bundle, c as DeletionTestsFile['cases'][number]);
       results.push({ file: file.path, line: lineOf(file, i), name: c.name, passed: matches(expected, actual), expected, actual });
     });
   }
@@ -96,6 +104,21 @@ function retentionCase(bundle: PolicyBundle, c: RetentionTestsFile['cases'][numb
   return { expected, actual };
 }
 
+function holdsCase(bundle: PolicyBundle, holds: PolicyBundle['retention']['legalHolds'], c: HoldsTestsFile['cases'][number]) {
+  const hold = heldBy(holds, {
+    dataset: c.dataset,
+    categories: c.categories ?? datasetCategories(bundle, c.dataset) ?? [],
+    ...(c.subject !== undefined ? { subject: c.subject } : {}),
+    now: date(c.now),
+  });
+  const actual: Outcome = { held: hold ? 'yes' : 'no', ...(hold ? { hold: hold.name, source: ref(hold.source) } : {}) };
+  const expected: Outcome = { held: c.expect.held ? 'yes' : 'no' };
+  if (c.expect.hold !== undefined) expected.hold = c.expect.hold;
+  // "not held" must mean no hold at all, not merely another one than named.
+  if (!c.expect.held) expected.hold = null;
+  return { expected, actual };
+}
+
 function deletionCase(bundle: PolicyBundle, c: DeletionTestsFile['cases'][number]) {
   let d = decideDeletion(bundle.deletion, { category: c.category, regulation: c.regulation, dataset: c.dataset });
   if (c.now !== undefined) d = decideDeletionForRow(d, dates(c.dates), date(c.now));
@@ -116,6 +139,30 @@ function deletionCase(bundle: PolicyBundle, c: DeletionTestsFile['cases'][number
   const expected: Outcome = { strategy: e.strategy, exempt: e.exempt ?? null };
   if (e.mask_value !== undefined) expected.mask_value = e.mask_value;
   if (e.legal_basis !== undefined) expected.legal_basis = e.legal_basis;
+  return { expected, actual };
+}
+
+/** Lists compare as sorted, comma-joined text; `fired`/`flags` check inclusion (the case names what matters). */
+function aiActCase(bundle: PolicyBundle, c: AiActTestsFile['cases'][number]) {
+  const d = classify(bundle.aiAct!, c.answers);
+  const list = (xs: string[]) => [...xs].sort().join(',');
+  const counted = d.rulesFired.filter((r) => !r.setAside).map((r) => r.name);
+  const actual: Outcome = { tier: d.tier, role: d.role ?? 'none', duties: list(d.transparencyDuties), requires: list(d.requires), fired: list(counted) };
+  const e = c.expect;
+  const expected: Outcome = { tier: e.tier };
+  if (e.role !== undefined) expected.role = e.role;
+  if (e.duties !== undefined) expected.duties = list(e.duties);
+  if (e.requires !== undefined) expected.requires = list(e.requires);
+  const missing = [...(e.fired ?? []).filter((n) => !counted.includes(n)), ...(e.flags ?? []).filter((f) => !d.flags.includes(f))];
+  const unwanted = (e.not_fired ?? []).filter((n) => counted.includes(n));
+  if (missing.length) {
+    expected.missing = 'none';
+    actual.missing = list(missing);
+  }
+  if (unwanted.length) {
+    expected.unwanted = 'none';
+    actual.unwanted = list(unwanted);
+  }
   return { expected, actual };
 }
 

@@ -1,9 +1,13 @@
 // Retention decisions from retention.yaml for one record. A rule for the record's dataset beats any
 // category rule; among category rules the longest matching prefix wins. An active legal hold on the
-// dataset or the data subject overrides everything: the record is held.
+// dataset, a category of the record or the data subject overrides everything: the record is held
+// (holds.ts decides, the same function the erasure job and the preview use).
 import { categoryCovers, categoryDepth } from './categories';
-import { addIsoDuration, isDateOnly, parseIsoDate } from './durations';
+import { addIsoDuration } from './durations';
+import { heldBy } from './holds';
 import type { LegalHold, RetentionPolicy, RetentionRule } from './types';
+
+export { holdActive, holdCovers, holdExpiresAt } from './holds';
 
 export interface RetentionRecord {
   dataset: string; // "<system>.<dataset>"
@@ -22,26 +26,6 @@ export type RetentionDecision =
   | RetentionOutcome
   /** `then` is what would happen without the hold. */
   | { action: 'held'; hold: LegalHold; rule: RetentionRule | null; then: RetentionOutcome };
-
-/** The first instant a hold no longer applies: the day after `expires` for a date, the instant itself for a date-time. */
-export function holdExpiresAt(hold: LegalHold): Date | null {
-  if (!hold.expires) return null;
-  const at = parseIsoDate(hold.expires);
-  if (!at) return null;
-  return isDateOnly(hold.expires) ? addIsoDuration(at, 'P1D') : at;
-}
-
-export function holdActive(hold: LegalHold, now: Date): boolean {
-  const end = holdExpiresAt(hold);
-  return end === null || now < end;
-}
-
-export function holdCovers(hold: LegalHold, record: Pick<RetentionRecord, 'dataset' | 'subject'>): boolean {
-  return (
-    (hold.dataset === undefined || hold.dataset === record.dataset) &&
-    (hold.subject === undefined || hold.subject === record.subject)
-  );
-}
 
 /** 2 for a dataset rule, 1 + depth/1000 for a category rule: higher is more specific. */
 export function retentionSpecificity(rule: RetentionRule): number {
@@ -74,7 +58,7 @@ export function decideRetentionRule(rule: RetentionRule | null, record: Retentio
 export function decideRetention(policy: RetentionPolicy, record: RetentionRecord): RetentionDecision {
   const rule = matchRetentionRule(policy.rules, record.dataset, record.categories);
   const outcome = decideRetentionRule(rule, record);
-  const hold = policy.legalHolds.find((h) => holdActive(h, record.now) && holdCovers(h, record));
+  const hold = heldBy(policy.legalHolds, record);
   if (hold) return { action: 'held', hold, rule, then: outcome };
   return outcome;
 }

@@ -38,6 +38,10 @@ export interface AccessPolicy {
   /** Every resource and its actions; routes may only ask for permissions listed here. */
   resources: Record<string, string[]>;
   rules: AccessRule[];
+  tokens: { defaultExpiryDays: number; maxExpiryDays: number };
+  invitationExpiryHours: number;
+  /** A person's reload waits for a second person's approval. */
+  activationSecondPerson: boolean;
 }
 
 // ---------------------------------------------------------------- taxonomy.yaml
@@ -58,6 +62,13 @@ export interface ColumnDef {
   categories: string[]; // taxonomy keys
   /** Set when the column identifies the data subject; the value names the identity kind. */
   identity?: string; // e.g. "email", "customer_id", "phone"
+  /**
+   * Set on columns that only name OTHER people (cc, "reported by", "assigned to"): the identity kind
+   * they hold. A row is never the subject's because of this column; only its value is erased.
+   */
+  mentions?: string;
+  /** Direct identifiers: how an anonymized version replaces the column (server/anonymize). */
+  pseudonymize?: 'hmac' | 'mask';
 }
 
 export interface ReferenceDef {
@@ -70,12 +81,20 @@ export interface DatasetDef {
   kind: DatasetKind;
   description: string;
   primaryKey: string[];
+  /**
+   * Where primaryKey comes from: absent = declared in the map; 'database' = the map declares none and
+   * it is read from the live catalog when a plan is made (server/erasure/keys.ts); 'ctid' = the table
+   * has no key at all and rows are addressed by their physical position.
+   */
+  primaryKeyFrom?: 'database' | 'ctid';
   columns: ColumnDef[];
   references: ReferenceDef[];
   /** Lineage for AI artefacts: "<system>.<dataset>" entries it was built from. */
   builtFrom: string[];
   /** For re-identification: dataset kind in reid.yaml ("export", "training_snapshot"...). */
   releaseKind?: string;
+  /** Retention events recorded by a date column of this dataset ("account_closed" -> "closed_at"). */
+  events?: Record<string, string>;
   source: SourceRef;
 }
 
@@ -91,7 +110,8 @@ export interface DataSystem {
   description: string;
   /** Name of the environment variable holding the connection string (never the string itself). */
   connectionEnv: string;
-  engine: 'postgres';
+  /** Which engine reaches it (server/systems/engines): PostgreSQL, or MySQL/MariaDB. */
+  engine: 'postgres' | 'mysql';
   datasets: DatasetDef[];
   models: ModelDef[];
   source: SourceRef;
@@ -99,6 +119,8 @@ export interface DataSystem {
 
 export interface DataMap {
   systems: DataSystem[];
+  /** deletion.yaml's `phone_region`: how numbers written without a country code are read. */
+  phoneRegion?: string;
 }
 
 // ---------------------------------------------------------------- deletion.yaml
@@ -132,6 +154,8 @@ export interface Exemption {
 export interface DeletionPolicy {
   rules: DeletionRule[];
   exemptions: Exemption[];
+  /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2); none: only "+…" numbers normalize. */
+  phoneRegion?: string;
 }
 
 // ---------------------------------------------------------------- retention.yaml
@@ -156,7 +180,11 @@ export interface LegalHold {
   name: string;
   caseReference: string;
   dataset?: string;
+  /** Rows of every dataset with a column of this category (or below it). */
+  category?: string;
   subject?: string; // HMAC fingerprint of a data subject's identity
+  /** The article the hold rests on, per regulation (e.g. gdpr: "GDPR Art. 17(3)(e)"); at least one. */
+  legalBasis: Partial<Record<Regulation, string>>;
   expires?: string; // ISO date; an expired hold no longer applies
   reason: string;
   source: SourceRef;
@@ -165,6 +193,10 @@ export interface LegalHold {
 export interface RetentionPolicy {
   rules: RetentionRule[];
   legalHolds: LegalHold[];
+  /** Request deadlines; absent = the defaults of server/requests/deadlines.ts. */
+  requests?: { atRiskDays: number };
+  /** A rule's first sweep touching more rows than this stops at a finding (retention.yaml first_run_limit). */
+  firstRunLimit?: number;
 }
 
 // ---------------------------------------------------------------- reid.yaml
@@ -192,6 +224,41 @@ export interface Schedule {
   source: SourceRef;
 }
 
+import type { AiActPolicy } from './ai-act';
+// ---------------------------------------------------------------- training.yaml
+export type LawfulBasis = 'consent' | 'contract' | 'legal_obligation' | 'vital_interests' | 'public_task' | 'legitimate_interests';
+export interface Purpose {
+  name: string;
+  lawfulBasis: LawfulBasis;
+  description: string;
+  reason: string;
+}
+export interface SnapshotRecipe {
+  dataset: string; // "<system>.<dataset>"
+  purpose: string;
+  onExcluded: 'exclude' | 'refuse';
+  sources: { from: string; columns: Record<string, string> }[];
+}
+export interface BiasDatasetConfig {
+  dataset: string;
+  attributes: string[];
+  referenceSource?: string;
+  label?: { column: string; positive: string | number | boolean };
+  useCase?: string;
+}
+export interface BiasThresholds {
+  alpha: number;
+  minShareRatio: number;
+  maxShareRatio: number;
+  minDisparateImpact: number;
+  minGroupSize: number;
+}
+export interface TrainingPolicy {
+  purposes: Purpose[];
+  snapshots: SnapshotRecipe[];
+  bias: BiasThresholds & { datasets: BiasDatasetConfig[] };
+}
+
 // ---------------------------------------------------------------- the bundle
 export interface BundleFile {
   path: string; // relative, forward slashes
@@ -210,6 +277,10 @@ export interface PolicyBundle {
   retention: RetentionPolicy;
   reid: ReidPolicy;
   schedules: Schedule[];
+  /** ai-act.yaml (optional): the EU AI Act questionnaire, classification rules and board rules. */
+  aiAct: AiActPolicy | null;
+  /** training.yaml (optional file): purposes, snapshot recipes, bias thresholds. */
+  training: TrainingPolicy;
 }
 
 /** A validation problem, printed as `file:line:column: message`. */

@@ -1,6 +1,6 @@
 // Validates one parsed file against its zod schema and turns every issue into a Problem that points
 // at the offending YAML node (or, for a missing key, at the map that lacks it).
-import { isMap, isScalar } from 'yaml';
+import { isMap, isScalar, visit, type Alias } from 'yaml';
 import type { z } from 'zod';
 import { API_VERSION } from './schemas';
 import type { Problem } from './types';
@@ -18,10 +18,43 @@ export function validateFile<T>(file: SourceFile, schema: z.ZodType<T>): { data:
   if (!isScalar(firstKey) || firstKey.value !== 'apiVersion') {
     problems.push(problemAt(file, [], `every policy file starts with \`apiVersion: ${API_VERSION}\``));
   }
-  const value = file.doc!.toJS({ maxAliasCount: 100 });
+  const expanded = expand(file);
+  if (!expanded.ok) return { data: null, problems: [...problems, expanded.problem] };
+  const value = expanded.value;
   const result = schema.safeParse(value);
   if (!result.success) problems.push(...result.error.issues.flatMap((issue) => issueProblems(file, value, issue, [])));
   return { data: result.success && problems.length === 0 ? result.data : null, problems };
+}
+
+/** Aliases a policy file may use, and how far they may expand: far beyond any real bundle. */
+export const MAX_ALIASES = 100;
+const MAX_ALIAS_EXPANSION = 1_000;
+
+/**
+ * The file as plain data, or a problem at the first alias when aliases expand past the bound (a
+ * "billion laughs" bundle): reported like any other problem, with file:line, never a 500.
+ */
+function expand(file: SourceFile): { ok: true; value: unknown } | { ok: false; problem: Problem } {
+  const aliases: Alias[] = [];
+  visit(file.doc!, {
+    Alias(_key, node) {
+      aliases.push(node);
+    },
+  });
+  const at = (message: string): Problem => {
+    const offset = aliases[0]?.range?.[0];
+    const pos = offset === undefined ? { line: 1, col: 1 } : file.lines.linePos(offset);
+    return { file: file.path, line: pos.line, column: pos.col, message };
+  };
+  if (aliases.length > MAX_ALIASES) return { ok: false, problem: at(`too many YAML aliases (${aliases.length}; at most ${MAX_ALIASES})`) };
+  try {
+    return { ok: true, value: file.doc!.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION }) };
+  } catch (e) {
+    if (e instanceof ReferenceError || /alias/i.test((e as Error).message)) {
+      return { ok: false, problem: at(`YAML aliases expand too far (more than ${MAX_ALIAS_EXPANSION} nodes): refused as a resource-exhaustion risk`) };
+    }
+    throw e;
+  }
 }
 
 function issueProblems(file: SourceFile, root: unknown, issue: Issue, base: YamlPath): Problem[] {

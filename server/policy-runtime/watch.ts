@@ -7,7 +7,9 @@ export function watchPolicies(deps: Deps): () => void {
   const watcher = fs.watch(deps.config.policiesDir, { recursive: true }, () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      deps.policies.reload(deps.audit, 'system:file-watch').catch((e) => deps.logger.error({ event: 'policy.reload.error', error: (e as Error).message }));
+      deps.policies
+        .reload(deps.audit, 'system:file-watch')
+        .catch((e) => deps.logger.error({ event: 'policy.reload.error', error: (e as Error).message }));
     }, 300);
   });
   return () => watcher.close();

@@ -47,7 +47,12 @@ describe.skipIf(!hasChromium)('browser: Policies and Systems pages', () => {
   it('an admin reloads a changed bundle, compares the two versions and opens a file at a line', async () => {
     await page.goto(`${web.url}/policies`);
     await check('policies-index');
-    await editOnce(copy.dir, 'access.yaml', 'reason: Officers review who did what on their requests.', 'reason: Officers review who did what on the requests they handle.');
+    await editOnce(
+      copy.dir,
+      'access.yaml',
+      'reason: Officers review who did what on their requests.',
+      'reason: Officers review who did what on the requests they handle.',
+    );
     await page.getByRole('button', { name: 'Reload now' }).click();
     await page.waitForURL(`${web.url}/policies`);
     expect(await page.getByTestId('flash').textContent()).toContain('is now active');
@@ -79,7 +84,9 @@ describe.skipIf(!hasChromium)('browser: Policies and Systems pages', () => {
 
   it('an admin sees every system of the data map checked', async () => {
     await page.goto(`${web.url}/systems`);
-    expect(await page.getByTestId('systems-table').locator('tbody tr').count()).toBe(t.deps.policies.current().datamap.systems.length);
+    expect(await page.getByTestId('systems-table').locator('tbody tr').count()).toBe(
+      t.deps.policies.current().datamap.systems.length,
+    );
     await check('systems');
   });
 });

@@ -13,7 +13,11 @@ let officer: SignedIn;
 beforeAll(async () => {
   copy = await bundleCopy();
   t = await createTestApp({ policiesDir: copy.dir });
-  [admin, auditor, officer] = [await signIn(t, 'admin'), await signIn(t, 'auditor'), await signIn(t, 'compliance_officer')];
+  [admin, auditor, officer] = [
+    await signIn(t, 'admin'),
+    await signIn(t, 'auditor'),
+    await signIn(t, 'compliance_officer'),
+  ];
 });
 afterAll(async () => {
   await t?.close();
@@ -24,7 +28,10 @@ const OLD_REASON = 'reason: Officers answer "why was this kept?" from the policy
 const NEW_REASON = 'reason: Officers answer <b>why</b> & "what" from the policy that decided it.';
 
 async function reload(s: SignedIn) {
-  return s.agent.post('/policies/reload').type('form').send({ _csrf: await s.csrf() });
+  return s.agent
+    .post('/policies/reload')
+    .type('form')
+    .send({ _csrf: await s.csrf() });
 }
 
 describe('Policies pages', () => {
@@ -60,14 +67,21 @@ describe('Policies pages', () => {
   it('GET /policies/files/… › shows a file of the active bundle with numbered, linkable lines', async () => {
     const res = await officer.agent.get('/policies/files/datamap/crm.yaml');
     expect(res.status).toBe(200);
-    expect(res.text).toMatch(/<tr id="L8"><td><a href="#L8" data-testid="line-number">8<\/a><\/td><td><code>connection_env: CRM_DATABASE_URL/);
+    expect(res.text).toMatch(
+      /<tr id="L8"><td><a href="#L8" data-testid="line-number">8<\/a><\/td><td><code>connection_env: CRM_DATABASE_URL/,
+    );
     const raw = await officer.agent.get('/policies/files/datamap/crm.yaml?raw=1');
     expect(raw.headers['content-type']).toMatch(/^text\/plain/);
     expect(raw.text).toBe(t.deps.policies.current().files.find((f) => f.path === 'datamap/crm.yaml')!.content);
   });
 
   it('GET /policies/files/… › answers 404 for anything that is not a file of the bundle', async () => {
-    for (const path of ['/policies/files/..%2F..%2Fpackage.json', '/policies/files/../package.json', '/policies/files/schema/access.schema.json', '/policies/files/nope.yaml']) {
+    for (const path of [
+      '/policies/files/..%2F..%2Fpackage.json',
+      '/policies/files/../package.json',
+      '/policies/files/schema/access.schema.json',
+      '/policies/files/nope.yaml',
+    ]) {
       const res = await officer.agent.get(path);
       expect(res.status, path).toBe(404);
       expect(res.text, path).not.toContain('"name": "lethe"');
@@ -78,8 +92,19 @@ describe('Policies pages', () => {
 describe('Explain panel', () => {
   it('GET /policies/explain › shows an access decision with the rule at file:line and its reason', async () => {
     const bundle = t.deps.policies.current();
-    const expected = explainAccess(bundle, { principal: { id: 'principal', role: 'compliance_officer' }, action: 'approve', resource: 'request', context: { submittedBy: 'someone-else' } });
-    const res = await officer.agent.get('/policies/explain').query({ form: 'access', role: 'compliance_officer', action: 'approve', resource: 'request', submittedBy: 'other' });
+    const expected = explainAccess(bundle, {
+      principal: { id: 'principal', role: 'compliance_officer' },
+      action: 'approve',
+      resource: 'request',
+      context: { submittedBy: 'someone-else' },
+    });
+    const res = await officer.agent.get('/policies/explain').query({
+      form: 'access',
+      role: 'compliance_officer',
+      action: 'approve',
+      resource: 'request',
+      submittedBy: 'other',
+    });
     expect(res.status).toBe(200);
     expect(res.text).toContain('data-testid="decision">allow<');
     expect(res.text).toContain(`<code>${formatRef(expected.source!)}</code>`);
@@ -88,26 +113,46 @@ describe('Explain panel', () => {
   });
 
   it('GET /policies/explain › denies four-eyes approval of one’s own submission and cites the rule whose condition failed', async () => {
-    const res = await officer.agent.get('/policies/explain').query({ form: 'access', role: 'compliance_officer', action: 'approve', resource: 'request', submittedBy: 'self' });
+    const res = await officer.agent.get('/policies/explain').query({
+      form: 'access',
+      role: 'compliance_officer',
+      action: 'approve',
+      resource: 'request',
+      submittedBy: 'self',
+    });
     expect(res.text).toContain('data-testid="decision">deny<');
-    expect(res.text).toMatch(/data-testid="rule-at">Rule at <a href="\/policies\/files\/access.yaml#L\d+"><code>access.yaml:\d+:\d+<\/code>/);
+    expect(res.text).toMatch(
+      /data-testid="rule-at">Rule at <a href="\/policies\/files\/access.yaml#L\d+"><code>access.yaml:\d+:\d+<\/code>/,
+    );
     expect(res.text).toContain('the submitter may not decide on their own submission');
   });
 
   it('GET /policies/explain › explains deletion and retention decisions with their rules', async () => {
     const bundle = t.deps.policies.current();
-    const deletion = explainDeletion(bundle, { category: 'user.contact.email', regulation: 'gdpr', dataset: 'crm.customers' });
-    const del = await officer.agent.get('/policies/explain').query({ form: 'deletion', category: 'user.contact.email', regulation: 'gdpr', dataset: 'crm.customers' });
+    const deletion = explainDeletion(bundle, {
+      category: 'user.contact.email',
+      regulation: 'gdpr',
+      dataset: 'crm.customers',
+    });
+    const del = await officer.agent
+      .get('/policies/explain')
+      .query({ form: 'deletion', category: 'user.contact.email', regulation: 'gdpr', dataset: 'crm.customers' });
     expect(del.status).toBe(200);
     expect(del.text).toContain(`data-testid="decision">${deletion.decision}<`);
     expect(del.text).toContain(`<code>${formatRef(deletion.source!)}</code>`);
-    const ret = await officer.agent.get('/policies/explain').query({ form: 'retention', dataset: 'crm.customers', date: '2001-01-01', now: '2026-01-01' });
+    const ret = await officer.agent
+      .get('/policies/explain')
+      .query({ form: 'retention', dataset: 'crm.customers', date: '2001-01-01', now: '2026-01-01' });
     expect(ret.status).toBe(200);
-    expect(ret.text).toMatch(/data-testid="rule-at">Rule at <a href="\/policies\/files\/retention.yaml#L\d+"><code>retention.yaml:\d+:\d+<\/code>/);
+    expect(ret.text).toMatch(
+      /data-testid="rule-at">Rule at <a href="\/policies\/files\/retention.yaml#L\d+"><code>retention.yaml:\d+:\d+<\/code>/,
+    );
   });
 
   it('GET /policies/explain › re-renders with field errors and the input kept (422)', async () => {
-    const res = await officer.agent.get('/policies/explain').query({ form: 'retention', dataset: 'crm.nope', date: 'last tuesday' });
+    const res = await officer.agent
+      .get('/policies/explain')
+      .query({ form: 'retention', dataset: 'crm.nope', date: 'last tuesday' });
     expect(res.status).toBe(422);
     expect(res.text).toContain('data-testid="error-summary"');
     expect(res.text).toContain('href="#retention-dataset"');
@@ -123,7 +168,12 @@ describe('Reload and diff', () => {
 
   it('POST /policies/reload › keeps the active bundle when the new one is invalid, and shows the problems', async () => {
     firstHash = t.deps.policies.hash();
-    const original = await editOnce(copy.dir, 'access.yaml', '- role: auditor\n    resource: audit_log', '- role: nobody\n    resource: audit_log');
+    const original = await editOnce(
+      copy.dir,
+      'access.yaml',
+      '- role: auditor\n    resource: audit_log',
+      '- role: nobody\n    resource: audit_log',
+    );
     try {
       const res = await reload(admin);
       expect(res.status).toBe(303);
@@ -136,7 +186,10 @@ describe('Reload and diff', () => {
       expect(t.deps.policies.hash()).toBe(firstHash);
       const dashboard = await admin.agent.get('/');
       expect(dashboard.text).toMatch(/A reload was rejected/);
-      const audit = await t.deps.db('audit_log').where({ action: 'policy.bundle.rejected', actor: `user:${admin.userId}` }).first();
+      const audit = await t.deps
+        .db('audit_log')
+        .where({ action: 'policy.bundle.rejected', actor: `user:${admin.userId}` })
+        .first();
       expect(audit).toBeTruthy();
     } finally {
       await restore(copy.dir, 'access.yaml', original);
@@ -153,7 +206,11 @@ describe('Reload and diff', () => {
     expect(flashes(page.text).join()).toContain(`Policy bundle ${secondHash.slice(0, 12)} is now active`);
     expect(page.text).not.toContain('data-testid="policy-rejection"');
     expect(page.text.match(/data-testid="history-row"/g)).toHaveLength(2);
-    const audit = await t.deps.db('audit_log').where({ action: 'policy.bundle.activated' }).orderBy('seq', 'desc').first();
+    const audit = await t.deps
+      .db('audit_log')
+      .where({ action: 'policy.bundle.activated' })
+      .orderBy('seq', 'desc')
+      .first();
     expect(audit.details).toEqual({ previousHash: firstHash, hash: secondHash });
   });
 
@@ -161,7 +218,9 @@ describe('Reload and diff', () => {
     const res = await officer.agent.get('/policies/diff').query({ from: firstHash, to: secondHash });
     expect(res.status).toBe(200);
     expect(res.text).toContain('1 of ');
-    expect(res.text).toMatch(/<h2 id="file-access-yaml"><code>access.yaml<\/code> <span class="status status-warn">changed<\/span>/);
+    expect(res.text).toMatch(
+      /<h2 id="file-access-yaml"><code>access.yaml<\/code> <span class="status status-warn">changed<\/span>/,
+    );
     const removed = [...res.text.matchAll(/<del data-testid="removed-line">([\s\S]*?)<\/del>/g)].map((m) => m[1]);
     const added = [...res.text.matchAll(/<ins data-testid="added-line">([\s\S]*?)<\/ins>/g)].map((m) => m[1]);
     expect(removed).toHaveLength(1);
@@ -173,7 +232,9 @@ describe('Reload and diff', () => {
   });
 
   it('GET /policies/diff › accepts a unique hash prefix', async () => {
-    const res = await officer.agent.get('/policies/diff').query({ from: firstHash.slice(0, 10), to: secondHash.slice(0, 10) });
+    const res = await officer.agent
+      .get('/policies/diff')
+      .query({ from: firstHash.slice(0, 10), to: secondHash.slice(0, 10) });
     expect(res.status).toBe(200);
     expect(res.text).toContain('data-testid="diff-summary"');
   });

@@ -32,13 +32,15 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
   for (;;) {
     const value = await probe().catch(() => null);
     if (value) return value;
-    if (child.exitCode !== null) throw new Error(`the web process exited (${child.exitCode}) while waiting for ${what}:\n${output.slice(-3000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`the web process exited (${child.exitCode}) while waiting for ${what}:\n${output.slice(-3000)}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${output.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-const auditEntry = (action: string, after: number) => () => database.db('audit_log').where({ action, actor: 'system:sighup' }).where('seq', '>', after).first();
+const auditEntry = (action: string, after: number) => () =>
+  database.db('audit_log').where({ action, actor: 'system:sighup' }).where('seq', '>', after).first();
 const lastSeq = async () => Number((await database.db('audit_log').max({ seq: 'seq' }).first())?.seq ?? 0);
 const servedHash = async () => footerHash(await (await fetch(`${base}/login`)).text());
 
@@ -61,10 +63,18 @@ beforeAll(async () => {
   };
   delete env.REDIS_URL; // jobs use BullMQ's PostgreSQL backend
   delete env.PUBLIC_URL;
-  child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  await until('the web process to be ready', async () => output.includes('"web.ready"') && (await fetch(`${base}/healthz`)).ok, 60_000);
+  await until(
+    'the web process to be ready',
+    async () => output.includes('"web.ready"') && (await fetch(`${base}/healthz`)).ok,
+    60_000,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -86,7 +96,12 @@ describe('policy reload on SIGHUP', () => {
     expect(await servedHash()).toBe(oldHash.slice(0, 12));
 
     // An access rule for a role that does not exist: the bundle is invalid.
-    const original = await editOnce(copy.dir, 'access.yaml', '- role: auditor\n    resource: audit_log', '- role: nobody\n    resource: audit_log');
+    const original = await editOnce(
+      copy.dir,
+      'access.yaml',
+      '- role: auditor\n    resource: audit_log',
+      '- role: nobody\n    resource: audit_log',
+    );
     let seq = await lastSeq();
     process.kill(child.pid!, 'SIGHUP');
     const rejected = await until('policy.bundle.rejected', auditEntry('policy.bundle.rejected', seq));
@@ -100,7 +115,12 @@ describe('policy reload on SIGHUP', () => {
 
     // A valid change (a reason reworded): the bundle switches.
     await restore(copy.dir, 'access.yaml', original);
-    await editOnce(copy.dir, 'access.yaml', 'reason: Officers review who did what on their requests.', 'reason: Officers review who did what on the requests they handle.');
+    await editOnce(
+      copy.dir,
+      'access.yaml',
+      'reason: Officers review who did what on their requests.',
+      'reason: Officers review who did what on the requests they handle.',
+    );
     seq = await lastSeq();
     process.kill(child.pid!, 'SIGHUP');
     const activated = await until('policy.bundle.activated', auditEntry('policy.bundle.activated', seq));

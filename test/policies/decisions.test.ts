@@ -39,6 +39,9 @@ describe('decideAccess', () => {
       rule(3, { role: 'admin', resource: 'user', actions: ['*'] }),
       rule(4, { role: 'officer', resource: '*', actions: ['read'] }),
     ],
+    tokens: { defaultExpiryDays: 90, maxExpiryDays: 365 },
+    invitationExpiryHours: 72,
+    activationSecondPerson: false,
   };
   const ask = (role: string, action: string, resource: string, submittedBy?: string, id = 'u1') =>
     decideAccess(policy, { principal: { id, role }, action, resource, context: { submittedBy } });
@@ -136,7 +139,7 @@ describe('decideRetention', () => {
   const rule = (line: number, r: Partial<RetentionRule>): RetentionRule => ({
     name: `r${line}`, keepFor: 'P1Y', from: { column: 'created_at' }, action: 'delete', anonymize: [], reason: '', source: src(line), ...r,
   });
-  const hold = (line: number, h: Partial<LegalHold>): LegalHold => ({ name: `h${line}`, caseReference: 'LIT-1', reason: '', source: src(line), ...h });
+  const hold = (line: number, h: Partial<LegalHold>): LegalHold => ({ name: `h${line}`, caseReference: 'LIT-1', legalBasis: { gdpr: 'GDPR Art. 17(3)(e)' }, reason: '', source: src(line), ...h });
   const policy = (holds: LegalHold[] = []): RetentionPolicy => ({
     rules: [
       rule(1, { category: 'user', keepFor: 'P5Y' }),

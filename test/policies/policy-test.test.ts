@@ -2,14 +2,31 @@ import { describe, expect, it } from 'vitest';
 import { copyBundle, edit, runCli, SHIPPED } from './helpers';
 
 describe('lethe policy test', () => {
-  it('runs at least 40 shipped cases across access, retention and deletion, all passing', async () => {
+  it('runs at least 40 shipped cases across access, retention, deletion and the AI Act, all passing', async () => {
     const { code, stdout } = await runCli('policy', 'test', SHIPPED, '--format', 'json');
     expect(code).toBe(0);
     const run = JSON.parse(stdout);
     expect(run.failed).toBe(0);
     expect(run.passed).toBeGreaterThanOrEqual(40);
     const files = new Set(run.results.map((r: { file: string }) => r.file));
-    expect(files).toEqual(new Set(['tests/access_test.yaml', 'tests/retention_test.yaml', 'tests/deletion_test.yaml']));
+    expect(files).toEqual(
+      new Set(['tests/access_test.yaml', 'tests/retention_test.yaml', 'tests/deletion_test.yaml', 'tests/holds_test.yaml', 'tests/demo_holds_test.yaml', 'tests/ai-act_test.yaml']),
+    );
+  });
+
+  it('runs the holds truth table over every hold shape, and a wrong expectation fails its case', async () => {
+    const ok = JSON.parse((await runCli('policy', 'test', SHIPPED, '--format', 'json')).stdout);
+    const holdCases = ok.results.filter((r: { file: string }) => r.file === 'tests/holds_test.yaml');
+    const decided = new Set(holdCases.map((r: { actual: { hold?: string } }) => r.actual.hold).filter(Boolean));
+    expect(decided).toEqual(new Set(['h_dataset', 'h_category', 'h_subject', 'h_dataset_subject', 'h_category_subject', 'h_dataset_category', 'h_expiring_date', 'h_expiring_instant']));
+    expect(holdCases.filter((r: { actual: { held: string } }) => r.actual.held === 'no').length).toBeGreaterThanOrEqual(8);
+
+    const dir = await copyBundle();
+    await edit(dir, 'tests/holds_test.yaml', 'now: 2026-04-01T00:00:00Z\n    expect: { held: false }', 'now: 2026-04-01T00:00:00Z\n    expect: { held: true, hold: h_expiring_date }');
+    const { code, stdout } = await runCli('policy', 'test', dir, '--format', 'json');
+    expect(code).toBe(1);
+    const failed = JSON.parse(stdout).results.filter((r: { passed: boolean }) => !r.passed);
+    expect(failed.map((r: { name: string }) => r.name)).toEqual(['a hold expiring on a date no longer applies the day after']);
   });
 
   it('ends the text report with an "N passed, N failed" line', async () => {

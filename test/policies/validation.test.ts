@@ -26,6 +26,17 @@ describe('per-file schema problems', () => {
     expect(found).toEqual([`${await positionOf(dir, 'retention.yaml', 'keep_forever')}: rules[0]: unknown key "keep_forever"`]);
   });
 
+  it('a phone region libphonenumber does not know is refused at its value; a known one reaches the data map', async () => {
+    const { dir, found } = await withFault(['deletion.yaml', 'kind: DeletionPolicy\n', 'kind: DeletionPolicy\nphone_region: XX\n']);
+    expect(found).toEqual([`${await positionOf(dir, 'deletion.yaml', 'XX')}: phone_region: not a region libphonenumber knows: use an ISO 3166-1 alpha-2 code such as IE, ES or US`]);
+    const good = await copyBundle();
+    await edit(good, 'deletion.yaml', 'kind: DeletionPolicy\n', 'kind: DeletionPolicy\nphone_region: IE\n');
+    const loaded = await loadBundle(good);
+    if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
+    expect(loaded.bundle.datamap.phoneRegion).toBe('IE');
+    await rm(good, { recursive: true, force: true });
+  });
+
   it('a missing required key points at the map that lacks it', async () => {
     const { dir, found } = await withFault(['schedules.yaml', '    audit: retention_sweep\n', '']);
     expect(found).toEqual([`${await positionOf(dir, 'schedules.yaml', 'name: retention_sweep_daily')}: schedules[2]: missing required key "audit"`]);
@@ -34,6 +45,26 @@ describe('per-file schema problems', () => {
   it('a wrong value points at the value', async () => {
     const { dir, found } = await withFault(['retention.yaml', 'keep_for: P13M', 'keep_for: 13 months']);
     expect(found).toEqual([`${await positionOf(dir, 'retention.yaml', '13 months')}: rules[0].keep_for: must be an ISO-8601 duration such as P30D, P13M or P10Y`]);
+  });
+
+  it('a legal hold without its legal basis is rejected, pointing at the hold', async () => {
+    const { dir, found } = await withFault([
+      'retention.yaml',
+      '    legal_basis:\n      gdpr: GDPR Art. 17(3)(b) (compliance with a legal obligation) and Art. 58(1) (supervisory authority\'s investigative powers)\n',
+      '',
+    ]);
+    expect(found).toEqual([`${await positionOf(dir, 'retention.yaml', 'name: reg_2025_007_analytics')}: legal_holds[1]: missing required key "legal_basis"`]);
+  });
+
+  it('a legal hold with an empty legal basis names the article it needs', async () => {
+    const { found } = await withFault(['retention.yaml', "gdpr: GDPR Art. 17(3)(b) (compliance with a legal obligation) and Art. 58(1) (supervisory authority's investigative powers)", 'lgpd: " "']);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/legal_holds\[1\]\.legal_basis\.lgpd: must not be empty/);
+  });
+
+  it('a legal hold on a category that is not in the taxonomy', async () => {
+    const { dir, found } = await withFault(['retention.yaml', '    dataset: support.tickets\n    expires', '    category: user.finance\n    expires']);
+    expect(found).toEqual([expect.stringContaining(`${await positionOf(dir, 'retention.yaml', 'user.finance')}: unknown category "user.finance"`)]);
   });
 
   it('a regulation list with a typo names the bad item', async () => {

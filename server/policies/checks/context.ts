@@ -4,6 +4,7 @@
 import type { Part } from '../mapping';
 import type {
   AccessFile,
+  AiActFile,
   DatamapFile,
   DeletionFile,
   ReidFile,
@@ -11,6 +12,7 @@ import type {
   SchedulesFile,
   TaxonomyFile,
   TestsFile,
+  TrainingFile,
 } from '../schemas';
 import type { Problem } from '../types';
 import { locate, problemAt, type SourceFile, type YamlPath } from '../yaml-source';
@@ -22,6 +24,8 @@ export interface Parts {
   retention?: Part<RetentionFile>;
   reid?: Part<ReidFile>;
   schedules?: Part<SchedulesFile>;
+  ai_act?: Part<AiActFile>;
+  training?: Part<TrainingFile>;
   datamaps: Part<DatamapFile>[];
   tests: Part<TestsFile>[];
   /** False when a datamap file failed to parse or validate: dataset references are then not checked. */

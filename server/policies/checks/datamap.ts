@@ -1,10 +1,12 @@
 // Data map checks: names unique, keys and references resolve, categories exist, lineage points at
 // real datasets, models are trained on training snapshots, release kinds have thresholds.
 import { checkUnique, didYouMean, type CheckContext } from './context';
+import { isDirectIdentifier } from '../../reid/datamap-columns';
 
 export function checkDatamap(ctx: CheckContext): void {
   const systems = ctx.parts.datamaps;
   const seenSystems = new Map<string, string>();
+  const identityKinds = new Set(systems.flatMap(({ data }) => data.datasets.flatMap((d) => d.columns.flatMap((c) => (c.identity ? [c.identity] : [])))));
   for (const { file, data } of systems) {
     const first = seenSystems.get(data.name);
     if (first) ctx.report(file, ['name'], `duplicate system "${data.name}" (also defined in ${first})`);
@@ -18,12 +20,29 @@ export function checkDatamap(ctx: CheckContext): void {
       const at = ['datasets', i] as const;
       const columns = tables.get(d.name)!;
       checkUnique(ctx, file, d.columns, (c) => c.name, (j) => [...at, 'columns', j, 'name'], `column of ${d.name}`);
-      d.primary_key.forEach((col, j) => {
+      (d.primary_key ?? []).forEach((col, j) => {
         if (!columns.has(col)) ctx.report(file, [...at, 'primary_key', j], `primary key column "${col}" is not a column of ${d.name}`);
       });
       d.columns.forEach((c, j) =>
         c.categories.forEach((k, m) => ctx.checkCategory(file, [...at, 'columns', j, 'categories', m], k)),
       );
+      // Ownership is explicit: a column either finds the subject's rows (identity) or names others (mentions).
+      d.columns.forEach((c, j) => {
+        if (c.identity !== undefined && c.mentions !== undefined) {
+          ctx.report(file, [...at, 'columns', j, 'mentions'], `column "${c.name}" of ${d.name} is both identity and mentions: say whether a row holding the subject's value there is the subject's row (identity) or someone else's that names them (mentions)`);
+        }
+        if (c.mentions !== undefined && (d.primary_key ?? []).includes(c.name)) {
+          ctx.report(file, [...at, 'columns', j, 'mentions'], `column "${c.name}" of ${d.name} is in the primary key, so it identifies the row: use identity, not mentions`);
+        }
+        // Pseudonyms replace direct identifiers; a quasi-identifier or sensitive value replaced by a
+        // token would hide it from the re-identification test while a model still learns from it.
+        if (c.pseudonymize !== undefined && !isDirectIdentifier(c)) {
+          ctx.report(file, [...at, 'columns', j, 'pseudonymize'], `column "${c.name}" of ${d.name} is pseudonymized but is not a direct identifier (no identity and no category such as user.contact.email or user.name): generalize quasi-identifiers with a hierarchy instead`);
+        }
+        if (c.mentions !== undefined && !identityKinds.has(c.mentions)) {
+          ctx.report(file, [...at, 'columns', j, 'mentions'], `mentions "${c.mentions}": no identity column of that kind exists in any data system, so no subject's value could ever be found here${didYouMean(c.mentions, identityKinds)}`);
+        }
+      });
       (d.references ?? []).forEach((r, j) => {
         if (!columns.has(r.column)) ctx.report(file, [...at, 'references', j, 'column'], `"${r.column}" is not a column of ${d.name}`);
         const [table, column] = r.to.split('.');

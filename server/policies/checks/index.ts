@@ -2,8 +2,9 @@ import { checkAccess } from './access';
 import { CheckContext, type Parts } from './context';
 import { checkDatamap } from './datamap';
 import { checkDeletion } from './deletion';
-import { checkReid, checkSchedules, checkTaxonomy, checkTests } from './misc';
+import { checkAiAct, checkReid, checkSchedules, checkTaxonomy, checkTests } from './misc';
 import { checkRetention } from './retention';
+import { checkTraining } from './training';
 import type { Problem } from '../types';
 
 export type { Parts } from './context';
@@ -11,7 +12,7 @@ export type { Parts } from './context';
 /** Every check that needs more than one file's shape; each skips what depends on a missing or invalid file. */
 export function crossCheck(parts: Parts): Problem[] {
   const ctx = new CheckContext(parts);
-  for (const check of [checkTaxonomy, checkAccess, checkDatamap, checkDeletion, checkRetention, checkReid, checkSchedules, checkTests]) {
+  for (const check of [checkTaxonomy, checkAccess, checkDatamap, checkDeletion, checkRetention, checkReid, checkSchedules, checkTests, checkAiAct, checkTraining]) {
     check(ctx);
   }
   return ctx.problems;

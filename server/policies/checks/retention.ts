@@ -37,6 +37,7 @@ export function checkRetention(ctx: CheckContext): void {
   });
   holds.forEach((h, i) => {
     if (h.dataset !== undefined) ctx.checkDataset(file, ['legal_holds', i, 'dataset'], h.dataset);
+    if (h.category !== undefined) ctx.checkCategory(file, ['legal_holds', i, 'category'], h.category);
   });
 
   checkSameTargetConflicts(ctx);

@@ -33,5 +33,22 @@ export const accessFileSchema = z.strictObject({
       }),
     )
     .meta({ description: 'Allow rules. Anything no rule allows is denied; no role is implicitly all-powerful.' }),
+  tokens: z
+    .strictObject({
+      default_expiry_days: z.number().int().min(1).meta({ description: 'Days a personal API token lasts when its owner names no expiry.' }),
+      max_expiry_days: z.number().int().min(1).meta({ description: 'The longest a personal API token may last.' }),
+    })
+    .optional()
+    .meta({ description: 'Personal API tokens (default: 90 days, at most 365).' }),
+  invitations: z
+    .strictObject({ expiry_hours: z.number().int().min(1).max(720).meta({ description: 'Hours an invitation link stays valid.' }) })
+    .optional()
+    .meta({ description: 'Invitations to new accounts (default: 72 hours).' }),
+  policy_activation: z
+    .strictObject({
+      second_person: z.boolean().meta({ description: 'A reload by a person waits until a different person approves it (the CLI, SIGHUP and the file watch are break-glass).' }),
+    })
+    .optional()
+    .meta({ description: 'Who activates a new policy bundle (default: the person who reloads, alone).' }),
 });
 export type AccessFile = z.infer<typeof accessFileSchema>;

@@ -1,3 +1,4 @@
+import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { category, datasetRef, header, isoDuration, maskValue, name, reason, regulations, requireMaskValue, strategy, text } from './common';
 
@@ -40,5 +41,10 @@ export const deletionFileSchema = z.strictObject({
   ...header('DeletionPolicy'),
   rules: z.array(rule).min(1).meta({ description: 'Erasure strategy per category; keep a default rule for `user`.' }),
   exemptions: z.array(exemption).optional().meta({ description: 'Legal bases to keep data despite an erasure request.' }),
+  phone_region: z
+    .string()
+    .refine((v) => isSupportedCountry(v), { message: 'not a region libphonenumber knows: use an ISO 3166-1 alpha-2 code such as IE, ES or US' })
+    .optional()
+    .meta({ description: 'Region (ISO 3166-1 alpha-2) for phone numbers written without a country code, in requests and in the data; they are compared in E.164.' }),
 });
 export type DeletionFile = z.infer<typeof deletionFileSchema>;

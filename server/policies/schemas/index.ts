@@ -1,6 +1,7 @@
 // Which schema validates which file of the bundle, and the JSON Schema file each one emits.
 import type { z } from 'zod';
 import { accessFileSchema } from './access';
+import { aiActFileSchema } from './ai-act';
 import { datamapFileSchema } from './datamap';
 import { deletionFileSchema } from './deletion';
 import { reidFileSchema } from './reid';
@@ -8,8 +9,9 @@ import { retentionFileSchema } from './retention';
 import { schedulesFileSchema } from './schedules';
 import { taxonomyFileSchema } from './taxonomy';
 import { testsFileSchema } from './tests';
+import { trainingFileSchema } from './training';
 
-export type FileKind = 'access' | 'retention' | 'deletion' | 'reid' | 'schedules' | 'taxonomy' | 'datamap' | 'tests';
+export type FileKind = 'access' | 'retention' | 'deletion' | 'reid' | 'schedules' | 'taxonomy' | 'datamap' | 'tests' | 'ai_act' | 'training';
 
 export const FILE_SCHEMAS: Record<FileKind, { schema: z.ZodType; jsonSchemaFile: string; title: string }> = {
   access: { schema: accessFileSchema, jsonSchemaFile: 'access.schema.json', title: 'Lethe access policy (access.yaml)' },
@@ -19,7 +21,9 @@ export const FILE_SCHEMAS: Record<FileKind, { schema: z.ZodType; jsonSchemaFile:
   schedules: { schema: schedulesFileSchema, jsonSchemaFile: 'schedules.schema.json', title: 'Lethe schedules (schedules.yaml)' },
   taxonomy: { schema: taxonomyFileSchema, jsonSchemaFile: 'taxonomy.schema.json', title: 'Lethe data category taxonomy (taxonomy.yaml)' },
   datamap: { schema: datamapFileSchema, jsonSchemaFile: 'datamap.schema.json', title: 'Lethe data system (datamap/*.yaml)' },
+  ai_act: { schema: aiActFileSchema, jsonSchemaFile: 'ai_act.schema.json', title: 'Lethe EU AI Act classification rules (ai-act.yaml)' },
   tests: { schema: testsFileSchema, jsonSchemaFile: 'tests.schema.json', title: 'Lethe policy truth tables (tests/*_test.yaml)' },
+  training: { schema: trainingFileSchema, jsonSchemaFile: 'training.schema.json', title: 'Lethe training data policy (training.yaml): purposes, snapshot recipes, bias thresholds' },
 };
 
 /** The kind of a bundle file from its relative path, or null for a file that is not part of the bundle. */
@@ -31,6 +35,8 @@ export function fileKind(path: string): FileKind | null {
     'reid.yaml': 'reid',
     'schedules.yaml': 'schedules',
     'taxonomy.yaml': 'taxonomy',
+    'ai-act.yaml': 'ai_act', // optional: without it the use-case area cannot classify
+    'training.yaml': 'training', // optional: without it no purpose needs consent and no snapshot recipe exists
   };
   if (top[path]) return top[path];
   if (/^datamap\/[^/]+\.yaml$/.test(path)) return 'datamap';
@@ -41,6 +47,7 @@ export function fileKind(path: string): FileKind | null {
 export const REQUIRED_FILES = ['access.yaml', 'retention.yaml', 'deletion.yaml', 'reid.yaml', 'schedules.yaml', 'taxonomy.yaml'] as const;
 
 export * from './access';
+export * from './ai-act';
 export * from './datamap';
 export * from './deletion';
 export * from './reid';
@@ -48,4 +55,5 @@ export * from './retention';
 export * from './schedules';
 export * from './taxonomy';
 export * from './tests';
+export * from './training';
 export { API_VERSION } from './common';

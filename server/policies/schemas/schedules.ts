@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { header, name, text } from './common';
-
-/** Audit kinds the scheduler knows how to run; add one here when a new audit job exists. */
-export const AUDIT_KINDS = ['audit_log_chain', 'overdue_requests', 'retention_sweep', 'reid_snapshots'] as const;
+import { AUDIT_KINDS } from '../audit-kinds';
 
 export const schedulesFileSchema = z.strictObject({
   ...header('Schedules'),

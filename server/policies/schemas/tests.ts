@@ -1,6 +1,8 @@
 // Truth tables (policies/tests/*_test.yaml): inputs and the decision the bundle must produce.
 import { z } from 'zod';
 import { STRATEGIES, category, datasetRef, header, isoDate, name, text } from './common';
+import { AI_ASSESSMENTS, AI_DUTIES, AI_TIERS } from './ai-act';
+import { legalHoldSchema } from './retention';
 
 const caseName = text.meta({ description: 'A sentence saying what the case shows; printed when it fails.' });
 const dates = z.record(name, isoDate);
@@ -68,8 +70,56 @@ export const deletionTestsSchema = z.strictObject({
     .min(1),
 });
 
-export const testsFileSchema = z.discriminatedUnion('kind', [accessTestsSchema, retentionTestsSchema, deletionTestsSchema]);
+export const aiActTestsSchema = z.strictObject({
+  ...header('AiActTests'),
+  cases: z
+    .array(
+      z.strictObject({
+        name: caseName,
+        answers: z.record(name, z.union([z.boolean(), z.string()])).meta({ description: 'Questionnaire answers (question id -> yes/no or text); unanswered means no.' }),
+        expect: z.strictObject({
+          tier: z.enum(AI_TIERS),
+          role: z.enum(['provider', 'deployer', 'provider_and_deployer', 'none']).optional(),
+          duties: z.array(z.enum(AI_DUTIES)).optional().meta({ description: 'Exactly these Art. 50 duties (any order).' }),
+          requires: z.array(z.enum(AI_ASSESSMENTS)).optional().meta({ description: 'Exactly these assessments (any order).' }),
+          fired: z.array(name).optional().meta({ description: 'Rules that must be among those that fired.' }),
+          not_fired: z.array(name).optional().meta({ description: 'Rules that must not have fired.' }),
+          flags: z.array(name).optional().meta({ description: 'Flags that must be raised.' }),
+        }),
+      }),
+    )
+    .min(1),
+});
+
+/**
+ * Truth table for the one "is this row held?" decision (server/policies/holds.ts). `holds` gives the
+ * table its own holds (every shape, whatever the bundle holds today); without it the cases run
+ * against retention.yaml's legal_holds.
+ */
+export const holdsTestsSchema = z.strictObject({
+  ...header('HoldsTests'),
+  holds: z.array(legalHoldSchema).optional().meta({ description: 'Holds the cases are decided against; default: the legal_holds of retention.yaml.' }),
+  cases: z
+    .array(
+      z.strictObject({
+        name: caseName,
+        dataset: datasetRef,
+        categories: z.array(category).optional().meta({ description: "Row's categories; default: every category of the dataset's columns in the data map." }),
+        subject: text.optional().meta({ description: "Fingerprint of the row's data subject." }),
+        now: isoDate,
+        expect: z.strictObject({
+          held: z.boolean(),
+          hold: name.optional().meta({ description: 'For held: name of the hold expected to decide.' }),
+        }),
+      }),
+    )
+    .min(1),
+});
+
+export const testsFileSchema = z.discriminatedUnion('kind', [accessTestsSchema, retentionTestsSchema, deletionTestsSchema, aiActTestsSchema, holdsTestsSchema]);
 export type TestsFile = z.infer<typeof testsFileSchema>;
 export type AccessTestsFile = z.infer<typeof accessTestsSchema>;
 export type RetentionTestsFile = z.infer<typeof retentionTestsSchema>;
 export type DeletionTestsFile = z.infer<typeof deletionTestsSchema>;
+export type AiActTestsFile = z.infer<typeof aiActTestsSchema>;
+export type HoldsTestsFile = z.infer<typeof holdsTestsSchema>;
