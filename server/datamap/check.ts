@@ -3,7 +3,8 @@
 // (unmapped columns may hold personal data no erasure would ever touch).
 import type { Knex } from 'knex';
 import type { DataSystem } from '../policies/types';
-import { introspect } from '../erasure/schema';
+import { introspect, type SchemaInfo } from '../erasure/schema';
+import { keySource, type KeySource } from '../erasure/keys';
 
 export interface SystemCheck {
   system: string;
@@ -13,38 +14,77 @@ export interface SystemCheck {
   missingTables: string[];
   missingColumns: { table: string; column: string }[];
   unmappedColumns: { table: string; column: string }[];
+  /** Per mapped table: is its primary key declared in the map, read from the database, or missing (rows addressed by ctid). */
+  keys: { table: string; source: KeySource; columns: string[] }[];
   /** Tables in the database the map does not list at all. */
   unmappedTables: string[];
   /** Reachable and nothing the map names is missing (unmapped columns are listed, not failures). */
   ok: boolean;
 }
 
-export async function checkSystem(system: DataSystem, db: Knex, opts: { timeoutMs?: number } = {}): Promise<SystemCheck> {
-  const base: SystemCheck = { system: system.name, reachable: false, missingTables: [], missingColumns: [], unmappedColumns: [], unmappedTables: [], ok: false };
+/** `introspect`: the engine's (server/systems/engines); PostgreSQL's when not given. */
+export async function checkSystem(
+  system: DataSystem,
+  db: Knex,
+  opts: { timeoutMs?: number; introspect?: (db: Knex) => Promise<SchemaInfo> } = {},
+): Promise<SystemCheck> {
+  const base: SystemCheck = {
+    system: system.name,
+    reachable: false,
+    missingTables: [],
+    missingColumns: [],
+    unmappedColumns: [],
+    keys: [],
+    unmappedTables: [],
+    ok: false,
+  };
   let schema: Awaited<ReturnType<typeof introspect>>;
   try {
     // An unreachable host would otherwise hold the page for knex's 60-second acquire timeout.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${opts.timeoutMs ?? 5000} ms`)), opts.timeoutMs ?? 5000);
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${opts.timeoutMs ?? 5000} ms`)),
+        opts.timeoutMs ?? 5000,
+      );
     });
-    schema = await Promise.race([introspect(db), timeout]).finally(() => clearTimeout(timer));
+    schema = await Promise.race([(opts.introspect ?? introspect)(db), timeout]).finally(() => clearTimeout(timer));
   } catch (err) {
-    return { ...base, error: String((err as Error).message ?? err).split('\n')[0].replace(/postgres(ql)?:\/\/\S+/g, '[connection string]') };
+    return {
+      ...base,
+      error: String((err as Error).message ?? err)
+        .split('\n')[0]
+        .replace(/(postgres(ql)?|mysql|mariadb):\/\/\S+/g, '[connection string]'),
+    };
   }
   const out: SystemCheck = { ...base, reachable: true };
   const mapped = new Set(system.datasets.map((d) => d.name));
   for (const d of system.datasets) {
+    out.keys.push({ table: d.name, ...keySource(d, schema) });
     const table = schema.get(d.name);
     if (!table) {
       out.missingTables.push(d.name);
       continue;
     }
-    const names = new Set(d.columns.map((c) => c.name));
-    for (const c of d.columns) if (!table.columns.has(c.name)) out.missingColumns.push({ table: d.name, column: c.name });
-    for (const c of table.columns.keys()) if (!names.has(c)) out.unmappedColumns.push({ table: d.name, column: c });
+    for (const c of d.columns)
+      if (!table.columns.has(c.name)) out.missingColumns.push({ table: d.name, column: c.name });
   }
+  out.unmappedColumns = unmappedColumns(system, schema);
   out.unmappedTables = [...schema.keys()].filter((t) => !mapped.has(t)).sort();
   out.ok = !out.missingTables.length && !out.missingColumns.length;
   return out;
+}
+
+/**
+ * Columns of the system's mapped tables that the map does not declare (they may hold personal data no
+ * erasure touches). Shared by the Systems page and verification, which samples their text for the
+ * subject's addresses.
+ */
+export function unmappedColumns(system: DataSystem, schema: SchemaInfo): { table: string; column: string }[] {
+  return system.datasets.flatMap((d) => {
+    const names = new Set(d.columns.map((c) => c.name));
+    return [...(schema.get(d.name)?.columns.keys() ?? [])]
+      .filter((c) => !names.has(c))
+      .map((column) => ({ table: d.name, column }));
+  });
 }

@@ -10,7 +10,9 @@ export interface DatasetRef {
 }
 
 export function allDatasets(map: DataMap): DatasetRef[] {
-  return map.systems.flatMap((system) => system.datasets.map((dataset) => ({ system, dataset, key: `${system.name}.${dataset.name}` })));
+  return map.systems.flatMap((system) =>
+    system.datasets.map((dataset) => ({ system, dataset, key: `${system.name}.${dataset.name}` })),
+  );
 }
 
 export function findDataset(map: DataMap, key: string): DatasetRef | null {
@@ -30,7 +32,12 @@ export function splitRef(to: string): { dataset: string; column: string } {
  * The identity kind a column carries: its own `identity`, or that of the identity column it references
  * (orders.customer_id → customers.id, identity customer_id). Followed transitively, cycles cut.
  */
-export function identityKind(system: DataSystem, dataset: DatasetDef, column: string, seen = new Set<string>()): string | undefined {
+export function identityKind(
+  system: DataSystem,
+  dataset: DatasetDef,
+  column: string,
+  seen = new Set<string>(),
+): string | undefined {
   const col = dataset.columns.find((c) => c.name === column);
   if (col?.identity) return col.identity;
   const ref = dataset.references.find((r) => r.column === column);
@@ -44,31 +51,27 @@ export function identityKind(system: DataSystem, dataset: DatasetDef, column: st
 }
 
 /**
- * Identity columns that say whose row it is. The first identity column of each kind owns the row;
- * later ones of the same kind (tickets.cc_email after requester_email) only mention someone, so a
- * subject cc'd on another person's ticket loses the cc, not the other person's ticket.
+ * Identity columns: every one is a lookup key (Fides's meaning). A row holding one of the subject's
+ * values in ANY of them is the subject's row, whatever the column order: a table with a main and an
+ * alternative address is found by either. Columns that only name other people say so with
+ * `mentions:` and never make a row the subject's.
  */
 export function ownerColumns(dataset: DatasetDef): ColumnDef[] {
-  const seen = new Set<string>();
-  return dataset.columns.filter((c) => {
-    if (!c.identity || seen.has(c.identity)) return false;
-    seen.add(c.identity);
-    return true;
-  });
+  return dataset.columns.filter((c) => c.identity);
 }
 
+/** Columns declared `mentions: <kind>`: other people's rows naming the subject lose only that value. */
 export function mentionColumns(dataset: DatasetDef): ColumnDef[] {
-  const owners = new Set(ownerColumns(dataset).map((c) => c.name));
-  return dataset.columns.filter((c) => c.identity && !owners.has(c.name));
+  return dataset.columns.filter((c) => c.mentions && !c.identity);
+}
+
+/** The identity kind a column holds whether it owns the row or only names someone (mentions). */
+export function heldKind(system: DataSystem, dataset: DatasetDef, column: string): string | undefined {
+  return identityKind(system, dataset, column) ?? dataset.columns.find((c) => c.name === column)?.mentions;
 }
 
 export function hasCategory(col: ColumnDef, prefix: string): boolean {
   return col.categories.some((c) => c === prefix || c.startsWith(prefix + '.'));
-}
-
-/** Personal data in the taxonomy sense: an identity column, or any `user.*` category. */
-export function isPersonal(col: ColumnDef): boolean {
-  return Boolean(col.identity) || hasCategory(col, 'user');
 }
 
 /**

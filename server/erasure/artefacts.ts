@@ -27,7 +27,9 @@ export function affectedArtefacts(plan: ErasurePlan, results: Record<string, Ste
     if (!tainted.includes(s.key)) continue;
     for (const m of s.models) models.set(m, [...(models.get(m) ?? []), s.key]);
   }
-  const suspects = plan.snapshots.filter((s) => !tainted.includes(s.key) && s.builtFrom.some(touched)).map((s) => s.key);
+  const suspects = plan.snapshots
+    .filter((s) => !tainted.includes(s.key) && s.builtFrom.some(touched))
+    .map((s) => s.key);
   return {
     taintedSnapshots: tainted,
     retrainModels: [...models.entries()].map(([model, snapshots]) => ({ model, snapshots })),

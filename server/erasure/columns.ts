@@ -20,11 +20,18 @@ export interface TablePolicy {
   deleteBecause: string | null;
 }
 
-export function planColumns(system: DataSystem, dataset: DatasetDef, decide: Decide, regulation: Regulation): TablePolicy {
+export function planColumns(
+  system: DataSystem,
+  dataset: DatasetDef,
+  decide: Decide,
+  regulation: Regulation,
+): TablePolicy {
   const key = `${system.name}.${dataset.name}`;
   const keep = new Map<string, KeepRule>();
   const columns = dataset.columns.map((col): ColumnPlan => {
-    const decisions = (col.categories.length ? col.categories : ['system']).map((category) => decide({ category, regulation, dataset: key }));
+    const decisions = (col.categories.length ? col.categories : ['system']).map((category) =>
+      decide({ category, regulation, dataset: key }),
+    );
     let erase: ColumnPlan['erase'] = null;
     let exempt: ColumnPlan['exempt'];
     for (const d of decisions) {
@@ -35,8 +42,14 @@ export function planColumns(system: DataSystem, dataset: DatasetDef, decide: Dec
       }
     }
     const identity = identityKind(system, dataset, col.name);
-    if (col.identity) erase = identityRule(erase, dataset.primaryKey.includes(col.name));
-    return { column: col.name, categories: [...col.categories], ...(identity ? { identity } : {}), erase, ...(exempt ? { exempt } : {}) };
+    if (col.identity || col.mentions) erase = identityRule(erase, dataset.primaryKey.includes(col.name));
+    return {
+      column: col.name,
+      categories: [...col.categories],
+      ...(identity ? { identity } : {}),
+      erase,
+      ...(exempt ? { exempt } : {}),
+    };
   });
   const deleting = columns.find((c) => c.erase?.strategy === 'delete_row');
   return {
@@ -47,10 +60,19 @@ export function planColumns(system: DataSystem, dataset: DatasetDef, decide: Dec
 }
 
 function eraseOf(d: DeletionDecision): (Strategy & { reason: string }) | null {
-  if (d.kind === 'erase') return { strategy: d.strategy, ...mask(d.maskValue), reason: `${d.rule.category} → ${d.strategy} (${d.rule.reason})` };
+  if (d.kind === 'erase')
+    return {
+      strategy: d.strategy,
+      ...mask(d.maskValue),
+      reason: `${d.rule.category} → ${d.strategy} (${d.rule.reason})`,
+    };
   if (d.kind === 'exempt' && d.fallback) {
     const fb = d.fallback;
-    return { strategy: fb.strategy, ...mask(fb.maskValue), reason: `${fb.rule.category} → ${fb.strategy} (${fb.rule.reason})` };
+    return {
+      strategy: fb.strategy,
+      ...mask(fb.maskValue),
+      reason: `${fb.rule.category} → ${fb.strategy} (${fb.rule.reason})`,
+    };
   }
   return null;
 }
@@ -61,9 +83,15 @@ function eraseOf(d: DeletionDecision): (Strategy & { reason: string }) | null {
  * would orphan or re-point the rows that reference it).
  */
 function identityRule(erase: ColumnPlan['erase'], inPrimaryKey: boolean): ColumnPlan['erase'] {
-  const base = erase ?? { strategy: 'null' as const, reason: 'identity column: erased in the subject’s rows whatever its category' };
+  const base = erase ?? {
+    strategy: 'null' as const,
+    reason: 'identity column: erased in the subject’s rows whatever its category',
+  };
   if (inPrimaryKey && base.strategy !== 'delete_row') {
-    return { strategy: 'delete_row', reason: `identity in the primary key: only deleting the row removes it (policy said ${base.strategy})` };
+    return {
+      strategy: 'delete_row',
+      reason: `identity in the primary key: only deleting the row removes it (policy said ${base.strategy})`,
+    };
   }
   return base;
 }

@@ -4,7 +4,23 @@
 // Lethe's checkpoint) matches no row and changes nothing.
 import type { KeepRule, PlanStep, Strategy } from './types';
 import { fitStrategy, PSEUDONYM_PREFIX, type Replacement } from './strategies';
-import { columnOf, FALSE, frag, join, keptBy, keptByAny, q, rowsMatching, tableOf, TRUE, type Frag, type SqlEnv } from './sql';
+import { isCtid } from './keys';
+import { ErasureConfigError } from './errors';
+import type { Dialect } from './dialect';
+import {
+  columnOf,
+  FALSE,
+  frag,
+  join,
+  keptBy,
+  keptByAny,
+  q,
+  rowsMatching,
+  tableOf,
+  TRUE,
+  type Frag,
+  type SqlEnv,
+} from './sql';
 
 export type HashMaps = Map<string, Record<string, string>>; // "<column>:<hash|pseudonymize>" → old → new
 
@@ -33,10 +49,16 @@ export interface CompiledStep {
   ownerColumns: string[];
 }
 
-export function compileStep(step: PlanStep, env: SqlEnv): CompiledStep {
+/** `owned` replaces the identity match: the follow-up after a legal hold finds the rows by their keys. */
+export function compileStep(step: PlanStep, env: SqlEnv, opts: { owned?: Frag } = {}): CompiledStep {
   const table = tableOf(env, step.dataset);
-  for (const name of step.primaryKey) columnOf(env, step.dataset, name);
-  const owned = step.match.length ? rowsMatching(env, step.dataset, step.match) : FALSE;
+  for (const name of step.primaryKey) if (!isCtid(name)) columnOf(env, step.dataset, name);
+  if (!env.dialect.rowAddress && step.primaryKey.some(isCtid)) {
+    throw new ErasureConfigError(
+      `${step.key}: the table has no primary key; declare primary_key in the data map (${env.dialect.name} rows have no address without one)`,
+    );
+  }
+  const owned = opts.owned ?? (step.match.length ? rowsMatching(env, step.dataset, step.match) : FALSE);
   const windows = step.keep.map((rule) => ({ rule, sql: keptBy(env, step.dataset, rule) }));
   const kept = owned === FALSE ? FALSE : keptByAny(env, step.dataset, step.keep);
   const notes: string[] = [];
@@ -50,15 +72,24 @@ export function compileStep(step: PlanStep, env: SqlEnv): CompiledStep {
       return f.replacement;
     };
   };
-  const unkept = step.columns.map((plan) => (step.rowAction === 'update' ? fitter(plan.column)(plan.erase, true) : ({ kind: 'keep' } as const)));
+  const unkept = step.columns.map((plan) =>
+    step.rowAction === 'update' ? fitter(plan.column)(plan.erase, true) : ({ kind: 'keep' } as const),
+  );
   // A strategy a column cannot hold in a row that may go (a NOT NULL inet, say) takes the row.
   const deleteOwned = step.rowAction === 'delete' || unkept.some((r) => r.kind === 'delete_row');
   const changes = step.columns.map((plan, i) => {
     const fit = fitter(plan.column);
     // In a kept row the column gets its exemption's treatment when that exemption is the one keeping
     // the row, and otherwise the plain strategy made safe for a row that stays.
-    const keptBranches = kept === FALSE ? [] : windows.map((w) => ({ exemption: w.rule.exemption, when: w.sql, rep: fit(plan.exempt?.exemption === w.rule.exemption ? plan.exempt.erase : plan.erase, false) }));
-    return change(plan.column, unkept[i], keptBranches, deleteOwned ? 'kept' : 'all');
+    const keptBranches =
+      kept === FALSE
+        ? []
+        : windows.map((w) => ({
+            exemption: w.rule.exemption,
+            when: w.sql,
+            rep: fit(plan.exempt?.exemption === w.rule.exemption ? plan.exempt.erase : plan.erase, false),
+          }));
+    return change(plan.column, unkept[i], keptBranches, deleteOwned ? 'kept' : 'all', env.dialect);
   });
   return {
     table: step.dataset,
@@ -83,7 +114,13 @@ function isChange(c: ColumnChange, deleteOwned: boolean): boolean {
  * and the matching guard. When only kept rows are updated (the others are deleted) the last branch
  * needs no condition.
  */
-function change(col: string, unkept: Replacement, kept: ColumnChange['kept'], scope: 'kept' | 'all'): ColumnChange {
+function change(
+  col: string,
+  unkept: Replacement,
+  kept: ColumnChange['kept'],
+  scope: 'kept' | 'all',
+  dialect: Dialect,
+): ColumnChange {
   const plain: Replacement = unkept.kind === 'delete_row' ? { kind: 'keep' } : unkept;
   const build = (of: (r: Replacement) => Frag): Frag => {
     const branches = kept.map((k) => ({ when: k.when, then: of(k.rep) }));
@@ -105,8 +142,8 @@ function change(col: string, unkept: Replacement, kept: ColumnChange['kept'], sc
     column: col,
     unkept,
     kept,
-    expr: (maps) => build((r) => valueOf(col, r, maps)),
-    guard: build((r) => guardOf(col, r)),
+    expr: (maps) => build((r) => valueOf(col, r, maps, dialect)),
+    guard: build((r) => guardOf(col, r, dialect)),
     hashKinds: [...new Set(reps.flatMap((r) => (r.kind === 'hash' || r.kind === 'pseudonymize' ? [r.kind] : [])))],
   };
 }
@@ -115,15 +152,15 @@ function same(a: Frag, b: Frag): boolean {
   return a.sql === b.sql && JSON.stringify(a.bindings) === JSON.stringify(b.bindings);
 }
 
-export function valueOf(col: string, r: Replacement, maps: HashMaps): Frag {
+export function valueOf(col: string, r: Replacement, maps: HashMaps, dialect: Dialect): Frag {
   switch (r.kind) {
     case 'null':
       return frag('NULL');
     case 'literal':
-      return frag(`CAST(? AS ${q(r.cast)})`, r.value);
+      return dialect.literal(r.value, r.cast);
     case 'hash':
     case 'pseudonymize':
-      return frag(`(?::jsonb ->> (${q(col)})::text)`, JSON.stringify(maps.get(`${col}:${r.kind}`) ?? {}));
+      return dialect.lookup(q(col), maps.get(`${col}:${r.kind}`) ?? {});
     case 'keep':
     case 'delete_row':
       return frag(q(col));
@@ -131,17 +168,21 @@ export function valueOf(col: string, r: Replacement, maps: HashMaps): Frag {
 }
 
 /** True while the column does not yet hold its erased form. */
-export function guardOf(col: string, r: Replacement): Frag {
+export function guardOf(col: string, r: Replacement, dialect: Dialect): Frag {
   const c = q(col);
+  const notMatching = (pattern: string) => {
+    const m = dialect.notMatches(c, pattern);
+    return frag(`(${c} IS NOT NULL AND ${m.sql})`, ...m.bindings);
+  };
   switch (r.kind) {
     case 'null':
       return frag(`${c} IS NOT NULL`);
     case 'literal':
-      return frag(`${c} IS DISTINCT FROM CAST(? AS ${q(r.cast)})`, r.value);
+      return dialect.distinctFrom(c, dialect.literal(r.value, r.cast));
     case 'hash':
-      return frag(`(${c} IS NOT NULL AND ${c} !~ ?)`, `^[0-9a-f]{${r.length}}$`);
+      return notMatching(`^[0-9a-f]{${r.length}}$`);
     case 'pseudonymize':
-      return frag(`(${c} IS NOT NULL AND ${c} !~ ?)`, `^${PSEUDONYM_PREFIX}[0-9a-f]*$`);
+      return notMatching(`^${PSEUDONYM_PREFIX}[0-9a-f]*$`);
     case 'keep':
     case 'delete_row':
       return FALSE;
@@ -149,6 +190,9 @@ export function guardOf(col: string, r: Replacement): Frag {
 }
 
 export function anyGuard(changes: ColumnChange[]): Frag {
-  return join(changes.map((c) => c.guard).filter((g) => g !== FALSE), 'OR', FALSE);
+  return join(
+    changes.map((c) => c.guard).filter((g) => g !== FALSE),
+    'OR',
+    FALSE,
+  );
 }
-

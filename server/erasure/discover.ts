@@ -8,57 +8,213 @@ import type { DataMap } from '../policies/types';
 import type { Identity, RowFilter } from './types';
 import type { Connections } from './connections';
 import { allDatasets, isReversed, ownerColumns, pointerKind, splitRef } from '../datamap/lookup';
-import { CASE_INSENSITIVE, exec, FALSE, identityMatch, join, q, rowsMatching, type SqlEnv } from './sql';
+import { CASE_INSENSITIVE, exec, FALSE, identityMatch, join, not, q, rowsMatching, type SqlEnv } from './sql';
 import { planRequest } from './plan';
-import { asConfigError, classifyError } from './errors';
+import { withDatabaseKeys } from './keys';
+import { isPhoneKind, normalizePhones } from './phones';
+import { asConfigError, classifyError, ErasureConfigError } from './errors';
 
 export interface DiscoverInput {
   datamap: DataMap;
   connections: Connections;
   identity: Identity;
+  /** Values an officer confirmed although other people's rows hold them too. */
+  confirmed?: Identity;
   maxRounds?: number;
 }
 
-export function normalizeIdentity(identity: Identity | Record<string, string | string[] | undefined>): Identity {
+export function normalizeIdentity(
+  identity: Identity | Record<string, string | string[] | undefined>,
+  phoneRegion?: string,
+): Identity {
   const out: Identity = {};
   for (const [kind, raw] of Object.entries(identity)) {
-    const list = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map((v) => String(v).trim()).filter(Boolean);
-    const values = CASE_INSENSITIVE.has(kind) ? list.map((v) => v.toLowerCase()) : list;
+    const list = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw])
+      .map((v) => String(v).trim())
+      .filter(Boolean);
+    // Emails trimmed and case-folded; phone numbers to E.164 (libphonenumber-js), raw kept when unusual.
+    const values = CASE_INSENSITIVE.has(kind)
+      ? list.map((v) => v.toLowerCase())
+      : isPhoneKind(kind)
+        ? normalizePhones(list, phoneRegion)
+        : list;
     if (values.length) out[kind] = [...new Set(values)].sort();
   }
   return out;
 }
 
+/** Identity kinds under which values held back for the officer travel with the identity ("held:phone"). */
+export const HELD = 'held:';
+
+/** A discovered value other people's rows hold too (a family's shared phone): not used until an officer confirms it. */
+export interface HeldValue {
+  kind: string;
+  /** Masked for display: "a***@example.com", "+34 *** ***678". */
+  masked: string;
+  /** Where it was found ("helpdesk.contacts"). */
+  from: string;
+  /** Rows owned by another identity that hold it. */
+  others: number;
+}
+
+export function maskValue(kind: string, value: string): string {
+  if (value.includes('@')) return `${value[0]}***${value.slice(value.indexOf('@'))}`;
+  if (isPhoneKind(kind)) return `${value.slice(0, 3)} *** ***${value.slice(-3)}`;
+  return value.length > 4 ? `${value.slice(0, 2)}***` : '***';
+}
+
+/** Values held back, by kind, from an identity discovery stored (kinds prefixed `held:`). */
+export function heldOf(identity: Identity): Identity {
+  return Object.fromEntries(
+    Object.entries(identity)
+      .filter(([k]) => k.startsWith(HELD))
+      .map(([k, v]) => [k.slice(HELD.length), v]),
+  );
+}
+
 export async function discoverIdentities(input: DiscoverInput): Promise<Identity> {
-  let identity = normalizeIdentity(input.identity);
+  const { identity, held } = await discoverWithHolds(input);
+  return withHeld(identity, held);
+}
+
+/** The identity the job stores: the values used, plus those held back under `held:<kind>` (inert for matching). */
+export function withHeld(identity: Identity, held: { kind: string; value: string }[]): Identity {
+  const out: Identity = { ...identity };
+  for (const h of held) out[HELD + h.kind] = [...(out[HELD + h.kind] ?? []), h.value];
+  return normalizeIdentity(out);
+}
+
+/**
+ * Discovery to a fixed point: every own identity column (never a `mentions` one) of every row found
+ * adds its values, and the search repeats until nothing new appears. A new value that rows owned by
+ * another identity hold too (a row whose other identity columns are set and none is the subject's)
+ * is held back, not used, unless `confirmed` lists it.
+ */
+export async function discoverWithHolds(
+  input: DiscoverInput,
+): Promise<{ identity: Identity; held: (HeldValue & { value: string })[] }> {
+  input = { ...input, datamap: await withDatabaseKeys(input.datamap, input.connections) };
+  const region = input.datamap.phoneRegion;
+  let identity = normalizeIdentity(input.identity, region);
+  const confirmed = normalizeIdentity(input.confirmed ?? {}, region);
+  const held: (HeldValue & { value: string })[] = [];
+  const isHeld = (kind: string, v: string) => held.some((h) => h.kind === kind && h.value === v);
   // Only tables that can link one kind to another can teach anything new.
   const linking = allDatasets(input.datamap).filter((d) => ownerColumns(d.dataset).length > 1);
   const pointers = pointingTables(input.datamap);
-  for (let round = 0; round < (input.maxRounds ?? 5); round++) {
+  const maxRounds = input.maxRounds ?? 10;
+  // The identity only grows, so a query asked again with the same values answers the same: each
+  // pointer and table is asked only when the values it matches on changed since it was last asked.
+  const asked = new Map<string, string>();
+  const changedFor = (id: string, kinds: string[] | null) => {
+    const probe = JSON.stringify(kinds ? kinds.map((k) => identity[k] ?? []) : identity);
+    if (asked.get(id) === probe) return false;
+    asked.set(id, probe);
+    return true;
+  };
+  for (let round = 0; ; round++) {
     const before = JSON.stringify(identity);
-    for (const p of pointers) identity = normalizeIdentity(merge(identity, await collectPointers(input.connections, p, identity)));
+    if (round >= maxRounds)
+      throw new ErasureConfigError(
+        `identity discovery did not settle within ${maxRounds} rounds: the subject's rows keep leading to new values; check the data map's identity columns`,
+      );
+    for (const [i, p] of pointers.entries()) {
+      if (changedFor(`pointer:${i}`, null))
+        identity = normalizeIdentity(merge(identity, await collectPointers(input.connections, p, identity)), region);
+    }
     for (const { system, dataset, key } of linking) {
       const owners = ownerColumns(dataset);
+      if (!changedFor(key, [...new Set(owners.map((c) => c.identity!))])) continue;
       const db = input.connections.get(system.name);
       try {
-        const env: SqlEnv = { system: system.name, schema: await input.connections.schema(system.name), identity, now: new Date() };
-        const where = join(owners.map((c) => identityMatch(env, dataset.name, c.name, c.identity!)).filter((f) => f !== FALSE), 'OR', FALSE);
+        const env: SqlEnv = {
+          system: system.name,
+          schema: await input.connections.schema(system.name),
+          identity,
+          now: new Date(),
+          dialect: input.connections.dialect(system.name),
+        };
+        const where = join(
+          owners.map((c) => identityMatch(env, dataset.name, c.name, c.identity!)).filter((f) => f !== FALSE),
+          'OR',
+          FALSE,
+        );
         if (where === FALSE) continue;
-        const select = owners.map((c, i) => `array_agg(DISTINCT ${q(c.name)}::text) AS v${i}`).join(', ');
-        const { rows } = await exec(db, { sql: `SELECT ${select} FROM ${q(dataset.name)} WHERE ${where.sql}`, bindings: where.bindings });
+        const select = owners.map((c, i) => `${env.dialect.aggregateTexts(q(c.name))} AS v${i}`).join(', ');
+        const { rows } = await exec(db, {
+          sql: `SELECT ${select} FROM ${q(dataset.name)} WHERE ${where.sql}`,
+          bindings: where.bindings,
+        });
         const found: Identity = {};
         owners.forEach((c, i) => {
-          const values = ((rows[0]?.[`v${i}`] as (string | null)[] | null) ?? []).filter((v): v is string => v !== null);
+          const values = env.dialect.readTexts(rows[0]?.[`v${i}`]);
           found[c.identity!] = [...(found[c.identity!] ?? []), ...values];
         });
-        identity = normalizeIdentity(merge(identity, found));
+        const fresh = normalizeIdentity(found, region);
+        const accepted: Identity = {};
+        for (const [kind, values] of Object.entries(fresh)) {
+          for (const v of values) {
+            if ((identity[kind] ?? []).includes(v) || isHeld(kind, v)) continue;
+            const others = (confirmed[kind] ?? []).includes(v)
+              ? 0
+              : await ownedByOthers(input.connections, linking, kind, v, identity);
+            if (others > 0) held.push({ kind, value: v, masked: maskValue(kind, v), from: key, others });
+            else accepted[kind] = [...(accepted[kind] ?? []), v];
+          }
+        }
+        identity = normalizeIdentity(merge(identity, accepted));
       } catch (err) {
         throw classifyError(err) === 'configuration' ? asConfigError(err, key) : err;
       }
     }
     if (JSON.stringify(identity) === before) break;
   }
-  return identity;
+  return { identity, held };
+}
+
+/** Rows of linking tables holding `value` whose other identity columns are set and none is the subject's. */
+async function ownedByOthers(
+  connections: Connections,
+  linking: ReturnType<typeof allDatasets>,
+  kind: string,
+  value: string,
+  identity: Identity,
+): Promise<number> {
+  let total = 0;
+  for (const { system, dataset } of linking) {
+    const owners = ownerColumns(dataset);
+    const columns = owners.filter((c) => c.identity === kind);
+    if (!columns.length) continue;
+    const schema = await connections.schema(system.name);
+    const probe: SqlEnv = {
+      system: system.name,
+      schema,
+      identity: { [kind]: [value] },
+      now: new Date(),
+      dialect: connections.dialect(system.name),
+    };
+    const subject: SqlEnv = { ...probe, identity };
+    const parts = columns.flatMap((c) => {
+      const others = owners.filter((o) => o.name !== c.name);
+      const hit = identityMatch(probe, dataset.name, c.name, kind);
+      if (hit === FALSE || !others.length) return [];
+      const set = others.map((o) => `${q(o.name)} IS NOT NULL`).join(' OR ');
+      const theirs = join(
+        others.map((o) => identityMatch(subject, dataset.name, o.name, o.identity!)).filter((f) => f !== FALSE),
+        'OR',
+        FALSE,
+      );
+      return [join([hit, { sql: `(${set})`, bindings: [] }, not(theirs)], 'AND', FALSE)];
+    });
+    const where = join(parts, 'OR', FALSE);
+    if (where === FALSE) continue;
+    const { rows } = await exec(connections.get(system.name), {
+      sql: `SELECT count(*)${probe.dialect.int} AS n FROM ${q(dataset.name)} WHERE ${where.sql}`,
+      bindings: where.bindings,
+    });
+    total += Number(rows[0]?.n ?? 0);
+  }
+  return total;
 }
 
 interface Pointer {
@@ -78,7 +234,13 @@ function pointingTables(map: DataMap): Pointer[] {
       .map((r) => {
         const target = splitRef(r.to);
         const match = plan.steps.find((s) => s.key === `${system.name}.${target.dataset}`)?.match ?? [];
-        return { system: system.name, table: target.dataset, column: target.column, match, kind: pointerKind(system, r) };
+        return {
+          system: system.name,
+          table: target.dataset,
+          column: target.column,
+          match,
+          kind: pointerKind(system, r),
+        };
       })
       .filter((p) => p.match.length > 0),
   );
@@ -86,14 +248,20 @@ function pointingTables(map: DataMap): Pointer[] {
 
 async function collectPointers(connections: Connections, p: Pointer, identity: Identity): Promise<Identity> {
   try {
-    const env: SqlEnv = { system: p.system, schema: await connections.schema(p.system), identity, now: new Date() };
+    const env: SqlEnv = {
+      system: p.system,
+      schema: await connections.schema(p.system),
+      identity,
+      now: new Date(),
+      dialect: connections.dialect(p.system),
+    };
     const where = rowsMatching(env, p.table, p.match);
     if (where === FALSE) return {};
     const { rows } = await exec(connections.get(p.system), {
-      sql: `SELECT array_agg(DISTINCT ${q(p.column)}::text) AS v FROM ${q(p.table)} WHERE ${where.sql} AND ${q(p.column)} IS NOT NULL`,
+      sql: `SELECT ${env.dialect.aggregateTexts(q(p.column))} AS v FROM ${q(p.table)} WHERE ${where.sql} AND ${q(p.column)} IS NOT NULL`,
       bindings: where.bindings,
     });
-    return { [p.kind]: (rows[0]?.v as string[] | null) ?? [] };
+    return { [p.kind]: env.dialect.readTexts(rows[0]?.v) };
   } catch (err) {
     throw classifyError(err) === 'configuration' ? asConfigError(err, `${p.system}.${p.table}`) : err;
   }

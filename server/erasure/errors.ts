@@ -42,7 +42,8 @@ export function classifyError(err: unknown): ErrorKind {
   const code = (err as { code?: unknown })?.code;
   if (typeof code === 'string') {
     if (CONFIG_HINTS[code]) return 'configuration';
-    if (TRANSIENT_CODES.has(code) || TRANSIENT_CLASSES.includes(code.slice(0, 2)) || NODE_TRANSIENT.has(code)) return 'transient';
+    if (TRANSIENT_CODES.has(code) || TRANSIENT_CLASSES.includes(code.slice(0, 2)) || NODE_TRANSIENT.has(code))
+      return 'transient';
     if (/^(2|42|44|3D|28)/.test(code)) return 'configuration';
   }
   const name = (err as { name?: unknown })?.name;
@@ -70,9 +71,13 @@ export function asConfigError(err: unknown, step: string): ErasureConfigError {
   const code = (err as { code?: string }).code ?? '';
   // knex prefixes the statement ("UPDATE … - <message>"): the statement is noise for an officer.
   const raw = (err as { message?: string }).message ?? String(err);
-  const detail = / - /.test(raw) && /^(select|insert|update|delete|with)\b/i.test(raw) ? raw.slice(raw.lastIndexOf(' - ') + 3) : raw;
+  const detail =
+    / - /.test(raw) && /^(select|insert|update|delete|with)\b/i.test(raw) ? raw.slice(raw.lastIndexOf(' - ') + 3) : raw;
   const hint = code === '23503' ? foreignKeyHint(detail) : CONFIG_HINTS[code];
   // The database's message can quote a value (a key, a bad input): keep its first line, values elided.
-  const safe = detail.split('\n')[0].replace(/\(.*?\)=\(.*?\)/g, '(…)').replace(/: ".*"$/, ': "…"');
+  const safe = detail
+    .split('\n')[0]
+    .replace(/\(.*?\)=\(.*?\)/g, '(…)')
+    .replace(/: ".*"$/, ': "…"');
   return new ErasureConfigError(`${step}: ${hint ? hint + ' — ' : ''}${safe}${code ? ` [${code}]` : ''}`, step);
 }

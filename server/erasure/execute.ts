@@ -8,7 +8,8 @@ import type { Connections } from './connections';
 import { anyGuard, compileStep, type CompiledStep, type HashMaps } from './compile';
 import { compileMentions } from './mentions';
 import { hashValue, pseudonymize } from './strategies';
-import { exec, FALSE, join, not, q, TRUE, type Frag, type SqlEnv } from './sql';
+import { exec, FALSE, identityMatch, join, not, q, rowsWithKeys, TRUE, type Frag, type SqlEnv } from './sql';
+import type { Dialect } from './dialect';
 import { asConfigError, classifyError, ErasureConfigError } from './errors';
 import { countSql, discoveredCounts, exemptionCounts } from './counts';
 import { affectedArtefacts, type ArtefactReport } from './artefacts';
@@ -39,20 +40,73 @@ export interface PlannedCounts {
 export interface StepHooks {
   /** Called before the first write; runErasure stores it so a rerun can report what an interrupted attempt did. */
   onCounted?(planned: PlannedCounts): Promise<void>;
+  /**
+   * A held step: the primary keys of the subject's rows it keeps (values as text, in primary-key
+   * order), and per identity column the keys of other people's rows that name the subject there.
+   */
+  onHeld?(keys: string[][], mentions: Record<string, string[][]>): Promise<void>;
 }
 
-export async function executeStep(step: PlanStep, ctx: ErasureContext, hooks: StepHooks = {}): Promise<StepResult> {
+export interface StepOptions {
+  /**
+   * The follow-up after a legal hold: erase exactly these rows (primary keys as recorded), as the
+   * step plans, without the identity; other people's rows (mentions) are left alone.
+   */
+  keys?: string[][];
+  /** With `keys`: other people's rows naming the subject, per identity column, whose value is erased. */
+  mentionKeys?: Record<string, string[][]>;
+}
+
+/** The follow-up's mention rows as predicates, per column. */
+function mentionPredicates(step: PlanStep, opts: StepOptions, dialect: Dialect): Map<string, Frag> | undefined {
+  if (!opts.keys) return undefined;
+  return new Map(
+    Object.entries(opts.mentionKeys ?? {}).map(([column, keys]) => [
+      column,
+      rowsWithKeys(step.primaryKey, keys, dialect),
+    ]),
+  );
+}
+
+export async function executeStep(
+  step: PlanStep,
+  ctx: ErasureContext,
+  hooks: StepHooks = {},
+  opts: StepOptions = {},
+): Promise<StepResult> {
   const started = performance.now();
   const db = ctx.connections.get(step.system);
-  const env: SqlEnv = { system: step.system, schema: await ctx.connections.schema(step.system), identity: ctx.identity, now: ctx.now ?? new Date() };
+  const env: SqlEnv = {
+    system: step.system,
+    schema: await ctx.connections.schema(step.system),
+    identity: ctx.identity,
+    now: ctx.now ?? new Date(),
+    dialect: ctx.connections.dialect(step.system),
+  };
   let compiled: CompiledStep;
+  const byKeys = mentionPredicates(step, opts, env.dialect);
+  if (opts.keys)
+    step = {
+      ...step,
+      mentions: step.mentions.filter((m) => m.kind === 'identity' && byKeys!.has(m.column)),
+      held: undefined,
+    };
   try {
-    compiled = compileStep(step, env);
+    compiled = compileStep(
+      step,
+      env,
+      opts.keys ? { owned: rowsWithKeys(step.primaryKey, opts.keys, env.dialect) } : {},
+    );
   } catch (err) {
     throw asConfigError(err, step.key);
   }
   try {
-    const result = await db.transaction((trx) => applyStep(trx, step, compiled, env, ctx, hooks), {
+    if (step.held) {
+      const held = await heldStep(db, step, compiled, env);
+      await hooks.onHeld?.(held.keys, held.mentions);
+      return { ...held.result, ms: Math.round(performance.now() - started) };
+    }
+    const result = await db.transaction((trx) => applyStep(trx, step, compiled, env, ctx, hooks, byKeys), {
       // One snapshot for the counting, hashing and writing statements; a concurrent writer makes it
       // fail with a serialization error, which is transient and retried.
       isolationLevel: 'repeatable read',
@@ -63,26 +117,104 @@ export async function executeStep(step: PlanStep, ctx: ErasureContext, hooks: St
   }
 }
 
-async function applyStep(trx: Knex.Transaction, step: PlanStep, c: CompiledStep, env: SqlEnv, ctx: ErasureContext, hooks: StepHooks): Promise<Omit<StepResult, 'ms'>> {
+/** A held step writes nothing: it only reads the keys of the subject's rows the hold keeps. */
+async function heldStep(
+  db: Knex,
+  step: PlanStep,
+  c: CompiledStep,
+  env: SqlEnv,
+): Promise<{ keys: string[][]; mentions: Record<string, string[][]>; result: Omit<StepResult, 'ms'> }> {
+  const cols = step.primaryKey.map((k, i) => `${env.dialect.text(q(k))} AS k${i}`).join(', ');
+  const keysWhere = async (where: Frag) => {
+    const { rows } = await exec(db, {
+      sql: `SELECT ${cols} FROM ${q(c.table)} WHERE ${where.sql} ORDER BY 1`,
+      bindings: where.bindings,
+    });
+    return rows.map((r) => step.primaryKey.map((_, i) => String(r[`k${i}`])));
+  };
+  const keys = c.owned !== FALSE ? await keysWhere(c.owned) : [];
+  // Other people's rows naming the subject in an identity column (a cc): the value goes after the hold.
+  // Free text is not tracked: redacting it needs the subject's address, destroyed at closing.
+  const mentions: Record<string, string[][]> = {};
+  for (const m of step.mentions) {
+    if (m.kind !== 'identity') continue;
+    const pred = identityMatch(env, step.dataset, m.column, m.identity);
+    if (pred === FALSE) continue;
+    const found = await keysWhere(join([pred, not(c.owned)], 'AND', FALSE));
+    if (found.length) mentions[m.column] = found;
+  }
+  const h = step.held!;
+  const note = `held by legal hold ${h.hold} (${h.legalBasis})${h.via ? `, with ${h.via}` : ''}: nothing written until the hold ends`;
+  return {
+    keys,
+    mentions,
+    result: {
+      rowsAffected: 0,
+      rowsDeleted: 0,
+      rowsUpdated: 0,
+      rowsKept: 0,
+      rowsHeld: keys.length,
+      mentionsErased: 0,
+      exemptions: [],
+      discovered: {},
+      notes: [...c.notes, note],
+    },
+  };
+}
+
+async function applyStep(
+  trx: Knex.Transaction,
+  step: PlanStep,
+  c: CompiledStep,
+  env: SqlEnv,
+  ctx: ErasureContext,
+  hooks: StepHooks,
+  byKeys?: Map<string, Frag>,
+): Promise<Omit<StepResult, 'ms'>> {
   const keys = ctx.keys;
   // A lock held elsewhere (a long report query) fails the step as transient instead of hanging the job.
-  await trx.raw(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(ctx.lockTimeoutMs ?? 10_000))}`);
+  await trx.raw(env.dialect.lockTimeout(ctx.lockTimeoutMs ?? 10_000));
   const run = (f: Frag) => exec(trx, f);
   const notes = [...c.notes];
-  const result: Omit<StepResult, 'ms'> = { rowsAffected: 0, rowsDeleted: 0, rowsUpdated: 0, rowsKept: 0, mentionsErased: 0, exemptions: [], discovered: {}, notes };
+  const result: Omit<StepResult, 'ms'> = {
+    rowsAffected: 0,
+    rowsDeleted: 0,
+    rowsUpdated: 0,
+    rowsKept: 0,
+    mentionsErased: 0,
+    exemptions: [],
+    discovered: {},
+    notes,
+  };
   const table = q(c.table);
 
   if (c.owned !== FALSE) {
-    const counts = (await run(countSql(c))).rows[0];
+    const counts = (await run(countSql(c, env.dialect))).rows[0];
     result.rowsKept = Number(counts.kept);
     result.exemptions = exemptionCounts(c, counts);
     result.discovered = discoveredCounts(step, c, counts);
     const toDelete = c.deleteOwned ? Number(counts.matched) - Number(counts.kept) : 0;
-    await hooks.onCounted?.({ matched: Number(counts.matched), kept: result.rowsKept, toDelete, toUpdate: Number(counts.updatable), exemptions: result.exemptions, discovered: result.discovered });
-    const maps = await hashMaps(run, c.table, c.owned, c.changes.flatMap((ch) => ch.hashKinds.map((k) => ({ column: ch.column, kind: k }))), keys);
+    await hooks.onCounted?.({
+      matched: Number(counts.matched),
+      kept: result.rowsKept,
+      toDelete,
+      toUpdate: Number(counts.updatable),
+      exemptions: result.exemptions,
+      discovered: result.discovered,
+    });
+    const maps = await hashMaps(
+      run,
+      env,
+      c.table,
+      c.owned,
+      c.changes.flatMap((ch) => ch.hashKinds.map((k) => ({ column: ch.column, kind: k }))),
+      keys,
+    );
     if (c.deleteOwned) {
       const where = join([c.owned, not(c.kept)], 'AND', FALSE);
-      result.rowsDeleted += (await run({ sql: `DELETE FROM ${table} WHERE ${where.sql}`, bindings: where.bindings })).rowCount;
+      result.rowsDeleted += (
+        await run({ sql: `DELETE FROM ${table} WHERE ${where.sql}`, bindings: where.bindings })
+      ).rowCount;
     }
     if (c.changes.length) {
       const scope = c.updateScope === 'kept' ? c.kept : TRUE;
@@ -90,13 +222,17 @@ async function applyStep(trx: Knex.Transaction, step: PlanStep, c: CompiledStep,
       if (where !== FALSE && scope !== FALSE) {
         const sets = c.changes.map((ch) => ch.expr(maps));
         const sql = `UPDATE ${table} SET ${c.changes.map((ch, i) => `${q(ch.column)} = ${sets[i].sql}`).join(', ')} WHERE ${where.sql}`;
-        result.rowsUpdated += (await run({ sql, bindings: [...sets.flatMap((s) => s.bindings), ...where.bindings] })).rowCount;
+        result.rowsUpdated += (
+          await run({ sql, bindings: [...sets.flatMap((s) => s.bindings), ...where.bindings] })
+        ).rowCount;
       }
     }
   }
 
-  for (const m of compileMentions(step, env, c.owned, c.kept, notes)) {
-    const maps = m.hashKind ? await hashMaps(run, c.table, m.where, [{ column: m.column, kind: m.hashKind }], keys) : new Map();
+  for (const m of compileMentions(step, env, c.owned, c.kept, notes, byKeys)) {
+    const maps = m.hashKind
+      ? await hashMaps(run, env, c.table, m.where, [{ column: m.column, kind: m.hashKind }], keys)
+      : new Map();
     result.mentionsErased += (await run(m.sql(maps))).rowCount;
   }
   result.rowsAffected = result.rowsDeleted + result.rowsUpdated + result.mentionsErased;
@@ -106,6 +242,7 @@ async function applyStep(trx: Knex.Transaction, step: PlanStep, c: CompiledStep,
 /** HMACs are computed here, not in SQL, so target databases need no pgcrypto extension. */
 async function hashMaps(
   run: (f: Frag) => Promise<{ rows: Record<string, unknown>[] }>,
+  env: SqlEnv,
   table: string,
   where: Frag,
   wanted: { column: string; kind: 'hash' | 'pseudonymize' }[],
@@ -113,9 +250,13 @@ async function hashMaps(
 ): Promise<HashMaps> {
   const maps: HashMaps = new Map();
   for (const { column, kind } of wanted) {
-    const { rows } = await run({ sql: `SELECT DISTINCT ${q(column)}::text AS v FROM ${q(table)} WHERE ${where.sql} AND ${q(column)} IS NOT NULL`, bindings: where.bindings });
+    const { rows } = await run({
+      sql: `SELECT ${env.dialect.distinctText} ${env.dialect.text(q(column))} AS v FROM ${q(table)} WHERE ${where.sql} AND ${q(column)} IS NOT NULL`,
+      bindings: where.bindings,
+    });
     const map: Record<string, string> = {};
-    for (const { v } of rows) map[String(v)] = kind === 'hash' ? hashValue(keys.hash, String(v)) : pseudonymize(keys.pseudonym, String(v));
+    for (const { v } of rows)
+      map[String(v)] = kind === 'hash' ? hashValue(keys.hash, String(v)) : pseudonymize(keys.pseudonym, String(v));
     maps.set(`${column}:${kind}`, map);
   }
   return maps;
@@ -125,6 +266,8 @@ export interface Checkpoints {
   /** The result markDone stored for this step, or null when the step has not completed. */
   isDone(stepKey: string): Promise<StepResult | null>;
   markDone(stepKey: string, result: StepResult): Promise<void>;
+  /** Stores the keys of a held step's rows (before markDone, idempotently): the follow-up erases exactly these. */
+  recordHeld?(step: PlanStep, keys: string[][], mentions: Record<string, string[][]>): Promise<void>;
   /**
    * Optional, recommended: store what a step is about to do (before its writes commit) and give it
    * back on a rerun. A worker killed after the target committed but before markDone leaves nothing
@@ -144,10 +287,15 @@ export interface RunOptions {
 export interface ErasureOutcome {
   results: Record<string, StepResult>;
   artefacts: ArtefactReport;
-  totals: { rowsAffected: number; rowsKept: number };
+  totals: { rowsAffected: number; rowsKept: number; rowsHeld: number };
 }
 
-export async function runErasure(plan: ErasurePlan, ctx: ErasureContext, cp: Checkpoints, opts: RunOptions = {}): Promise<ErasureOutcome> {
+export async function runErasure(
+  plan: ErasurePlan,
+  ctx: ErasureContext,
+  cp: Checkpoints,
+  opts: RunOptions = {},
+): Promise<ErasureOutcome> {
   const results: Record<string, StepResult> = {};
   const total = plan.steps.length;
   let done = 0;
@@ -157,7 +305,12 @@ export async function runErasure(plan: ErasurePlan, ctx: ErasureContext, cp: Che
       results[step.key] = previous;
     } else {
       const earlier = (await cp.started?.(step.key)) ?? null;
-      const hooks: StepHooks = cp.markStarted ? { onCounted: (p) => cp.markStarted!(step.key, p) } : {};
+      const hooks: StepHooks = {
+        ...(cp.markStarted ? { onCounted: (p: PlannedCounts) => cp.markStarted!(step.key, p) } : {}),
+        ...(cp.recordHeld
+          ? { onHeld: (keys: string[][], mentions: Record<string, string[][]>) => cp.recordHeld!(step, keys, mentions) }
+          : {}),
+      };
       results[step.key] = resumed(await withRetries(() => executeStep(step, ctx, hooks), opts), earlier);
       await cp.markDone(step.key, results[step.key]);
     }
@@ -167,7 +320,11 @@ export async function runErasure(plan: ErasurePlan, ctx: ErasureContext, cp: Che
   return {
     results,
     artefacts: affectedArtefacts(plan, results),
-    totals: { rowsAffected: values.reduce((n, r) => n + r.rowsAffected, 0), rowsKept: values.reduce((n, r) => n + r.rowsKept, 0) },
+    totals: {
+      rowsAffected: values.reduce((n, r) => n + r.rowsAffected, 0),
+      rowsKept: values.reduce((n, r) => n + r.rowsKept, 0),
+      rowsHeld: values.reduce((n, r) => n + (r.rowsHeld ?? 0), 0),
+    },
   };
 }
 
@@ -184,7 +341,10 @@ export function resumed(now: StepResult, earlier: PlannedCounts | null): StepRes
     rowsAffected: rowsDeleted + rowsUpdated + now.mentionsErased,
     exemptions: earlier.exemptions.length ? earlier.exemptions : now.exemptions,
     discovered: earlier.discovered,
-    notes: [...now.notes, 'resumed: an interrupted attempt had applied this step before its checkpoint; counts are that attempt’s'],
+    notes: [
+      ...now.notes,
+      'resumed: an interrupted attempt had applied this step before its checkpoint; counts are that attempt’s',
+    ],
   };
 }
 

@@ -10,6 +10,7 @@ import type { DataMap } from '../policies/types';
 import type { Identity, PlanStep } from './types';
 import type { Connections } from './connections';
 import { planRequest } from './plan';
+import { isCtid, withDatabaseKeys } from './keys';
 import { compileStep } from './compile';
 import { exec, FALSE, identityMatch, join, not, q, textMentions, emailsOf, type SqlEnv } from './sql';
 import { toCsv } from './csv';
@@ -46,13 +47,23 @@ export interface AccessPackage {
 
 export async function exportSubject(input: AccessExportInput): Promise<AccessPackage> {
   // The walk does not depend on the deletion policy: any decide function gives the same matches.
-  const plan = planRequest({ datamap: input.datamap, decide: () => ({ kind: 'none' }), regulation: 'gdpr' });
+  const plan = planRequest({
+    datamap: await withDatabaseKeys(input.datamap, input.connections),
+    decide: () => ({ kind: 'none' }),
+    regulation: 'gdpr',
+  });
   const generatedAt = (input.now ?? new Date()).toISOString();
   const systems: AccessPackage['json']['systems'] = {};
   const csv: Record<string, string> = {};
   for (const name of [...new Set(plan.steps.map((s) => s.system))]) {
     const db = input.connections.get(name);
-    const env: SqlEnv = { system: name, schema: await input.connections.schema(name), identity: input.identity, now: new Date(generatedAt) };
+    const env: SqlEnv = {
+      system: name,
+      schema: await input.connections.schema(name),
+      identity: input.identity,
+      now: new Date(generatedAt),
+      dialect: input.connections.dialect(name),
+    };
     // One consistent snapshot per system, and no way to write through it.
     await db.transaction(
       async (trx) => {
@@ -63,7 +74,8 @@ export async function exportSubject(input: AccessExportInput): Promise<AccessPac
           if (rows.length) csv[step.key] = toCsv(columnsOf(env, step), rows);
         }
       },
-      { isolationLevel: 'repeatable read', readOnly: true },
+      // MariaDB refuses knex's "ISOLATION LEVEL … READ ONLY" in one statement; InnoDB's default is REPEATABLE READ.
+      env.dialect.name === 'postgres' ? { isolationLevel: 'repeatable read', readOnly: true } : { readOnly: true },
     );
   }
   const json = { requestId: input.requestId, subject: input.subjectFingerprint, generatedAt, systems };
@@ -76,23 +88,51 @@ export async function exportSubject(input: AccessExportInput): Promise<AccessPac
 
 type Reader = Parameters<typeof exec>[0];
 
-async function readStep(trx: Reader, step: PlanStep, env: SqlEnv): Promise<{ rows: Record<string, unknown>[]; mentions: MentionRecord[] }> {
+async function readStep(
+  trx: Reader,
+  step: PlanStep,
+  env: SqlEnv,
+): Promise<{ rows: Record<string, unknown>[]; mentions: MentionRecord[] }> {
   const c = compileStep(step, env);
   // Dates without a zone are read as text: turned into JS Dates they would shift with the server's zone.
   const info = env.schema.get(step.dataset)!.columns;
   const cols = columnsOf(env, step)
-    .map((c) => (['date', 'timestamp', 'time'].includes(info.get(c)!.udt) ? `${q(c)}::text AS ${q(c)}` : q(c)))
+    .map((c) =>
+      ['date', 'timestamp', 'time'].includes(info.get(c)!.udt) ? `${env.dialect.text(q(c))} AS ${q(c)}` : q(c),
+    )
     .join(', ');
   const order = step.primaryKey.map(q).join(', ');
-  const rows = c.owned === FALSE ? [] : (await exec(trx, { sql: `SELECT ${cols} FROM ${q(step.dataset)} WHERE ${c.owned.sql} ORDER BY ${order}`, bindings: c.owned.bindings })).rows;
+  const rows =
+    c.owned === FALSE
+      ? []
+      : (
+          await exec(trx, {
+            sql: `SELECT ${cols} FROM ${q(step.dataset)} WHERE ${c.owned.sql} ORDER BY ${order}`,
+            bindings: c.owned.bindings,
+          })
+        ).rows;
   const mentions: MentionRecord[] = [];
   const emails = emailsOf(env.identity);
   for (const m of step.mentions) {
-    const hit = m.kind === 'identity' ? identityMatch(env, step.dataset, m.column, m.identity) : env.schema.get(step.dataset)?.columns.get(m.column)?.isText ? textMentions(m.column, emails) : FALSE;
+    const hit =
+      m.kind === 'identity'
+        ? identityMatch(env, step.dataset, m.column, m.identity)
+        : env.schema.get(step.dataset)?.columns.get(m.column)?.isText
+          ? textMentions(m.column, emails, env.dialect)
+          : FALSE;
     const where = join([hit, not(c.owned)], 'AND', FALSE);
     if (hit === FALSE || where === FALSE) continue;
-    const { rows: found } = await exec(trx, { sql: `SELECT ${order}, ${q(m.column)} AS value FROM ${q(step.dataset)} WHERE ${where.sql} ORDER BY ${order}`, bindings: where.bindings });
-    for (const r of found) mentions.push({ column: m.column, key: Object.fromEntries(step.primaryKey.map((k) => [k, r[k]])), value: r.value });
+    const { rows: found } = await exec(trx, {
+      sql: `SELECT ${order}, ${q(m.column)} AS value FROM ${q(step.dataset)} WHERE ${where.sql} ORDER BY ${order}`,
+      bindings: where.bindings,
+    });
+    // A keyless table's ctid is only meaningful in this snapshot; it is reported as text.
+    for (const r of found)
+      mentions.push({
+        column: m.column,
+        key: Object.fromEntries(step.primaryKey.map((k) => [k, isCtid(k) ? String(r[k]) : r[k]])),
+        value: r.value,
+      });
   }
   return { rows, mentions };
 }

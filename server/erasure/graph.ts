@@ -19,7 +19,9 @@ export function childrenFirst(system: DataSystem, include: Set<string>): Orderin
           const other = splitRef(r.to).dataset;
           const label = `${system.name}.${d.name}.${r.column} → ${r.to}`;
           // A reversed reference's foreign key lives in the other table: that table goes first.
-          return isReversed(system, d, r) ? { child: other, parent: d.name, label } : { child: d.name, parent: other, label };
+          return isReversed(system, d, r)
+            ? { child: other, parent: d.name, label }
+            : { child: d.name, parent: other, label };
         })
         .filter((e) => include.has(e.parent) && include.has(e.child)),
     );

@@ -5,7 +5,21 @@
 import type { PlanStep, Strategy } from './types';
 import { fitStrategy, REDACTED, type Replacement } from './strategies';
 import { guardOf, valueOf, type HashMaps } from './compile';
-import { columnOf, emailsOf, FALSE, frag, identityMatch, join, keptBy, not, q, redact, textMentions, type Frag, type SqlEnv } from './sql';
+import {
+  columnOf,
+  emailsOf,
+  FALSE,
+  frag,
+  identityMatch,
+  join,
+  keptBy,
+  not,
+  q,
+  redact,
+  textMentions,
+  type Frag,
+  type SqlEnv,
+} from './sql';
 
 export interface MentionStatement {
   column: string;
@@ -17,12 +31,28 @@ export interface MentionStatement {
   sql(maps: HashMaps): Frag;
 }
 
-export function compileMentions(step: PlanStep, env: SqlEnv, owned: Frag, kept: Frag, notes: string[]): MentionStatement[] {
+/**
+ * `byKeys` (the follow-up after a legal hold): per identity column, the rows recorded by key take the
+ * place of the identity match, which is gone with the identity; free text is then not scanned.
+ */
+export function compileMentions(
+  step: PlanStep,
+  env: SqlEnv,
+  owned: Frag,
+  kept: Frag,
+  notes: string[],
+  byKeys?: ReadonlyMap<string, Frag>,
+): MentionStatement[] {
   const notOwned = not(owned);
+  const d = env.dialect;
   const out: MentionStatement[] = [];
   const fit = (s: Strategy | null, column: string): Replacement => {
     const col = columnOf(env, step.dataset, column);
-    const f = fitStrategy(s, col, { where: `${step.key}.${column}`, rowMayGo: false, inPrimaryKey: step.primaryKey.includes(column) });
+    const f = fitStrategy(s, col, {
+      where: `${step.key}.${column}`,
+      rowMayGo: false,
+      inPrimaryKey: step.primaryKey.includes(column),
+    });
     if (f.note && !notes.includes(f.note)) notes.push(f.note);
     return f.replacement;
   };
@@ -34,16 +64,21 @@ export function compileMentions(step: PlanStep, env: SqlEnv, owned: Frag, kept: 
 
   for (const m of step.mentions) {
     if (m.kind !== 'identity') continue;
-    const pred = identityMatch(env, step.dataset, m.column, m.identity);
+    const pred = byKeys ? (byKeys.get(m.column) ?? FALSE) : identityMatch(env, step.dataset, m.column, m.identity);
     if (pred === FALSE) continue;
     const plain = fit(m.erase, m.column);
     const exempt = ownWindow(m.column);
     const inside = exempt ? fit(exempt.erase, m.column) : null;
     const c = m.column;
-    const expr = (maps: HashMaps) => (exempt && inside ? caseOf(exempt.window, valueOf(c, inside, maps), valueOf(c, plain, maps)) : valueOf(c, plain, maps));
-    const guard = exempt && inside ? caseOf(exempt.window, guardOf(c, inside), guardOf(c, plain)) : guardOf(c, plain);
+    const expr = (maps: HashMaps) =>
+      exempt && inside
+        ? caseOf(exempt.window, valueOf(c, inside, maps, d), valueOf(c, plain, maps, d))
+        : valueOf(c, plain, maps, d);
+    const guard =
+      exempt && inside ? caseOf(exempt.window, guardOf(c, inside, d), guardOf(c, plain, d)) : guardOf(c, plain, d);
     const where = join([pred, notOwned, guard], 'AND', FALSE);
-    const hashKind = [plain, inside].find((r) => r?.kind === 'hash' || r?.kind === 'pseudonymize')?.kind as MentionStatement['hashKind'];
+    const hashKind = [plain, inside].find((r) => r?.kind === 'hash' || r?.kind === 'pseudonymize')
+      ?.kind as MentionStatement['hashKind'];
     out.push({
       column: c,
       action: 'update',
@@ -51,11 +86,15 @@ export function compileMentions(step: PlanStep, env: SqlEnv, owned: Frag, kept: 
       ...(hashKind ? { hashKind } : {}),
       sql: (maps) => {
         const e = expr(maps);
-        return { sql: `UPDATE ${q(step.dataset)} SET ${q(c)} = ${e.sql} WHERE ${where.sql}`, bindings: [...e.bindings, ...where.bindings] };
+        return {
+          sql: `UPDATE ${q(step.dataset)} SET ${q(c)} = ${e.sql} WHERE ${where.sql}`,
+          bindings: [...e.bindings, ...where.bindings],
+        };
       },
     });
   }
 
+  if (byKeys) return out;
   const emails = emailsOf(env.identity);
   const texts = step.mentions.filter((m) => m.kind === 'text').map((m) => m.column);
   if (!emails.length || !texts.length) return out;
@@ -65,23 +104,35 @@ export function compileMentions(step: PlanStep, env: SqlEnv, owned: Frag, kept: 
     return info.isText;
   });
   if (step.mentionAction === 'delete_row') {
-    const any = join(usable.map((c) => textMentions(c, emails)), 'OR', FALSE);
+    const any = join(
+      usable.map((c) => textMentions(c, emails, d)),
+      'OR',
+      FALSE,
+    );
     if (any === FALSE) return out;
     const where = join([any, notOwned, not(kept)], 'AND', FALSE);
-    out.push({ column: usable.join(', '), action: 'delete', where, sql: () => ({ sql: `DELETE FROM ${q(step.dataset)} WHERE ${where.sql}`, bindings: where.bindings }) });
+    out.push({
+      column: usable.join(', '),
+      action: 'delete',
+      where,
+      sql: () => ({ sql: `DELETE FROM ${q(step.dataset)} WHERE ${where.sql}`, bindings: where.bindings }),
+    });
     return out;
   }
   for (const c of usable) {
     const exempt = ownWindow(c);
     // A column an exemption keeps as it is stays untouched inside the exemption's window.
     const keptAsIs = exempt && !exempt.erase ? not(exempt.window) : null;
-    const where = join([textMentions(c, emails), notOwned, ...(keptAsIs ? [keptAsIs] : [])], 'AND', FALSE);
-    const value = redact(c, emails, REDACTED);
+    const where = join([textMentions(c, emails, d), notOwned, ...(keptAsIs ? [keptAsIs] : [])], 'AND', FALSE);
+    const value = redact(c, emails, REDACTED, d);
     out.push({
       column: c,
       action: 'update',
       where,
-      sql: () => ({ sql: `UPDATE ${q(step.dataset)} SET ${q(c)} = ${value.sql} WHERE ${where.sql}`, bindings: [...value.bindings, ...where.bindings] }),
+      sql: () => ({
+        sql: `UPDATE ${q(step.dataset)} SET ${q(c)} = ${value.sql} WHERE ${where.sql}`,
+        bindings: [...value.bindings, ...where.bindings],
+      }),
     });
   }
   return out;

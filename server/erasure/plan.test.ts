@@ -7,9 +7,13 @@ import { fixtureDecide } from '../../test/fixtures/decide';
 import { col, ds, system } from '../../test/fixtures/demo-datamap';
 
 const demo = () => planRequest({ datamap: demoDatamap, decide: fixtureDecide(demoPolicy), regulation: 'gdpr' });
-const keys = (map: DataMap, policy: DeletionPolicy = demoPolicy) => planRequest({ datamap: map, decide: fixtureDecide(policy), regulation: 'gdpr' }).steps.map((s) => s.key);
+const keys = (map: DataMap, policy: DeletionPolicy = demoPolicy) =>
+  planRequest({ datamap: map, decide: fixtureDecide(policy), regulation: 'gdpr' }).steps.map((s) => s.key);
 const source = { file: 't', line: 1, column: 1 };
-const nullPolicy: DeletionPolicy = { rules: [{ category: 'user', regulations: 'all', strategy: 'null', reason: 'clear', source }], exemptions: [] };
+const nullPolicy: DeletionPolicy = {
+  rules: [{ category: 'user', regulations: 'all', strategy: 'null', reason: 'clear', source }],
+  exemptions: [],
+};
 
 describe('planRequest', () => {
   it('plans every table holding the subject, children before the parents they reference', () => {
@@ -22,9 +26,17 @@ describe('planRequest', () => {
 
   it('finds child rows through references: by identity value when the parent column is one, else through the parent', () => {
     const steps = demo().steps;
-    expect(steps.find((s) => s.key === 'crm.orders')!.match).toEqual([{ kind: 'identity', column: 'customer_id', identity: 'customer_id' }]);
+    expect(steps.find((s) => s.key === 'crm.orders')!.match).toEqual([
+      { kind: 'identity', column: 'customer_id', identity: 'customer_id' },
+    ]);
     expect(steps.find((s) => s.key === 'crm.order_items')!.match).toEqual([
-      { kind: 'parent', column: 'order_id', parent: 'orders', parentColumn: 'id', parentMatch: [{ kind: 'identity', column: 'customer_id', identity: 'customer_id' }] },
+      {
+        kind: 'parent',
+        column: 'order_id',
+        parent: 'orders',
+        parentColumn: 'id',
+        parentMatch: [{ kind: 'identity', column: 'customer_id', identity: 'customer_id' }],
+      },
     ]);
   });
 
@@ -37,29 +49,56 @@ describe('planRequest', () => {
   it('treats a second identity column of the same kind as a mention, erased without taking the row', () => {
     const tickets = demo().steps.find((s) => s.key === 'support.tickets')!;
     expect(tickets.match.map((m) => m.kind === 'identity' && m.column)).toEqual(['customer_id', 'requester_email']);
-    expect(tickets.mentions[0]).toEqual({ kind: 'identity', column: 'cc_email', identity: 'email', erase: { strategy: 'hash' } });
+    expect(tickets.mentions[0]).toEqual({
+      kind: 'identity',
+      column: 'cc_email',
+      identity: 'email',
+      erase: { strategy: 'hash' },
+    });
   });
 
   it('keeps invoices under the tax exemption for ten years from issue, masking name and email', () => {
     const invoices = demo().steps.find((s) => s.key === 'billing.invoices')!;
     expect(invoices.keep).toEqual([
-      { exemption: 'tax_records', legalBasis: 'GDPR Art. 17(3)(b)', reason: expect.any(String), window: { from: 'issued_at', keepFor: 'P10Y' } },
+      {
+        exemption: 'tax_records',
+        legalBasis: 'GDPR Art. 17(3)(b)',
+        reason: expect.any(String),
+        window: { from: 'issued_at', keepFor: 'P10Y' },
+      },
     ]);
-    expect(invoices.columns.find((c) => c.column === 'billing_email')!.exempt).toEqual({ exemption: 'tax_records', erase: { strategy: 'mask', maskValue: '[redacted]' } });
-    expect(invoices.columns.find((c) => c.column === 'customer_id')!.exempt).toEqual({ exemption: 'tax_records', erase: null });
+    expect(invoices.columns.find((c) => c.column === 'billing_email')!.exempt).toEqual({
+      exemption: 'tax_records',
+      erase: { strategy: 'mask', maskValue: '[redacted]' },
+    });
+    expect(invoices.columns.find((c) => c.column === 'customer_id')!.exempt).toEqual({
+      exemption: 'tax_records',
+      erase: null,
+    });
   });
 
   it('erases an identity column whatever its category says, and deletes the row when it is the primary key', () => {
     const map: DataMap = {
       systems: [
         system('s', 'S_URL', [
-          ds('people', [col('id', ['system.operations'], 'customer_id'), col('email', ['system.operations'], 'email'), col('note', ['system.operations'])]),
-          ds('visits', [col('id', ['system.operations']), col('visitor_email', ['system.operations'], 'email'), col('page', ['system.operations'])]),
+          ds('people', [
+            col('id', ['system.operations'], 'customer_id'),
+            col('email', ['system.operations'], 'email'),
+            col('note', ['system.operations']),
+          ]),
+          ds('visits', [
+            col('id', ['system.operations']),
+            col('visitor_email', ['system.operations'], 'email'),
+            col('page', ['system.operations']),
+          ]),
         ]),
       ],
     };
     const steps = planRequest({ datamap: map, decide: fixtureDecide(nullPolicy), regulation: 'gdpr' }).steps;
-    expect(steps.find((s) => s.dataset === 'people')).toMatchObject({ rowAction: 'delete', rowReason: expect.stringContaining('identity in the primary key') });
+    expect(steps.find((s) => s.dataset === 'people')).toMatchObject({
+      rowAction: 'delete',
+      rowReason: expect.stringContaining('identity in the primary key'),
+    });
     const visits = steps.find((s) => s.dataset === 'visits')!;
     expect(visits.rowAction).toBe('update');
     expect(visits.columns.find((c) => c.column === 'visitor_email')!.erase).toMatchObject({ strategy: 'null' });
@@ -70,9 +109,29 @@ describe('planRequest', () => {
     const map: DataMap = {
       systems: [
         system('s', 'S_URL', [
-          ds('a', [col('id', ['system.operations']), col('email', ['user.contact.email'], 'email'), col('b_id', ['system.operations'])], { refs: [{ column: 'b_id', to: 'b.id' }] }),
-          ds('b', [col('id', ['system.operations']), col('a_id', ['system.operations']), col('note', ['user.content'])], { refs: [{ column: 'a_id', to: 'a.id' }] }),
-          ds('c', [col('id', ['system.operations']), col('parent_id', ['system.operations']), col('email', ['user.contact.email'], 'email')], { refs: [{ column: 'parent_id', to: 'c.id' }] }),
+          ds(
+            'a',
+            [
+              col('id', ['system.operations']),
+              col('email', ['user.contact.email'], 'email'),
+              col('b_id', ['system.operations']),
+            ],
+            { refs: [{ column: 'b_id', to: 'b.id' }] },
+          ),
+          ds(
+            'b',
+            [col('id', ['system.operations']), col('a_id', ['system.operations']), col('note', ['user.content'])],
+            { refs: [{ column: 'a_id', to: 'a.id' }] },
+          ),
+          ds(
+            'c',
+            [
+              col('id', ['system.operations']),
+              col('parent_id', ['system.operations']),
+              col('email', ['user.contact.email'], 'email'),
+            ],
+            { refs: [{ column: 'parent_id', to: 'c.id' }] },
+          ),
         ]),
       ],
     };
@@ -86,8 +145,14 @@ describe('planRequest', () => {
     const map: DataMap = {
       systems: [
         system('s', 'S_URL', [
-          ds('address', [col('id', ['system.operations']), col('street', ['user.contact.address'])], { refs: [{ column: 'id', to: 'customer.address_id' }] }),
-          ds('customer', [col('id', ['user.unique_id'], 'customer_id'), col('email', ['user.contact.email'], 'email'), col('address_id', ['system.operations'])]),
+          ds('address', [col('id', ['system.operations']), col('street', ['user.contact.address'])], {
+            refs: [{ column: 'id', to: 'customer.address_id' }],
+          }),
+          ds('customer', [
+            col('id', ['user.unique_id'], 'customer_id'),
+            col('email', ['user.contact.email'], 'email'),
+            col('address_id', ['system.operations']),
+          ]),
         ]),
       ],
     };
@@ -97,8 +162,19 @@ describe('planRequest', () => {
   });
 
   it('lists every training snapshot with the models trained on it, and never embeds identity values', () => {
-    const plan = planRequest({ datamap: demoDatamap, decide: fixtureDecide(demoPolicy), regulation: 'gdpr', identity: { email: ['ann@example.com'] } });
-    expect(plan.snapshots).toEqual([{ key: 'assistant.training_snapshot_2026_10', models: ['support-assistant-v3'], builtFrom: ['support.tickets', 'assistant.prompt_logs'] }]);
+    const plan = planRequest({
+      datamap: demoDatamap,
+      decide: fixtureDecide(demoPolicy),
+      regulation: 'gdpr',
+      identity: { email: ['ann@example.com'] },
+    });
+    expect(plan.snapshots).toEqual([
+      {
+        key: 'assistant.training_snapshot_2026_10',
+        models: ['support-assistant-v3'],
+        builtFrom: ['support.tickets', 'assistant.prompt_logs'],
+      },
+    ]);
     expect(JSON.stringify(plan)).not.toContain('ann@example.com');
   });
 

@@ -1,11 +1,23 @@
 // From the data map and the deletion policy to an ordered list of steps, one per table: a graph walk
 // from the identity columns through the references. Pure: no database, no identity values (those
 // come at execution), so the same plan is shown on the preview page and run by the job.
-import type { DataMap, DataSystem, DatasetDef, Regulation } from '../policies/types';
-import type { Decide, ErasurePlan, Identity, Mention, PlanStep, RowFilter } from './types';
+import type { DataMap, DataSystem, DatasetDef, LegalHold, Regulation } from '../policies/types';
+import type { Decide, ErasurePlan, HeldBy, Identity, Mention, PlanStep, RowFilter } from './types';
+import { heldBy, holdBasis } from '../policies/holds';
 import { planColumns, type TablePolicy } from './columns';
 import { childrenFirst } from './graph';
-import { allDatasets, datasetIn, hasCategory, identityKind, isReversed, mentionColumns, modelsTrainedOn, ownerColumns, pointerKind, splitRef } from '../datamap/lookup';
+import {
+  allDatasets,
+  datasetIn,
+  hasCategory,
+  identityKind,
+  isReversed,
+  mentionColumns,
+  modelsTrainedOn,
+  ownerColumns,
+  pointerKind,
+  splitRef,
+} from '../datamap/lookup';
 
 export interface PlanInput {
   datamap: DataMap;
@@ -15,6 +27,8 @@ export interface PlanInput {
   identity?: Identity;
   /** Categories of free text scanned for the subject's email in other people's rows. */
   freeTextCategories?: string[];
+  /** Legal holds and the subject's fingerprint: tables a hold covers for this subject are held, not erased. */
+  holds?: { holds: readonly LegalHold[]; subject: string; now: Date };
 }
 
 export const DEFAULT_FREE_TEXT = ['user.content'];
@@ -34,14 +48,21 @@ export function planRequest(input: PlanInput): ErasurePlan {
 
 function planSystem(system: DataSystem, input: PlanInput, cycles: string[]): PlanStep[] {
   const freeText = input.freeTextCategories ?? DEFAULT_FREE_TEXT;
-  const policies = new Map<string, TablePolicy>(system.datasets.map((d) => [d.name, planColumns(system, d, input.decide, input.regulation)]));
-  const matches = new Map<string, RowFilter[]>(system.datasets.map((d) => [d.name, matchOf(system, d, [d.name], cycles)]));
+  const policies = new Map<string, TablePolicy>(
+    system.datasets.map((d) => [d.name, planColumns(system, d, input.decide, input.regulation)]),
+  );
+  const matches = new Map<string, RowFilter[]>(
+    system.datasets.map((d) => [d.name, matchOf(system, d, [d.name], cycles)]),
+  );
   const actions = rowActions(system, policies, matches);
   const include = new Set(
-    system.datasets.filter((d) => matches.get(d.name)!.length > 0 || mentionsOf(d, policies.get(d.name)!, freeText).length > 0).map((d) => d.name),
+    system.datasets
+      .filter((d) => matches.get(d.name)!.length > 0 || mentionsOf(d, policies.get(d.name)!, freeText).length > 0)
+      .map((d) => d.name),
   );
   const { order, cycles: cut } = childrenFirst(system, include);
   cycles.push(...cut);
+  const held = input.holds ? heldTables(system, input, matches, actions) : new Map<string, HeldBy>();
   return order.map((name) => {
     const dataset = datasetIn(system, name)!;
     const policy = policies.get(name)!;
@@ -60,8 +81,62 @@ function planSystem(system: DataSystem, input: PlanInput, cycles: string[]): Pla
       mentions: mentionsOf(dataset, policy, freeText),
       // A vector cannot be redacted: an embedding whose source text names the subject goes whole.
       mentionAction: dataset.kind === 'embeddings' ? 'delete_row' : 'redact',
+      ...(held.has(name) ? { held: held.get(name)! } : {}),
     };
   });
+}
+
+/**
+ * Tables a legal hold covers for this subject (heldBy: dataset, category, subject), then what a
+ * held table drags along inside its system so the held record stays whole and a foreign key never
+ * refuses a later delete: the parents its rows point at when those would be deleted, and the
+ * children whose matched rows would be deleted while they hang off it (a thread of a held ticket). Over-keeping is safe; the
+ * follow-up erases all of it, children first, once the hold ends.
+ */
+function heldTables(
+  system: DataSystem,
+  input: PlanInput,
+  matches: Map<string, RowFilter[]>,
+  actions: Map<string, RowAction>,
+): Map<string, HeldBy> {
+  const { holds, subject, now } = input.holds!;
+  const out = new Map<string, HeldBy>();
+  const entry = (h: LegalHold, via?: string): HeldBy => ({
+    hold: h.name,
+    caseReference: h.caseReference,
+    legalBasis: holdBasis(h, input.regulation),
+    expires: h.expires ?? null,
+    ...(via ? { via } : {}),
+  });
+  for (const d of system.datasets) {
+    const h = heldBy(holds, {
+      dataset: `${system.name}.${d.name}`,
+      categories: d.columns.flatMap((c) => c.categories),
+      subject,
+      now,
+    });
+    if (h) out.set(d.name, entry(h));
+  }
+  for (let changed = out.size > 0; changed;) {
+    changed = false;
+    for (const d of system.datasets) {
+      if (!matches.get(d.name)!.length) continue;
+      for (const r of d.references.filter((ref) => !isReversed(system, d, ref))) {
+        const parent = splitRef(r.to).dataset;
+        if (parent === d.name || !matches.get(parent)?.length) continue;
+        const [from, to] =
+          out.has(d.name) && !out.has(parent) && actions.get(parent)?.action === 'delete'
+            ? [d.name, parent]
+            : out.has(parent) && !out.has(d.name) && actions.get(d.name)?.action === 'delete'
+              ? [parent, d.name]
+              : [null, null];
+        if (!from || !to) continue;
+        out.set(to, { ...out.get(from)!, via: `${system.name}.${from}` });
+        changed = true;
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -71,7 +146,11 @@ function planSystem(system: DataSystem, input: PlanInput, cycles: string[]): Pla
  * references become a sub-select through the parent. `path` cuts reference cycles.
  */
 function matchOf(system: DataSystem, dataset: DatasetDef, path: string[], cycles: string[]): RowFilter[] {
-  const filters: RowFilter[] = ownerColumns(dataset).map((c) => ({ kind: 'identity', column: c.name, identity: c.identity! }));
+  const filters: RowFilter[] = ownerColumns(dataset).map((c) => ({
+    kind: 'identity',
+    column: c.name,
+    identity: c.identity!,
+  }));
   for (const ref of dataset.references) {
     const target = splitRef(ref.to);
     const parent = datasetIn(system, target.dataset);
@@ -93,7 +172,14 @@ function matchOf(system: DataSystem, dataset: DatasetDef, path: string[], cycles
       continue;
     }
     const parentMatch = matchOf(system, parent, [...path, parent.name], cycles);
-    if (parentMatch.length) filters.push({ kind: 'parent', column: ref.column, parent: parent.name, parentColumn: target.column, parentMatch });
+    if (parentMatch.length)
+      filters.push({
+        kind: 'parent',
+        column: ref.column,
+        parent: parent.name,
+        parentColumn: target.column,
+        parentMatch,
+      });
   }
   return filters;
 }
@@ -108,14 +194,25 @@ interface RowAction {
  * deleted (a foreign key would refuse the parent's delete, and an orphan keeps the link to a person
  * that no longer exists). Escalation is monotone (none → update → delete), so a fixpoint ends.
  */
-function rowActions(system: DataSystem, policies: Map<string, TablePolicy>, matches: Map<string, RowFilter[]>): Map<string, RowAction> {
+function rowActions(
+  system: DataSystem,
+  policies: Map<string, TablePolicy>,
+  matches: Map<string, RowFilter[]>,
+): Map<string, RowAction> {
   const out = new Map<string, RowAction>();
   for (const d of system.datasets) {
     const p = policies.get(d.name)!;
     const erases = p.columns.some((c) => c.erase || c.exempt?.erase);
-    out.set(d.name, p.deleteBecause ? { action: 'delete', reason: p.deleteBecause } : erases ? { action: 'update', reason: 'personal columns erased in place' } : { action: 'none', reason: 'no personal columns' });
+    out.set(
+      d.name,
+      p.deleteBecause
+        ? { action: 'delete', reason: p.deleteBecause }
+        : erases
+          ? { action: 'update', reason: 'personal columns erased in place' }
+          : { action: 'none', reason: 'no personal columns' },
+    );
   }
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const d of system.datasets) {
       if (out.get(d.name)!.action === 'delete' || !matches.get(d.name)!.length) continue;
@@ -136,11 +233,17 @@ function mentionsOf(dataset: DatasetDef, policy: TablePolicy, freeText: string[]
   const identity: Mention[] = mentionColumns(dataset).map((c) => {
     const plan = policy.columns.find((p) => p.column === c.name)!;
     // Someone else's row stays: a delete_row policy becomes clearing the value.
-    const erase = plan.erase && plan.erase.strategy !== 'delete_row' ? { strategy: plan.erase.strategy, ...(plan.erase.maskValue !== undefined ? { maskValue: plan.erase.maskValue } : {}) } : { strategy: 'null' as const };
-    return { kind: 'identity', column: c.name, identity: c.identity!, erase };
+    const erase =
+      plan.erase && plan.erase.strategy !== 'delete_row'
+        ? {
+            strategy: plan.erase.strategy,
+            ...(plan.erase.maskValue !== undefined ? { maskValue: plan.erase.maskValue } : {}),
+          }
+        : { strategy: 'null' as const };
+    return { kind: 'identity', column: c.name, identity: c.mentions!, erase };
   });
   const text: Mention[] = dataset.columns
-    .filter((c) => !c.identity && freeText.some((prefix) => hasCategory(c, prefix)))
+    .filter((c) => !c.identity && !c.mentions && freeText.some((prefix) => hasCategory(c, prefix)))
     .map((c) => ({ kind: 'text', column: c.name }));
   return [...identity, ...text];
 }

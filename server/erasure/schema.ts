@@ -13,6 +13,8 @@ export interface ColumnInfo {
   isText: boolean;
   /** "table.column" this column's foreign key points at, when it has one. */
   references?: string;
+  /** The column's collation ignores case (MySQL/MariaDB `_ci`): `col IN (lowered values)` matches as lower() would, on the index. */
+  caseInsensitive?: boolean;
 }
 
 export interface TableInfo {
@@ -33,16 +35,22 @@ export async function introspect(db: Knex): Promise<SchemaInfo> {
       WHERE c.table_schema = current_schema() AND t.table_type IN ('BASE TABLE', 'VIEW')
       ORDER BY c.table_name, c.ordinal_position`,
   );
+  // Primary keys from the catalog itself (pg_index), in key order: what the database enforces,
+  // whatever the data map says.
   const pks = await db.raw<{ rows: { table_name: string; column_name: string }[] }>(
-    `SELECT tc.table_name, kcu.column_name
-       FROM information_schema.table_constraints tc
-       JOIN information_schema.key_column_usage kcu
-         ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema AND kcu.table_name = tc.table_name
-      WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema()
-      ORDER BY kcu.ordinal_position`,
+    `SELECT cl.relname AS table_name, a.attname AS column_name
+       FROM pg_index i
+       JOIN pg_class cl ON cl.oid = i.indrelid
+       JOIN pg_namespace n ON n.oid = cl.relnamespace
+       CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      WHERE i.indisprimary AND n.nspname = current_schema()
+      ORDER BY cl.relname, k.ord`,
   );
   // Foreign keys (single-column): a referencing column can only hold values its parent has, or NULL.
-  const fks = await db.raw<{ rows: { table_name: string; column_name: string; ref_table: string; ref_column: string }[] }>(
+  const fks = await db.raw<{
+    rows: { table_name: string; column_name: string; ref_table: string; ref_column: string }[];
+  }>(
     `SELECT cl.relname AS table_name, a.attname AS column_name, rcl.relname AS ref_table, ra.attname AS ref_column
        FROM pg_constraint con
        JOIN pg_class cl ON cl.oid = con.conrelid
@@ -90,10 +98,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * The values a column of this type can hold, and how to compare: values of the wrong shape are dropped
  * (a customer id "cus_9" never matches a bigint column) instead of making the statement fail.
  */
-export function comparable(col: ColumnInfo, values: string[]): { cast: string; values: string[]; columnAsText: boolean } {
+export function comparable(
+  col: ColumnInfo,
+  values: string[],
+): { cast: string; values: string[]; columnAsText: boolean } {
   if (col.isText) return { cast: 'text', values, columnAsText: false };
-  if (INTEGER.has(col.udt)) return { cast: col.udt, values: values.filter((v) => /^-?\d{1,18}$/.test(v)), columnAsText: false };
-  if (NUMERIC.has(col.udt)) return { cast: col.udt, values: values.filter((v) => /^-?\d+(\.\d+)?$/.test(v)), columnAsText: false };
+  if (INTEGER.has(col.udt))
+    return { cast: col.udt, values: values.filter((v) => /^-?\d{1,18}$/.test(v)), columnAsText: false };
+  if (NUMERIC.has(col.udt))
+    return { cast: col.udt, values: values.filter((v) => /^-?\d+(\.\d+)?$/.test(v)), columnAsText: false };
   if (col.udt === 'uuid') return { cast: 'uuid', values: values.filter((v) => UUID.test(v)), columnAsText: false };
   // Anything else (inet, dates, enums…) is compared as text: slower, never a cast error.
   return { cast: 'text', values, columnAsText: true };

@@ -5,6 +5,8 @@ import type { Knex } from 'knex';
 import type { Identity, KeepRule, RowFilter } from './types';
 import { comparable, type ColumnInfo, type SchemaInfo, type TableInfo } from './schema';
 import { ErasureConfigError } from './errors';
+import { isPhoneKind, phoneVariants } from './phones';
+import { postgresDialect, type Dialect } from './dialect';
 
 export interface Frag {
   sql: string;
@@ -16,6 +18,8 @@ export interface SqlEnv {
   schema: SchemaInfo;
   identity: Identity;
   now: Date;
+  /** The target engine's SQL (dialect.ts). */
+  dialect: Dialect;
 }
 
 /** Identity kinds compared case-insensitively: an address is the same person whatever its case. */
@@ -46,7 +50,10 @@ export function tableOf(env: SqlEnv, table: string): TableInfo {
 
 export function columnOf(env: SqlEnv, table: string, column: string): ColumnInfo {
   const c = tableOf(env, table).columns.get(column);
-  if (!c) throw new ErasureConfigError(`${env.system}.${table}.${column}: the data map names a column the database does not have`);
+  if (!c)
+    throw new ErasureConfigError(
+      `${env.system}.${table}.${column}: the data map names a column the database does not have`,
+    );
   return c;
 }
 
@@ -56,11 +63,14 @@ export function identityMatch(env: SqlEnv, table: string, column: string, kind: 
   const raw = [...new Set(env.identity[kind] ?? [])];
   if (CASE_INSENSITIVE.has(kind) && col.isText) {
     const values = [...new Set(raw.map((v) => v.toLowerCase()))];
-    return values.length ? frag(`lower(${q(column)}) = ANY(?::text[])`, values) : FALSE;
+    if (!values.length) return FALSE;
+    return env.dialect.inValues(col.caseInsensitive ? q(column) : `lower(${q(column)})`, values, 'text');
   }
-  const c = comparable(col, raw);
+  // A phone number matches in any of its usual written forms (exact strings: the index still serves).
+  const c = comparable(col, isPhoneKind(kind) && col.isText ? phoneVariants(raw) : raw);
   if (!c.values.length) return FALSE;
-  return frag(`${q(column)}${c.columnAsText ? '::text' : ''} = ANY(?::${c.cast}[])`, c.values);
+  if (col.isText) return env.dialect.inTextValues(q(column), c.values);
+  return env.dialect.inValues(c.columnAsText ? env.dialect.text(q(column)) : q(column), c.values, c.cast);
 }
 
 /**
@@ -70,14 +80,19 @@ export function identityMatch(env: SqlEnv, table: string, column: string, kind: 
  */
 export function rowsMatching(env: SqlEnv, table: string, filters: RowFilter[]): Frag {
   return join(
-    filters.map((f) => {
-      if (f.kind === 'identity') return identityMatch(env, table, f.column, f.identity);
-      columnOf(env, table, f.column);
-      columnOf(env, f.parent, f.parentColumn);
-      const parent = rowsMatching(env, f.parent, f.parentMatch);
-      if (parent === FALSE) return FALSE;
-      return frag(`${q(f.column)} = ANY(ARRAY(SELECT ${q(f.parentColumn)} FROM ${q(f.parent)} WHERE ${parent.sql}))`, ...parent.bindings);
-    }).filter((f) => f !== FALSE),
+    filters
+      .map((f) => {
+        if (f.kind === 'identity') return identityMatch(env, table, f.column, f.identity);
+        columnOf(env, table, f.column);
+        columnOf(env, f.parent, f.parentColumn);
+        const parent = rowsMatching(env, f.parent, f.parentMatch);
+        if (parent === FALSE) return FALSE;
+        return env.dialect.inSubquery(
+          q(f.column),
+          frag(`SELECT ${q(f.parentColumn)} FROM ${q(f.parent)} WHERE ${parent.sql}`, ...parent.bindings),
+        );
+      })
+      .filter((f) => f !== FALSE),
     'OR',
     FALSE,
   );
@@ -93,11 +108,33 @@ export function keptBy(env: SqlEnv, table: string, rule: KeepRule): Frag {
   if (!rule.window) return TRUE;
   const from = q(rule.window.from);
   columnOf(env, table, rule.window.from);
-  return frag(`(${from} IS NULL OR ${from} + ?::interval > ?::timestamptz)`, rule.window.keepFor, env.now);
+  return env.dialect.windowOpen(from, rule.window.keepFor, env.now);
+}
+
+/** Rows with one of these primary keys (values compared as text, as they were recorded). */
+export function rowsWithKeys(primaryKey: string[], keys: string[][], dialect: Dialect): Frag {
+  if (!keys.length || !primaryKey.length) return FALSE;
+  if (primaryKey.length === 1)
+    return dialect.inValues(
+      dialect.text(q(primaryKey[0])),
+      keys.map((k) => k[0]),
+      'text',
+    );
+  const tuple = `(${primaryKey.map(() => '?').join(', ')})`;
+  return frag(
+    `(${primaryKey.map((c) => dialect.text(q(c))).join(', ')}) IN (${keys.map(() => tuple).join(', ')})`,
+    ...keys.flat(),
+  );
 }
 
 export function keptByAny(env: SqlEnv, table: string, rules: KeepRule[]): Frag {
-  return rules.some((r) => !r.window) ? TRUE : join(rules.map((r) => keptBy(env, table, r)), 'OR', FALSE);
+  return rules.some((r) => !r.window)
+    ? TRUE
+    : join(
+        rules.map((r) => keptBy(env, table, r)),
+        'OR',
+        FALSE,
+      );
 }
 
 export function not(f: Frag): Frag {
@@ -124,15 +161,25 @@ export function addressPattern(emails: string[]): string {
   return `(^|[^a-z0-9._%+-])(?:${emails.map(escapeRegex).join('|')})(?=$|[^a-z0-9.-]|\\.($|[^a-z0-9-]))`;
 }
 
-export function textMentions(column: string, emails: string[]): Frag {
+export function textMentions(column: string, emails: string[], dialect: Dialect = postgresDialect): Frag {
   if (!emails.length) return FALSE;
   // The ILIKE is only a prefilter a trigram index can serve; the regex decides.
-  const like = join(emails.map((e) => frag(`${q(column)} ILIKE ?`, `%${escapeLike(e)}%`)), 'OR', FALSE);
-  return frag(`(${like.sql} AND ${q(column)} ~* ?)`, ...like.bindings, addressPattern(emails));
+  const like = join(
+    emails.map((e) => dialect.ilike(q(column), `%${escapeLike(e)}%`)),
+    'OR',
+    FALSE,
+  );
+  const re = dialect.matchesCI(q(column), addressPattern(emails));
+  return frag(`(${like.sql} AND ${re.sql})`, ...like.bindings, ...re.bindings);
 }
 
-export function redact(column: string, emails: string[], replacement: string): Frag {
-  return frag(`regexp_replace(${q(column)}, ?, ?, 'gi')`, addressPattern(emails), '\\1' + replacement.replace(/\\/g, '\\\\'));
+export function redact(
+  column: string,
+  emails: string[],
+  replacement: string,
+  dialect: Dialect = postgresDialect,
+): Frag {
+  return dialect.replaceCI(q(column), addressPattern(emails), '\\1' + replacement.replace(/\\/g, '\\\\'));
 }
 
 export function escapeLike(s: string): string {
@@ -158,7 +205,14 @@ export function sqlOf(parts: TemplateStringsArray, ...frags: (Frag | string)[]):
   return { sql, bindings };
 }
 
-/** Runs a fragment on a knex instance or transaction. */
+/**
+ * Runs a fragment on a knex instance or transaction. pg answers `{ rows, rowCount }`; mysql2 answers
+ * `[rows, fields]` for a read and `[{ affectedRows }, …]` for a write: both come back as the former.
+ */
 export async function exec(db: Knex, f: Frag): Promise<{ rowCount: number; rows: Record<string, unknown>[] }> {
-  return (await db.raw(f.sql, f.bindings as Knex.RawBinding[])) as { rowCount: number; rows: Record<string, unknown>[] };
+  const raw = (await db.raw(f.sql, f.bindings as Knex.RawBinding[])) as unknown;
+  if (!Array.isArray(raw)) return raw as { rowCount: number; rows: Record<string, unknown>[] };
+  const first = raw[0] as Record<string, unknown>[] | { affectedRows: number };
+  if (Array.isArray(first)) return { rows: first, rowCount: first.length };
+  return { rows: [], rowCount: Number(first.affectedRows ?? 0) };
 }

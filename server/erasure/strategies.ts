@@ -27,9 +27,20 @@ const PSEUDONYM_LENGTH = PSEUDONYM_PREFIX.length + 24;
 
 /** Type defaults for NOT NULL columns that cannot take NULL: chosen to carry no information. */
 const TYPE_DEFAULTS: Record<string, string> = {
-  int2: '0', int4: '0', int8: '0', numeric: '0', float4: '0', float8: '0', bool: 'false',
-  date: '1970-01-01', timestamp: '1970-01-01 00:00:00', timestamptz: '1970-01-01 00:00:00+00',
-  uuid: '00000000-0000-0000-0000-000000000000', inet: '0.0.0.0', json: '{}', jsonb: '{}',
+  int2: '0',
+  int4: '0',
+  int8: '0',
+  numeric: '0',
+  float4: '0',
+  float8: '0',
+  bool: 'false',
+  date: '1970-01-01',
+  timestamp: '1970-01-01 00:00:00',
+  timestamptz: '1970-01-01 00:00:00+00',
+  uuid: '00000000-0000-0000-0000-000000000000',
+  inet: '0.0.0.0',
+  json: '{}',
+  jsonb: '{}',
 };
 
 export interface FitContext {
@@ -48,27 +59,48 @@ export function fitStrategy(s: Strategy | null, col: ColumnInfo, ctx: FitContext
   }
   if (ctx.inPrimaryKey) {
     // Changing a key would orphan or re-point the rows that reference it.
-    return instead(ctx, `${s.strategy} on a primary-key column`, ctx.rowMayGo ? { kind: 'delete_row' } : { kind: 'keep' });
+    return instead(
+      ctx,
+      `${s.strategy} on a primary-key column`,
+      ctx.rowMayGo ? { kind: 'delete_row' } : { kind: 'keep' },
+    );
   }
   if (col.references && s.strategy !== 'null') {
     // A foreign key accepts only values its parent table holds: a mask, hash or token would be
     // refused (or, worse, point at someone else's row). NULL is the only erasure it can take.
-    const replacement: Replacement = col.nullable ? { kind: 'null' } : ctx.rowMayGo ? { kind: 'delete_row' } : { kind: 'keep' };
+    const replacement: Replacement = col.nullable
+      ? { kind: 'null' }
+      : ctx.rowMayGo
+        ? { kind: 'delete_row' }
+        : { kind: 'keep' };
     return instead(ctx, `${s.strategy} on a column referencing ${col.references}`, replacement);
   }
   if (col.references && !col.nullable) {
-    return instead(ctx, `null on a NOT NULL column referencing ${col.references}`, ctx.rowMayGo ? { kind: 'delete_row' } : { kind: 'keep' });
+    return instead(
+      ctx,
+      `null on a NOT NULL column referencing ${col.references}`,
+      ctx.rowMayGo ? { kind: 'delete_row' } : { kind: 'keep' },
+    );
   }
   switch (s.strategy) {
     case 'null':
-      return col.nullable ? { replacement: { kind: 'null' } } : instead(ctx, `null on a NOT NULL ${col.udt} column`, clear(col, ctx));
+      return col.nullable
+        ? { replacement: { kind: 'null' } }
+        : instead(ctx, `null on a NOT NULL ${col.udt} column`, clear(col, ctx));
     case 'mask': {
       const value = s.maskValue ?? ERASED_TEXT;
       if (col.isText) {
         const fitted = fitLength(value, col);
-        return fitted === value ? { replacement: { kind: 'literal', value, cast: col.udt } } : instead(ctx, `mask longer than ${col.udt}(${col.maxLength})`, { kind: 'literal', value: fitted, cast: col.udt });
+        return fitted === value
+          ? { replacement: { kind: 'literal', value, cast: col.udt } }
+          : instead(ctx, `mask longer than ${col.udt}(${col.maxLength})`, {
+              kind: 'literal',
+              value: fitted,
+              cast: col.udt,
+            });
       }
-      if (/^(int[248]|numeric|float[48])$/.test(col.udt) && /^-?\d+(\.\d+)?$/.test(value)) return { replacement: { kind: 'literal', value, cast: col.udt } };
+      if (/^(int[248]|numeric|float[48])$/.test(col.udt) && /^-?\d+(\.\d+)?$/.test(value))
+        return { replacement: { kind: 'literal', value, cast: col.udt } };
       return instead(ctx, `mask '${value}' on a ${col.udt} column`, clear(col, ctx));
     }
     case 'hash':
@@ -76,8 +108,12 @@ export function fitStrategy(s: Strategy | null, col: ColumnInfo, ctx: FitContext
       const wanted = s.strategy === 'hash' ? HASH_LENGTH : PSEUDONYM_LENGTH;
       if (!col.isText) return instead(ctx, `${s.strategy} on a ${col.udt} column (text only)`, clear(col, ctx));
       if (col.maxLength !== null && col.maxLength < wanted) {
-        if (col.maxLength < 16) return instead(ctx, `${s.strategy} does not fit ${col.udt}(${col.maxLength})`, clear(col, ctx));
-        return instead(ctx, `${s.strategy} longer than ${col.udt}(${col.maxLength})`, { kind: s.strategy, length: col.maxLength });
+        if (col.maxLength < 16)
+          return instead(ctx, `${s.strategy} does not fit ${col.udt}(${col.maxLength})`, clear(col, ctx));
+        return instead(ctx, `${s.strategy} longer than ${col.udt}(${col.maxLength})`, {
+          kind: s.strategy,
+          length: col.maxLength,
+        });
       }
       return { replacement: { kind: s.strategy, length: wanted } };
     }

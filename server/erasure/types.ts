@@ -46,6 +46,18 @@ export type Mention =
   /** Free text (user.content…) containing one of the subject's email addresses. */
   | { kind: 'text'; column: string };
 
+/** A legal hold keeping all of a step's rows for now (server/policies/holds.ts decides). */
+export interface HeldBy {
+  hold: string;
+  caseReference: string;
+  /** The hold's legal basis under the request's regulation. */
+  legalBasis: string;
+  /** Last day (or instant) the hold applies; null = until lifted. */
+  expires: string | null;
+  /** Set when the hold reaches this table through a reference: held rows point at these rows, or hang off them. */
+  via?: string;
+}
+
 export interface PlanStep {
   /** "<system>.<dataset>": the checkpoint key. */
   key: string;
@@ -63,6 +75,12 @@ export interface PlanStep {
   mentions: Mention[];
   /** What happens to other people's rows whose free text names the subject. */
   mentionAction: 'redact' | 'delete_row';
+  /**
+   * Set when a legal hold covers the table for this subject: nothing is written (rows, columns and
+   * mentions stay as they are); the subject's rows are recorded by key and erased once the hold ends,
+   * with `rowAction` and `columns` as planned here.
+   */
+  held?: HeldBy;
 }
 
 export interface ErasurePlan {
@@ -89,6 +107,8 @@ export interface StepResult {
   rowsKept: number;
   /** Other people's rows where a naming value was erased. */
   mentionsErased: number;
+  /** Subject's rows a legal hold keeps untouched (recorded by key for the follow-up). */
+  rowsHeld?: number;
   exemptions: ExemptionCount[];
   /** Distinct identity values (counts per kind, never the values) found in the subject's rows. */
   discovered: Record<string, number>;

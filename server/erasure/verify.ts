@@ -4,36 +4,108 @@
 // email addresses. Hits in rows an exemption keeps, in columns it keeps, are listed with their legal
 // basis; any other hit means the request needs attention.
 import type { DataMap, Regulation } from '../policies/types';
-import type { Decide, Identity, KeepRule } from './types';
+import type { Decide, HeldBy, Identity, KeepRule } from './types';
 import type { Connections } from './connections';
-import { allDatasets, hasCategory, identityKind } from '../datamap/lookup';
+import type { Knex } from 'knex';
+import { allDatasets, hasCategory, heldKind } from '../datamap/lookup';
+import { unmappedColumns } from '../datamap/check';
+import { withDatabaseKeys } from './keys';
+import { isPhoneKind, phoneDigits, phoneForms, phoneVariants, toE164 } from './phones';
+import { HELD, heldOf, normalizeIdentity } from './discover';
 import { planColumns } from './columns';
 import { comparable } from './schema';
-import { CASE_INSENSITIVE, emailsOf, exec, FALSE, frag, join, keptBy, keptByAny, q, textMentions, type Frag, type SqlEnv } from './sql';
+import type { Dialect } from './dialect';
+import {
+  CASE_INSENSITIVE,
+  emailsOf,
+  escapeLike,
+  exec,
+  FALSE,
+  frag,
+  join,
+  keptBy,
+  keptByAny,
+  q,
+  textMentions,
+  type Frag,
+  type SqlEnv,
+} from './sql';
 
 export interface VerifyInput {
   datamap: DataMap;
   connections: Connections;
+  /** The discovered identity the erasure used. */
   identity: Identity;
+  /** Every identity value held in the subject's rows before the first step (recordSubjectValues); scanned too. */
+  values?: Identity;
   decide: Decide;
   regulation: Regulation;
   now?: Date;
+  /** Rows per table read when sampling unmapped text columns (default 100,000). */
+  sampleRows?: number;
+  /** Tables a legal hold keeps for now ("<system>.<table>" → hold): hits there are held, not remaining. */
+  held?: ReadonlyMap<string, HeldBy>;
+}
+
+/** One table's part of the scan, for the certificate (column names only, never values). */
+export interface ScanLine {
+  system: string;
+  table: string;
+  /** Mapped columns searched for the subject's values. */
+  columns: string[];
+  /** Unmapped text columns sampled for the subject's emails and phone numbers. */
+  unmapped: string[];
 }
 
 export interface VerifyResult {
   clean: boolean;
   remaining: { system: string; table: string; column: string; rows: number }[];
   exempt: { system: string; table: string; rows: number; exemption: string; legalBasis: string }[];
+  /** Rows still naming the subject in tables a legal hold keeps: erased by the follow-up when it ends. */
+  held?: { system: string; table: string; rows: number; hold: string; legalBasis: string }[];
   /** Tables or columns that could not be scanned (a scan that did not happen cannot say "clean"). */
   problems: string[];
-  scanned: { tables: number; columns: number };
+  /** Hits in columns the data map does not describe: listed, not failing (the map must be fixed). */
+  warnings: { system: string; table: string; column: string; rows: number }[];
+  scanned: {
+    systems: number;
+    tables: number;
+    columns: number;
+    values: number;
+    unmappedColumns: number;
+    lines: ScanLine[];
+  };
 }
 
 export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
-  const out: VerifyResult = { clean: false, remaining: [], exempt: [], problems: [], scanned: { tables: 0, columns: 0 } };
-  const allValues = [...new Set(Object.values(input.identity).flat())];
-  const emails = emailsOf(input.identity);
-  for (const { system, dataset, key } of allDatasets(input.datamap)) {
+  const out: VerifyResult = {
+    clean: false,
+    remaining: [],
+    exempt: [],
+    held: [],
+    problems: [],
+    warnings: [],
+    scanned: { systems: 0, tables: 0, columns: 0, values: 0, unmappedColumns: 0, lines: [] },
+  };
+  // Discovery's values and the recorded ones: verification does not trust discovery alone.
+  const identity = normalizeIdentity(mergeIdentity(input.identity, input.values ?? {}), input.datamap.phoneRegion);
+  // Held-back values (shared with other people, not confirmed) are not the subject's to look for.
+  const shared = heldOf(identity);
+  for (const [k, v] of Object.entries(shared)) if (identity[k]) identity[k] = identity[k].filter((x) => !v.includes(x));
+  const personal = Object.entries(identity).filter(([k]) => !k.startsWith('ref:') && !k.startsWith(HELD));
+  const allValues = [...new Set(personal.flatMap(([, v]) => v))];
+  // In a personal text column no identity kind is declared for, only values distinctive enough to be
+  // the subject's: a customer number "1234" in someone's card's last4 is not a leftover.
+  const distinctive = allValues.filter((v) => v.length >= 6 && !/^\d+$/.test(v));
+  const emails = emailsOf(identity);
+  // Phone numbers in free text: their common spellings as substrings.
+  const phones = [
+    ...new Set(personal.filter(([k]) => isPhoneKind(k)).flatMap(([, v]) => v.flatMap((x) => textForms(x)))),
+  ];
+  out.scanned.values = allValues.length;
+  const datamap = await withDatabaseKeys(input.datamap, input.connections);
+  const systems = new Set<string>();
+  for (const { system, dataset, key } of allDatasets(datamap)) {
     const schema = await input.connections.schema(system.name).catch((err: Error) => {
       out.problems.push(`${system.name}: cannot read the schema (${err.message.split('\n')[0]})`);
       return null;
@@ -44,7 +116,15 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
       out.problems.push(`${key}: table missing in the database`);
       continue;
     }
-    const env: SqlEnv = { system: system.name, schema, identity: input.identity, now: input.now ?? new Date() };
+    systems.add(system.name);
+    const env: SqlEnv = {
+      system: system.name,
+      schema,
+      identity,
+      now: input.now ?? new Date(),
+      dialect: input.connections.dialect(system.name),
+    };
+    const d = env.dialect;
     const policy = planColumns(system, dataset, input.decide, input.regulation);
     const probes: { column: string; hit: Frag; keptAsIs: KeepRule | null }[] = [];
     for (const col of dataset.columns) {
@@ -53,56 +133,207 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
         out.problems.push(`${key}.${col.name}: column missing in the database`);
         continue;
       }
-      const kind = identityKind(system, dataset, col.name);
+      // Identity-like: its own identity, a reference to one, or a mentions column (someone else's row
+      // that named the subject must not name them any more).
+      const kind = heldKind(system, dataset, col.name);
+      const user = hasCategory(col, 'user') && info.isText;
       const parts: Frag[] = [];
-      if (kind) parts.push(valueMatch(col.name, info, input.identity[kind] ?? [], CASE_INSENSITIVE.has(kind)));
-      else if (hasCategory(col, 'user') && info.isText) parts.push(valueMatch(col.name, info, allValues, false));
-      if (hasCategory(col, 'user') && info.isText) parts.push(textMentions(col.name, emails));
-      const hit = join(parts.filter((p) => p !== FALSE), 'OR', FALSE);
-      if (hit === FALSE) continue;
+      if (kind && isPhoneKind(kind) && info.isText) {
+        // Any spelling: the usual forms on the index, then every row's digits (a full scan, here only).
+        parts.push(
+          valueMatch(d, col.name, info, phoneVariants(identity[kind] ?? []), false),
+          digitsMatch(d, col.name, phoneDigits(identity[kind] ?? [])),
+        );
+      } else if (kind) parts.push(valueMatch(d, col.name, info, identity[kind] ?? [], CASE_INSENSITIVE.has(kind)));
+      if (user || (kind && info.isText))
+        parts.push(valueMatch(d, col.name, info, distinctive, false), valueMatch(d, col.name, info, emails, true));
+      if (hasCategory(col, 'user.content') && info.isText)
+        parts.push(textMentions(col.name, emails, d), substrings(d, col.name, phones));
+      else if (user) parts.push(textMentions(col.name, emails, d));
+      const hit = join(
+        parts.filter((p) => p !== FALSE),
+        'OR',
+        FALSE,
+      );
+      if (hit === FALSE && !kind && !user) continue;
       const plan = policy.columns.find((c) => c.column === col.name);
-      const rule = plan?.exempt && !plan.exempt.erase ? policy.keep.find((k) => k.exemption === plan.exempt!.exemption) ?? null : null;
+      const rule =
+        plan?.exempt && !plan.exempt.erase
+          ? (policy.keep.find((k) => k.exemption === plan.exempt!.exemption) ?? null)
+          : null;
+      // A column with nothing to search for (the subject has no value of its kind) is still listed as scanned.
       probes.push({ column: col.name, hit, keptAsIs: rule });
     }
+    const unmapped = unmappedColumns(system, schema)
+      .filter((c) => c.table === dataset.name && table.columns.get(c.column)?.isText)
+      .map((c) => c.column);
     out.scanned.tables++;
     out.scanned.columns += probes.length;
-    if (!probes.length) continue;
-    const db = input.connections.get(system.name);
-    const select: Frag[] = [];
-    probes.forEach((p, i) => {
-      const kept = p.keptAsIs ? keptBy(env, dataset.name, p.keptAsIs) : FALSE;
-      const rest = kept === FALSE ? p.hit : join([p.hit, frag(`(${kept.sql}) IS NOT TRUE`, ...kept.bindings)], 'AND', FALSE);
-      select.push(frag(`count(*) FILTER (WHERE ${rest.sql})::int AS r${i}`, ...rest.bindings));
+    out.scanned.unmappedColumns += unmapped.length;
+    out.scanned.lines.push({
+      system: system.name,
+      table: dataset.name,
+      columns: probes.map((p) => p.column),
+      unmapped,
     });
-    const keptProbes = probes.filter((p) => p.keptAsIs);
+    const db = input.connections.get(system.name);
+    await scanUnmapped(db, d, dataset.name, unmapped, emails, phones, input.sampleRows ?? 100_000, (column, rows) =>
+      out.warnings.push({ system: system.name, table: dataset.name, column, rows }),
+    );
+    const live = probes.filter((p) => p.hit !== FALSE);
+    if (!live.length) continue;
+    const hold = input.held?.get(key);
+    if (hold) {
+      const any = join(
+        live.map((p) => p.hit),
+        'OR',
+        FALSE,
+      );
+      const { rows } = await exec(db, {
+        sql: `SELECT count(*)${d.int} AS n FROM ${q(dataset.name)} WHERE ${any.sql}`,
+        bindings: any.bindings,
+      });
+      const n = Number(rows[0].n);
+      if (n > 0)
+        out.held!.push({
+          system: system.name,
+          table: dataset.name,
+          rows: n,
+          hold: hold.hold,
+          legalBasis: hold.legalBasis,
+        });
+      continue;
+    }
+    const select: Frag[] = [];
+    live.forEach((p, i) => {
+      const kept = p.keptAsIs ? keptBy(env, dataset.name, p.keptAsIs) : FALSE;
+      const rest =
+        kept === FALSE ? p.hit : join([p.hit, frag(`(${kept.sql}) IS NOT TRUE`, ...kept.bindings)], 'AND', FALSE);
+      select.push(d.countIf(rest, `r${i}`));
+    });
+    const keptProbes = live.filter((p) => p.keptAsIs);
     const exemptRows = keptProbes.length
-      ? join([join(keptProbes.map((p) => p.hit), 'OR', FALSE), keptByAny(env, dataset.name, policy.keep)], 'AND', FALSE)
+      ? join(
+          [
+            join(
+              keptProbes.map((p) => p.hit),
+              'OR',
+              FALSE,
+            ),
+            keptByAny(env, dataset.name, policy.keep),
+          ],
+          'AND',
+          FALSE,
+        )
       : FALSE;
-    select.push(frag(`count(*) FILTER (WHERE ${exemptRows.sql})::int AS kept`, ...exemptRows.bindings));
-    const any = join(probes.map((p) => p.hit), 'OR', FALSE);
+    select.push(d.countIf(exemptRows, 'kept'));
+    const any = join(
+      live.map((p) => p.hit),
+      'OR',
+      FALSE,
+    );
     const sql = `SELECT ${select.map((s) => s.sql).join(', ')} FROM ${q(dataset.name)} WHERE ${any.sql}`;
     const { rows } = await exec(db, { sql, bindings: [...select.flatMap((s) => s.bindings), ...any.bindings] });
-    probes.forEach((p, i) => {
+    live.forEach((p, i) => {
       const n = Number(rows[0][`r${i}`]);
       if (n > 0) out.remaining.push({ system: system.name, table: dataset.name, column: p.column, rows: n });
     });
     const kept = Number(rows[0].kept);
     if (kept > 0) {
       const rule = keptProbes[0].keptAsIs!;
-      out.exempt.push({ system: system.name, table: dataset.name, rows: kept, exemption: rule.exemption, legalBasis: rule.legalBasis });
+      out.exempt.push({
+        system: system.name,
+        table: dataset.name,
+        rows: kept,
+        exemption: rule.exemption,
+        legalBasis: rule.legalBasis,
+      });
     }
   }
+  out.scanned.systems = systems.size;
   out.clean = out.remaining.length === 0 && out.problems.length === 0;
   return out;
 }
 
+/** Unmapped text columns, first `limit` rows: the subject's emails (whole addresses) or phone numbers as substrings. */
+async function scanUnmapped(
+  db: Knex,
+  d: Dialect,
+  table: string,
+  columns: string[],
+  emails: string[],
+  phones: string[],
+  limit: number,
+  hit: (column: string, rows: number) => void,
+) {
+  const probes = columns
+    .map((c) =>
+      join(
+        [textMentions(c, emails, d), substrings(d, c, phones)].filter((f) => f !== FALSE),
+        'OR',
+        FALSE,
+      ),
+    )
+    .filter((f) => f !== FALSE);
+  if (!probes.length) return;
+  const names = columns.filter((_, i) => probes[i]);
+  const select = probes.map((p, i) => d.countIf(p, `u${i}`));
+  const { rows } = await exec(db, {
+    sql: `SELECT ${select.map((s) => s.sql).join(', ')} FROM (SELECT ${names.map(q).join(', ')} FROM ${q(table)} LIMIT ${Math.max(1, Math.floor(limit))}) s`,
+    bindings: select.flatMap((s) => s.bindings),
+  });
+  names.forEach((c, i) => {
+    const n = Number(rows[0][`u${i}`]);
+    if (n > 0) hit(c, n);
+  });
+}
+
+/** The column contains one of the values as a substring (phone numbers written inside text). */
+function substrings(d: Dialect, column: string, values: string[]): Frag {
+  const usable = values.filter((v) => v.replace(/\D/g, '').length >= 6);
+  if (!usable.length) return FALSE;
+  return join(
+    usable.map((v) => d.ilike(q(column), `%${escapeLike(v)}%`)),
+    'OR',
+    FALSE,
+  );
+}
+
+/** The column's digits equal one of the numbers' digit forms (phone numbers in any spelling). */
+function digitsMatch(dialect: Dialect, column: string, digits: string[]): Frag {
+  const usable = digits.filter((d) => d.length >= 6);
+  return usable.length ? dialect.inValues(dialect.digits(q(column)), usable, 'text') : FALSE;
+}
+
+/** Spellings of a number worth a substring search in free text. */
+function textForms(value: string): string[] {
+  const n = toE164(value);
+  if (!n) return [value];
+  const forms = [...phoneForms(n)].filter((f) => /^(\+|00|0)?[0-9]/.test(f) && f.replace(/\D/g, '').length >= 6);
+  // Only the distinct digit runs matter for ILIKE: keep a handful (E.164, international, national, raw).
+  return [...new Set([value, n, ...forms.filter((f) => f.includes(' ')).slice(0, 6)])];
+}
+
+function mergeIdentity(a: Identity, b: Identity): Identity {
+  const out: Identity = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = [...(out[k] ?? []), ...v];
+  return out;
+}
+
 /** Exact match of the values a column can hold (case-insensitive for emails). */
-function valueMatch(column: string, info: Parameters<typeof comparable>[0], values: string[], caseInsensitive: boolean): Frag {
+function valueMatch(
+  d: Dialect,
+  column: string,
+  info: Parameters<typeof comparable>[0],
+  values: string[],
+  caseInsensitive: boolean,
+): Frag {
   if (caseInsensitive && info.isText) {
     const lower = [...new Set(values.map((v) => v.toLowerCase()))];
-    return lower.length ? frag(`lower(${q(column)}) = ANY(?::text[])`, lower) : FALSE;
+    return lower.length ? d.inValues(info.caseInsensitive ? q(column) : `lower(${q(column)})`, lower, 'text') : FALSE;
   }
   const c = comparable(info, values);
   if (!c.values.length) return FALSE;
-  return frag(`${q(column)}${c.columnAsText ? '::text' : ''} = ANY(?::${c.cast}[])`, c.values);
+  if (info.isText) return d.inTextValues(q(column), c.values);
+  return d.inValues(c.columnAsText ? d.text(q(column)) : q(column), c.values, c.cast);
 }

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import type { ApiArea } from '../api/routes';
+import { idParam, toOpenApi, type Operation } from '../api/openapi';
 import { can } from '../http/guard';
 import { BadRequestError, NotFoundError } from '../errors';
 import { toFormErrors } from '../http/forms';
-import { createRequestSchema, reasonSchema, verifySchema } from './commands';
-import { createRequestService } from './service';
+import { createRequestSchema, reasonSchema, sharedDecisionSchema, verifySchema } from './commands';
+import { decideShared } from './shared-check';
 import { stepsOf, type RequestRow } from './queries';
 import { previewFor, sendArtifact } from './artifacts-http';
-import { urgency } from '../erasure/deadlines';
+import { atRiskDays, urgency } from './deadlines';
+import { isClosed } from './status';
+import { services } from '../services';
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body ?? {});
@@ -18,7 +21,7 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   return r.data;
 }
 
-const view = (row: RequestRow) => ({
+const rowView = (row: RequestRow, atRisk: number) => ({
   id: row.id,
   type: row.type,
   regulation: row.regulation,
@@ -29,7 +32,7 @@ const view = (row: RequestRow) => ({
   dueAt: row.due_at,
   ackDueAt: row.ack_due_at,
   acknowledgedAt: row.acknowledged_at,
-  urgency: ['completed', 'denied'].includes(row.status) ? null : urgency(row.due_at, new Date()).urgency,
+  urgency: isClosed(row.status) ? null : urgency(row.due_at, new Date(), atRisk).urgency,
   extended: row.extended_at ? { at: row.extended_at, reason: row.extension_reason } : null,
   verification: row.verified_at ? { method: row.verification_method, by: row.verified_by, at: row.verified_at } : null,
   decision: row.decided_at ? { by: row.decided_by, at: row.decided_at, denialReason: row.denial_reason } : null,
@@ -41,13 +44,65 @@ const view = (row: RequestRow) => ({
   identityDestroyed: !row.identity_enc,
 });
 
-const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-const ok = (description: string) => ({ '200': { description } });
-const errors = { '400': { description: 'Invalid body' }, '403': { description: 'Permission missing (or four-eyes)' }, '404': { description: 'No such request' }, '409': { description: 'Not possible in the current status' } };
+const at = z.iso.datetime();
+const requestSchema = z.object({
+  id: z.uuid(),
+  type: z.enum(['erasure', 'access']),
+  regulation: z.enum(['gdpr', 'ccpa', 'lgpd']),
+  status: z
+    .string()
+    .describe('received, verified, approved, running, needs_attention, completed, part_held, denied, …'),
+  reference: z.string().nullable(),
+  duplicateOf: z.uuid().nullable(),
+  receivedAt: at,
+  dueAt: at,
+  ackDueAt: at.nullable(),
+  acknowledgedAt: at.nullable(),
+  urgency: z.string().nullable().describe('ok, at_risk or overdue while the request is open'),
+  extended: z.object({ at, reason: z.string().nullable() }).nullable(),
+  verification: z.object({ method: z.string(), by: z.string(), at }).nullable(),
+  decision: z.object({ by: z.string(), at, denialReason: z.string().nullable() }).nullable(),
+  hold: z.unknown(),
+  progress: z.object({
+    done: z.number().int().nullable(),
+    total: z.number().int().nullable(),
+    label: z.string().nullable(),
+  }),
+  outcome: z.unknown().describe('Per system and table what was erased or kept, when done'),
+  lastError: z.string().nullable(),
+  completedAt: at.nullable(),
+  identityDestroyed: z.boolean(),
+});
+const requestWithSteps = requestSchema.extend({
+  steps: z.array(
+    z.object({
+      key: z.string(),
+      status: z.string(),
+      rowsAffected: z.number().int().nullable(),
+      rowsKept: z.number().int().nullable(),
+      doneAt: at.nullable(),
+    }),
+  ),
+});
+const errors = {
+  400: 'Invalid body',
+  403: 'Permission missing (or four-eyes)',
+  404: 'No such request',
+  409: 'Not possible in the current status',
+} as const;
+const action = (operationId: string, summary: string, body?: z.ZodType): Operation => ({
+  operationId,
+  summary,
+  params: [idParam],
+  body,
+  response: { description: 'The request', schema: requestSchema },
+  errors,
+});
 
 export const requestsApi: ApiArea = {
   router(deps, r) {
-    const service = createRequestService(deps);
+    const service = services(deps).requests;
+    const view = (row: RequestRow) => rowView(row, atRiskDays(deps.policies.current()));
     const load = async (raw: string) => {
       if (!z.uuid().safeParse(raw).success) throw new NotFoundError('No such request.');
       return service.load(raw);
@@ -55,12 +110,24 @@ export const requestsApi: ApiArea = {
 
     r.post('/requests', can('create', 'request'), async (req, res) => {
       const row = await service.create(parse(createRequestSchema, req.body), req.principal!);
-      res.status(201).location(`/api/v1/requests/${row.id}`).json({ id: row.id, status: row.status, dueAt: row.due_at, duplicateOf: row.duplicate_of });
+      res
+        .status(201)
+        .location(`/api/v1/requests/${row.id}`)
+        .json({ id: row.id, status: row.status, dueAt: row.due_at, duplicateOf: row.duplicate_of });
     });
     r.get('/requests/:id', can('read', 'request'), async (req, res) => {
       const row = await load(String(req.params.id));
       const steps = await stepsOf(deps.db, row.id);
-      res.json({ ...view(row), steps: steps.map((s) => ({ key: s.step_key, status: s.status, rowsAffected: s.rows_affected, rowsKept: s.rows_kept, doneAt: s.done_at })) });
+      res.json({
+        ...view(row),
+        steps: steps.map((s) => ({
+          key: s.step_key,
+          status: s.status,
+          rowsAffected: s.rows_affected,
+          rowsKept: s.rows_kept,
+          doneAt: s.done_at,
+        })),
+      });
     });
     r.post('/requests/:id/verify', can('verify', 'request'), async (req, res) => {
       const row = await load(String(req.params.id));
@@ -80,6 +147,11 @@ export const requestsApi: ApiArea = {
     r.get('/requests/:id/preview', can('run', 'request'), async (req, res) => {
       res.json(await previewFor(deps, await load(String(req.params.id)), req.principal!.id));
     });
+    r.post('/requests/:id/shared-values', can('run', 'request'), async (req, res) => {
+      const row = await load(String(req.params.id));
+      const body = parse(sharedDecisionSchema, req.body);
+      res.json(await decideShared(deps, row, body.ref, body.decision, req.principal!));
+    });
     r.post('/requests/:id/acknowledge', can('acknowledge', 'request'), async (req, res) => {
       res.json(view(await service.acknowledge((await load(String(req.params.id))).id, req.principal!)));
     });
@@ -93,39 +165,90 @@ export const requestsApi: ApiArea = {
       await sendArtifact(deps, res, await load(String(req.params.id)), 'export', req.principal!.id);
     });
   },
-  paths: {
+  paths: toOpenApi({
     '/requests': {
       post: {
+        operationId: 'createRequest',
         summary: 'Record a data-subject request',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['type', 'regulation', 'identity'],
-                properties: {
-                  type: { enum: ['erasure', 'access'] },
-                  regulation: { enum: ['gdpr', 'ccpa', 'lgpd'] },
-                  identity: { type: 'object', properties: { email: { type: 'string', format: 'email' }, customer_id: { type: 'string' }, phone: { type: 'string' } }, additionalProperties: false },
-                  reference: { type: 'string' },
-                },
-              },
-            },
-          },
+        body: createRequestSchema,
+        response: {
+          status: 201,
+          description: 'The new request (a duplicate names the open one)',
+          schema: z.object({ id: z.uuid(), status: z.string(), dueAt: at, duplicateOf: z.uuid().nullable() }),
         },
-        responses: { '201': { description: '{id, status, dueAt, duplicateOf}' }, '400': errors['400'], '403': errors['403'] },
+        errors: { 400: errors[400], 403: errors[403] },
       },
     },
-    '/requests/{id}': { get: { summary: 'Status, steps, verification and outcome', parameters: [id], responses: { ...ok('The request (never the identity)'), ...errors } } },
-    '/requests/{id}/verify': { post: { summary: 'Record identity verification {method, evidence}', parameters: [id], responses: { ...ok('The request'), ...errors } } },
-    '/requests/{id}/approve': { post: { summary: 'Approve (four-eyes: not the submitter) and queue the job', parameters: [id], responses: { ...ok('The request'), ...errors } } },
-    '/requests/{id}/deny': { post: { summary: 'Deny {reason}', parameters: [id], responses: { ...ok('The request'), ...errors } } },
-    '/requests/{id}/extend': { post: { summary: 'Extend the deadline {reason}', parameters: [id], responses: { ...ok('The request'), ...errors } } },
-    '/requests/{id}/acknowledge': { post: { summary: 'Confirm receipt (CCPA regs §7021(a): within 10 business days)', parameters: [id], responses: { ...ok('The request'), ...errors } } },
-    '/requests/{id}/retry': { post: { summary: 'Send a request that needs attention back to its job (done steps are skipped)', parameters: [id], responses: { ...ok('The request'), ...errors } } },
-    '/requests/{id}/preview': { get: { summary: 'Dry run: per system and table what would be erased or kept', parameters: [id], responses: { ...ok('The preview'), ...errors } } },
-    '/requests/{id}/certificate.pdf': { get: { summary: 'Certificate of erasure (PDF)', parameters: [id], responses: { '200': { description: 'application/pdf', content: { 'application/pdf': {} } }, ...errors } } },
-    '/requests/{id}/export': { get: { summary: 'Access package (tar: subject.json + one CSV per table)', parameters: [id], responses: { '200': { description: 'application/x-tar' }, ...errors } } },
-  },
+    '/requests/{id}': {
+      get: {
+        operationId: 'getRequest',
+        summary: 'Status, steps, verification and outcome',
+        params: [idParam],
+        response: { description: 'The request (never the identity)', schema: requestWithSteps },
+        errors: { 403: errors[403], 404: errors[404] },
+      },
+    },
+    '/requests/{id}/verify': {
+      post: action('verifyRequest', 'Record identity verification {method, evidence}', verifySchema),
+    },
+    '/requests/{id}/approve': {
+      post: action('approveRequest', 'Approve (four-eyes: not the submitter) and queue the job'),
+    },
+    '/requests/{id}/deny': { post: action('denyRequest', 'Deny {reason}', reasonSchema) },
+    '/requests/{id}/extend': { post: action('extendRequest', 'Extend the deadline {reason}', reasonSchema) },
+    '/requests/{id}/acknowledge': {
+      post: action('acknowledgeRequest', 'Confirm receipt (CCPA regs §7021(a): within 10 business days)'),
+    },
+    '/requests/{id}/retry': {
+      post: action('retryRequest', 'Send a request that needs attention back to its job (done steps are skipped)'),
+    },
+    '/requests/{id}/preview': {
+      get: {
+        operationId: 'previewRequest',
+        summary: 'Dry run: per system and table what would be erased or kept',
+        params: [idParam],
+        response: { description: 'The preview', schema: z.record(z.string(), z.unknown()) },
+        errors: { 403: errors[403], 404: errors[404], 409: errors[409] },
+      },
+    },
+    '/requests/{id}/shared-values': {
+      post: {
+        operationId: 'decideSharedValue',
+        summary:
+          "Decide a value other people's rows hold too {ref, decision: confirm | reject} (refs from the preview's `shared`), before approval",
+        params: [idParam],
+        body: sharedDecisionSchema,
+        response: {
+          description: 'The shared value and its decision',
+          schema: z.object({
+            ref: z.string(),
+            kind: z.string(),
+            masked: z.string(),
+            from: z.string(),
+            others: z.number().int(),
+            decision: z.string(),
+          }),
+        },
+        errors: { 400: errors[400], 403: errors[403], 404: errors[404], 409: errors[409] },
+      },
+    },
+    '/requests/{id}/certificate.pdf': {
+      get: {
+        operationId: 'getRequestCertificate',
+        summary: 'Certificate of erasure (PDF)',
+        params: [idParam],
+        response: { description: 'The certificate', file: 'application/pdf' },
+        errors: { 403: errors[403], 404: errors[404] },
+      },
+    },
+    '/requests/{id}/export': {
+      get: {
+        operationId: 'getRequestExport',
+        summary: 'Access package (tar: subject.json + one CSV per table)',
+        params: [idParam],
+        response: { description: 'The package', file: 'application/x-tar' },
+        errors: { 403: errors[403], 404: errors[404] },
+      },
+    },
+  }),
 };

@@ -6,14 +6,21 @@ import type { Knex } from 'knex';
 import type { Deps } from '../deps';
 import type { PolicyBundle } from '../policies/types';
 import { decideDeletion } from '../policies/deletion';
-import { createConnections, type Connections } from '../erasure/connections';
-import { discoverIdentities, normalizeIdentity } from '../erasure/discover';
+import { createConnections, type Connections } from '../systems/connections';
+import { normalizeIdentity } from '../erasure/discover';
+import { discoverForRequest, type SharedValue } from './shared-values';
 import { planRequest } from '../erasure/plan';
+import { withDatabaseKeys } from '../erasure/keys';
+import { recordSubjectValues } from '../erasure/subject-values';
 import type { Checkpoints, PlannedCounts } from '../erasure/execute';
-import type { Decide, ErasurePlan, Identity, Keys, StepResult } from '../erasure/types';
+import type { Decide, ErasurePlan, HeldBy, Identity, Keys, StepResult } from '../erasure/types';
 import type { RequestRow } from './queries';
+import { noteLogIdentities } from '../logger';
 
-export const decideFor = (bundle: PolicyBundle): Decide => (q) => decideDeletion(bundle.deletion, q);
+export const decideFor =
+  (bundle: PolicyBundle): Decide =>
+  (q) =>
+    decideDeletion(bundle.deletion, q);
 
 export function connectionsFor(deps: Deps, bundle: PolicyBundle): Connections {
   return createConnections(bundle.datamap, (system) => deps.config.systemUrl(system.connectionEnv));
@@ -27,21 +34,117 @@ export function keysFor(deps: Deps, requestId: string): Keys {
   };
 }
 
-export const planFor = (bundle: PolicyBundle, row: RequestRow): ErasurePlan =>
-  planRequest({ datamap: bundle.datamap, decide: decideFor(bundle), regulation: row.regulation });
+/**
+ * The request's plan under the bundle's legal holds (heldBy, for this subject, now): held tables
+ * are kept and recorded by key. `holds: false` plans as if no hold stood, for the follow-up that
+ * erases the held rows once their hold has ended. Keys the map does not declare are read from the
+ * databases (server/erasure/keys.ts).
+ */
+export const planFor = async (
+  bundle: PolicyBundle,
+  row: RequestRow,
+  connections: Connections,
+  opts: { holds?: boolean; now?: Date } = {},
+): Promise<ErasurePlan> => planWith(bundle, row, await withDatabaseKeys(bundle.datamap, connections), opts);
 
-/** The subject's full identity: discovered once, then reused from the encrypted copy. */
-export async function identityFor(deps: Deps, row: RequestRow, bundle: PolicyBundle, connections: Connections): Promise<Identity | null> {
-  if (row.discovered_enc) return JSON.parse(deps.crypto.decrypt(row.discovered_enc));
+/** The same plan without reading undeclared keys (which tables a hold keeps does not depend on them). */
+export const planWith = (
+  bundle: PolicyBundle,
+  row: RequestRow,
+  datamap = bundle.datamap,
+  opts: { holds?: boolean; now?: Date } = {},
+): ErasurePlan =>
+  planRequest({
+    datamap,
+    decide: decideFor(bundle),
+    regulation: row.regulation,
+    ...(opts.holds === false
+      ? {}
+      : { holds: { holds: bundle.retention.legalHolds, subject: row.identity_index, now: opts.now ?? new Date() } }),
+  });
+
+/** Held tables of a plan, for the verification scan ("<system>.<table>" → hold). */
+export const heldSteps = (plan: ErasurePlan): Map<string, HeldBy> =>
+  new Map(plan.steps.filter((s) => s.held).map((s) => [s.key, s.held!]));
+
+/**
+ * The subject's full identity: discovered once, then reused from the encrypted copy. The dry-run
+ * preview passes `persist: false`: a GET keeps nothing (the identity is discovered again).
+ */
+export async function identityFor(
+  deps: Deps,
+  row: RequestRow,
+  bundle: PolicyBundle,
+  connections: Connections,
+  opts: { persist?: boolean } = {},
+): Promise<Identity | null> {
+  return (await identityAndShared(deps, row, bundle, connections, opts))?.identity ?? null;
+}
+
+/**
+ * The identity and the values other people's rows hold too, with the officer's decisions
+ * (server/requests/shared-values.ts). Once the discovered identity is kept (the job started),
+ * decisions can no longer change it: the shared list is then empty.
+ */
+export async function identityAndShared(
+  deps: Deps,
+  row: RequestRow,
+  bundle: PolicyBundle,
+  connections: Connections,
+  opts: { persist?: boolean } = {},
+): Promise<{ identity: Identity; shared: SharedValue[] } | null> {
+  if (row.discovered_enc) {
+    const known = JSON.parse(deps.crypto.decrypt(row.discovered_enc)) as Identity;
+    noteLogIdentities(known);
+    return { identity: known, shared: [] };
+  }
+  const given = givenIdentity(deps, row, bundle);
+  if (!given) return null;
+  const { identity: discovered, shared } = await discoverForRequest(deps, row, bundle, connections, given);
+  noteLogIdentities(discovered);
+  if (opts.persist === false) return { identity: discovered, shared };
+  await deps
+    .db('requests')
+    .where({ id: row.id })
+    .update({ discovered_enc: deps.crypto.encrypt(JSON.stringify(discovered)) });
+  return { identity: discovered, shared };
+}
+
+/** The identity given with the request (normalized), or null once it was destroyed. */
+export function givenIdentity(deps: Deps, row: RequestRow, bundle: PolicyBundle): Identity | null {
   if (!row.identity_enc) return null;
-  const given = normalizeIdentity(JSON.parse(deps.crypto.decrypt(row.identity_enc)));
-  const discovered = await discoverIdentities({ datamap: bundle.datamap, connections, identity: given });
-  await deps.db('requests').where({ id: row.id }).update({ discovered_enc: deps.crypto.encrypt(JSON.stringify(discovered)) });
-  return discovered;
+  const given = normalizeIdentity(JSON.parse(deps.crypto.decrypt(row.identity_enc)), bundle.datamap.phoneRegion);
+  noteLogIdentities(given);
+  return given;
+}
+
+/**
+ * Every identity value held in the subject's rows, recorded (encrypted) before the first step and
+ * reused on reruns: after a crash the rows may be gone. Verification scans for these.
+ */
+export async function subjectValuesFor(
+  deps: Deps,
+  row: RequestRow,
+  bundle: PolicyBundle,
+  connections: Connections,
+  identity: Identity,
+): Promise<Identity> {
+  if (row.subject_values_enc) return JSON.parse(deps.crypto.decrypt(row.subject_values_enc));
+  const values = await recordSubjectValues({ datamap: bundle.datamap, connections, identity });
+  await deps
+    .db('requests')
+    .where({ id: row.id })
+    .whereNull('subject_values_enc')
+    .update({ subject_values_enc: deps.crypto.encrypt(JSON.stringify(values)) });
+  return values;
 }
 
 /** Checkpoints in Postgres: a step is marked done once, whatever reruns happen. */
-export function checkpoints(db: Knex, requestId: string, onProgress: (done: number, total: number, step: string) => Promise<void>): Checkpoints {
+export function checkpoints(
+  db: Knex,
+  requestId: string,
+  onProgress: (done: number, total: number, step: string) => Promise<void>,
+): Checkpoints {
   const step = (key: string) => db('request_steps').where({ request_id: requestId, step_key: key });
   return {
     async isDone(key) {
@@ -60,6 +163,26 @@ export function checkpoints(db: Knex, requestId: string, onProgress: (done: numb
           done_at: db.fn.now(),
         });
     },
+    async recordHeld(planStep, keys, mentions) {
+      const row = (k: string[], mentionColumn: string) => ({
+        request_id: requestId,
+        step_key: planStep.key,
+        system: planStep.system,
+        dataset: planStep.dataset,
+        row_key: JSON.stringify(k),
+        mention_column: mentionColumn,
+        hold: planStep.held!.hold,
+      });
+      const rows = [
+        ...keys.map((k) => row(k, '')),
+        ...Object.entries(mentions).flatMap(([column, ks]) => ks.map((k) => row(k, column))),
+      ];
+      if (!rows.length) return;
+      await db('request_held_rows')
+        .insert(rows)
+        .onConflict(['request_id', 'step_key', 'row_key', 'mention_column'])
+        .ignore();
+    },
     async markStarted(key, planned) {
       await step(key).update({ details: db.raw(`details || ?::jsonb`, [JSON.stringify({ planned })]) });
     },
@@ -74,7 +197,15 @@ export function checkpoints(db: Knex, requestId: string, onProgress: (done: numb
 export async function recordSteps(db: Knex, requestId: string, plan: ErasurePlan): Promise<void> {
   if (!plan.steps.length) return;
   await db('request_steps')
-    .insert(plan.steps.map((s, i) => ({ request_id: requestId, step_key: s.key, position: i, system: s.system, dataset: s.dataset })))
+    .insert(
+      plan.steps.map((s, i) => ({
+        request_id: requestId,
+        step_key: s.key,
+        position: i,
+        system: s.system,
+        dataset: s.dataset,
+      })),
+    )
     .onConflict(['request_id', 'step_key'])
     .ignore();
 }

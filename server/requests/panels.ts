@@ -1,18 +1,36 @@
-// Dashboard panels: requests overdue or at risk of missing their deadline, and AI artefacts
-// an erasure left needing work (tainted snapshots, models to retrain).
+// Dashboard panels: requests overdue or at risk of missing their deadline, AI artefacts an
+// erasure left needing work (tainted snapshots, models to retrain), and rows kept under legal holds.
 import type { PanelBuilder } from '../dashboard/panels';
-import { OPEN_STATUSES } from './queries';
+import { paths } from '../http/paths';
+import { OPEN_STATUSES } from './status';
 import { countdown } from './view-model';
-
-const AT_RISK_DAYS = 7;
+import { heldRemainders } from './held-remainder';
+import { holdStands } from '../policies/holds';
+import { atRiskBefore, atRiskDays } from './deadlines';
 
 export const urgentRequestsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'request')) return null;
-  const soon = new Date(Date.now() + AT_RISK_DAYS * 86_400_000);
-  const rows = await deps.db('requests').whereIn('status', OPEN_STATUSES).andWhere('due_at', '<', soon).orderBy('due_at').limit(8).select('id', 'due_at', 'status', 'type', 'regulation');
+  // At risk: due within the bundle's window (retention.yaml requests.at_risk_days, default 7).
+  const days = atRiskDays(deps.policies.current());
+  const soon = atRiskBefore(new Date(), days);
+  const rows = await deps
+    .db('requests')
+    .whereIn('status', OPEN_STATUSES)
+    .andWhere('due_at', '<', soon)
+    .orderBy('due_at')
+    .limit(8)
+    .select('id', 'due_at', 'status', 'type', 'regulation');
   const [{ n: open }] = await deps.db('requests').whereIn('status', OPEN_STATUSES).count({ n: '*' });
-  const [{ n: overdueCount }] = await deps.db('requests').whereIn('status', OPEN_STATUSES).andWhere('due_at', '<', new Date()).count({ n: '*' });
-  const [{ n: soonCount }] = await deps.db('requests').whereIn('status', OPEN_STATUSES).andWhere('due_at', '<', soon).count({ n: '*' });
+  const [{ n: overdueCount }] = await deps
+    .db('requests')
+    .whereIn('status', OPEN_STATUSES)
+    .andWhere('due_at', '<', new Date())
+    .count({ n: '*' });
+  const [{ n: soonCount }] = await deps
+    .db('requests')
+    .whereIn('status', OPEN_STATUSES)
+    .andWhere('due_at', '<', soon)
+    .count({ n: '*' });
   const overdue = Number(overdueCount);
   const attention = await deps.db('requests').where({ status: 'needs_attention' }).count({ n: '*' });
   return {
@@ -20,9 +38,12 @@ export const urgentRequestsPanel: PanelBuilder = async (deps, _p, can) => {
     title: 'Data-subject requests',
     figure: Number(open),
     tone: overdue ? 'bad' : rows.length ? 'warn' : 'ok',
-    href: '/requests',
+    href: paths.requests.index(),
     lines: [
-      { text: `${overdue} overdue, ${Number(soonCount) - overdue} due within ${AT_RISK_DAYS} days, ${attention[0].n} needing attention.`, tone: overdue ? 'bad' : undefined },
+      {
+        text: `${overdue} overdue, ${Number(soonCount) - overdue} due within ${days} days, ${attention[0].n} needing attention.`,
+        tone: overdue ? 'bad' : undefined,
+      },
       ...rows.map((r) => ({
         text: `${r.id.slice(0, 8)} · ${r.type} · ${String(r.regulation).toUpperCase()} · ${countdown(r.due_at)}`,
         href: `/requests/${r.id}`,
@@ -35,7 +56,9 @@ export const urgentRequestsPanel: PanelBuilder = async (deps, _p, can) => {
 export const aiArtefactsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'request') && !can('read', 'dataset')) return null;
   // One line per artefact (several erasures can taint the same snapshot or model).
-  const { rows: flags } = await deps.db.raw<{ rows: { kind: string; artefact: string; due_at: Date | null; request_id: string; requests: string }[] }>(
+  const { rows: flags } = await deps.db.raw<{
+    rows: { kind: string; artefact: string; due_at: Date | null; request_id: string; requests: string }[];
+  }>(
     `SELECT kind, artefact, min(due_at) AS due_at, max(request_id::text) AS request_id, count(*) AS requests
        FROM ai_artefact_flags WHERE resolved_at IS NULL
       GROUP BY kind, artefact ORDER BY min(due_at) ASC NULLS LAST, artefact LIMIT 10`,
@@ -50,11 +73,48 @@ export const aiArtefactsPanel: PanelBuilder = async (deps, _p, can) => {
     lines: flags.length
       ? flags.map((f) => ({
           text:
-            (f.kind === 'model_retraining_required' ? `Retrain ${f.artefact} by ${f.due_at ? new Date(f.due_at).toISOString().slice(0, 10) : "—"}` : `Snapshot ${f.artefact} tainted`) +
-            (Number(f.requests) > 1 ? ` (${f.requests} erasures)` : ''),
-          href: linkable ? `/requests/${f.request_id}` : undefined,
+            (f.kind === 'model_retraining_required'
+              ? `Retrain ${f.artefact} by ${f.due_at ? new Date(f.due_at).toISOString().slice(0, 10) : '—'}`
+              : `Snapshot ${f.artefact} tainted`) + (Number(f.requests) > 1 ? ` (${f.requests} erasures)` : ''),
+          // A tainted snapshot points into its lineage graph (what it was built from, which models used it).
+          href:
+            f.kind === 'snapshot_tainted' && can('read', 'dataset')
+              ? `/datasets/${encodeURIComponent(f.artefact)}#lineage`
+              : linkable
+                ? `/requests/${f.request_id}`
+                : undefined,
           tone: (f.kind === 'model_retraining_required' ? 'warn' : undefined) as 'warn' | undefined,
         }))
       : [{ text: 'No model needs retraining.' }],
+  };
+};
+
+/** Held remainders: erasures closed "part held", per legal hold, until the follow-up erases the rows. */
+export const heldRemaindersPanel: PanelBuilder = async (deps, _p, can) => {
+  if (!can('read', 'request')) return null;
+  const remainders = await heldRemainders(deps.db);
+  const holds = deps.policies.current().retention.legalHolds;
+  const rows = remainders.reduce((n, r) => n + r.rows, 0);
+  return {
+    id: 'held-remainders',
+    title: 'Rows kept under legal hold',
+    figure: rows,
+    tone: remainders.some((r) => !holdStands(holds, r.hold, new Date())) ? 'warn' : 'ok',
+    href: '/requests?status=part_held',
+    lines: remainders.length
+      ? remainders.map((r) => {
+          const hold = holds.find((h) => h.name === r.hold);
+          const state = !hold
+            ? 'lifted: erasing'
+            : holdStands(holds, r.hold, new Date())
+              ? hold.expires
+                ? `until ${hold.expires}`
+                : 'until lifted'
+              : 'expired: erasing';
+          return {
+            text: `${r.hold}${hold ? ` (${hold.caseReference})` : ''}: ${r.rows} row(s) of ${r.requests} erasure(s), ${state}`,
+          };
+        })
+      : [{ text: 'No erasure is waiting on a legal hold.' }],
   };
 };

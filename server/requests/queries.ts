@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
+import { OPEN_STATUSES, type RequestStatus } from './status';
 
-export const OPEN_STATUSES = ['received', 'identity_verified', 'approved', 'on_hold', 'running', 'verifying', 'needs_attention'] as const;
-export const FINAL_STATUSES = ['completed', 'denied'] as const;
-export type RequestStatus = (typeof OPEN_STATUSES)[number] | (typeof FINAL_STATUSES)[number];
+export type { RequestStatus } from './status';
 
 export interface RequestRow {
   id: string;
@@ -11,6 +10,10 @@ export interface RequestRow {
   status: RequestStatus;
   identity_enc: string | null;
   discovered_enc: string | null;
+  /** Every identity value held in the subject's rows before the first step (issue 8), for verification. */
+  subject_values_enc: string | null;
+  /** The officer's decisions on values other people's rows hold too (server/requests/shared-values.ts). */
+  shared_decisions_enc: string | null;
   identity_index: string;
   identity_kinds: string[];
   reference: string;
@@ -59,11 +62,20 @@ export interface StepRow {
 
 export const requestById = (db: Knex, id: string) => db<RequestRow>('requests').where({ id }).first();
 
-export const openDuplicate = (db: Knex, identityIndex: string) =>
-  db<RequestRow>('requests').where({ identity_index: identityIndex }).whereIn('status', OPEN_STATUSES).orderBy('received_at').first('id');
+export const openDuplicate = (db: Knex, identityIndexes: string[]) =>
+  db<RequestRow>('requests')
+    .whereIn('identity_index', identityIndexes)
+    .whereIn('status', OPEN_STATUSES)
+    .orderBy('received_at')
+    .first('id');
 
 /** Moves a request from one of `from` to `to` atomically; returns the row, or undefined if its status had moved on. */
-export async function transition(db: Knex, id: string, from: readonly RequestStatus[], patch: Partial<RequestRow> & { status: RequestStatus }) {
+export async function transition(
+  db: Knex,
+  id: string,
+  from: readonly RequestStatus[],
+  patch: Partial<RequestRow> & { status: RequestStatus },
+) {
   const [row] = await db<RequestRow>('requests')
     .where({ id })
     .whereIn('status', from)
@@ -72,7 +84,8 @@ export async function transition(db: Knex, id: string, from: readonly RequestSta
   return row as RequestRow | undefined;
 }
 
-export const stepsOf = (db: Knex, id: string) => db<StepRow>('request_steps').where({ request_id: id }).orderBy('position');
+export const stepsOf = (db: Knex, id: string) =>
+  db<StepRow>('request_steps').where({ request_id: id }).orderBy('position');
 
 export interface ListFilter {
   status?: string;
@@ -89,5 +102,17 @@ export function listQuery(db: Knex, f: ListFilter) {
   return q;
 }
 
-export const artifact = (db: Knex, requestId: string, kind: 'certificate' | 'export') =>
+export const LIST_SORTS = { due: 'due_at', received: 'received_at', status: 'status' } as const;
+
+/** One page of the request list (test/db/list-indexes.test.ts checks its plans use indexes). */
+export const listPage = (
+  db: Knex,
+  f: ListFilter,
+  sort: keyof typeof LIST_SORTS,
+  dir: 'asc' | 'desc',
+  limit: number,
+  offset: number,
+) => listQuery(db, f).orderBy(LIST_SORTS[sort], dir).orderBy('id').limit(limit).offset(offset);
+
+export const artifact = (db: Knex, requestId: string, kind: 'certificate' | 'supplement' | 'export') =>
   db('request_artifacts').where({ request_id: requestId, kind }).first();

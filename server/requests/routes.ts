@@ -1,20 +1,33 @@
 import { Router, type Response } from 'express';
+import { paths } from '../http/paths';
 import { z } from 'zod';
 import type { Deps } from '../deps';
+import { reauthHintFor } from '../auth';
+import { entriesFor } from '../audit-log';
 import { can, declare, type RouteSpec } from '../http/guard';
-import { noErrors, pageParams, parseForm, type FormErrors, pager } from '../http/forms';
+import { formError, noErrors, pageParams, parseForm, type FormErrors, pager } from '../http/forms';
 import { NotFoundError } from '../errors';
-import { createRequestFormSchema, reasonSchema, verifySchema, VERIFICATION_METHODS } from './commands';
-import { createRequestService } from './service';
-import { artifact, listQuery, stepsOf, type RequestRow } from './queries';
+import {
+  createRequestFormSchema,
+  reasonSchema,
+  sharedDecisionSchema,
+  verifySchema,
+  VERIFICATION_METHODS,
+} from './commands';
+import { decideShared } from './shared-check';
+import { artifact, listPage, listQuery, stepsOf, type RequestRow } from './queries';
 import { maskIdentity, progressOf, summary } from './view-model';
-import { canExtend, extendedDueDate } from '../erasure/deadlines';
+import { atRiskDays, canExtend, extendedDueDate } from './deadlines';
+import { actionsFor, ACTIVE_STATUSES, STATUS, STATUS_FILTER_OPTIONS } from './status';
 import { previewFor, sendArtifact } from './artifacts-http';
 import { actorNames } from '../http/actors';
+import { services } from '../services';
 
-const SORTS = { due: 'due_at', received: 'received_at', status: 'status' } as const;
 const listSchema = z.object({
-  status: z.string().regex(/^[a-z_]*$/).optional(),
+  status: z
+    .string()
+    .regex(/^[a-z_]*$/)
+    .optional(),
   type: z.enum(['erasure', 'access', '']).optional(),
   regulation: z.enum(['gdpr', 'ccpa', 'lgpd', '']).optional(),
   sort: z.enum(['due', 'received', 'status']).default('due'),
@@ -25,14 +38,19 @@ const uuid = z.uuid();
 // Field ids on the form are flat (email), zod paths are nested (identity.email).
 const flatten = (e: FormErrors): FormErrors => {
   const rename = (f: string) => f.replace(/^identity\./, '').replace(/^identity$/, 'email');
-  return { summary: e.summary.map((s) => ({ ...s, field: rename(s.field) })), fields: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [rename(k), v])) };
+  return {
+    summary: e.summary.map((s) => ({ ...s, field: rename(s.field) })),
+    fields: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [rename(k), v])),
+  };
 };
 
 function deciderView(deps: Deps, row: RequestRow, can: (a: string, r: string) => boolean) {
   if (!can('approve', 'request') && !can('verify', 'request')) return null;
   return {
     identity: row.identity_enc ? maskIdentity(JSON.parse(deps.crypto.decrypt(row.identity_enc))) : null,
-    method: row.verification_method ? (VERIFICATION_METHODS.find((m) => m.value === row.verification_method)?.label ?? row.verification_method) : null,
+    method: row.verification_method
+      ? (VERIFICATION_METHODS.find((m) => m.value === row.verification_method)?.label ?? row.verification_method)
+      : null,
     evidence: row.verification_evidence_enc ? deps.crypto.decrypt(row.verification_evidence_enc) : null,
   };
 }
@@ -40,7 +58,7 @@ function deciderView(deps: Deps, row: RequestRow, can: (a: string, r: string) =>
 export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   const router = Router();
   const r = declare(router, registry, deps);
-  const service = createRequestService(deps);
+  const service = services(deps).requests;
   const load = async (id: string) => {
     if (!uuid.safeParse(id).success) throw new NotFoundError('No such request.');
     return service.load(id);
@@ -52,12 +70,22 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const filter = { status: f.status ?? 'open', type: f.type || undefined, regulation: f.regulation || undefined };
     const { page, pageSize, offset } = pageParams(req.query, 25);
     const [{ n }] = await listQuery(deps.db, filter).count<{ n: string }[]>({ n: '*' });
-    const rows = await listQuery(deps.db, filter).orderBy(SORTS[f.sort], f.dir).orderBy('id').limit(pageSize).offset(offset);
+    const rows = await listPage(deps.db, filter, f.sort, f.dir, pageSize, offset);
+    const atRisk = atRiskDays(deps.policies.current());
     const qs = (extra: Record<string, string | number>) =>
-      '?' + new URLSearchParams({ status: filter.status, type: f.type ?? '', regulation: f.regulation ?? '', sort: f.sort, dir: f.dir, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])) });
+      '?' +
+      new URLSearchParams({
+        status: filter.status,
+        type: f.type ?? '',
+        regulation: f.regulation ?? '',
+        sort: f.sort,
+        dir: f.dir,
+        ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])),
+      });
     await res.page('requests/index', {
       title: 'Requests',
-      requests: rows.map((row) => summary(row)),
+      requests: rows.map((row) => summary(row, new Date(), atRisk)),
+      statusOptions: STATUS_FILTER_OPTIONS,
       filter: { ...filter, type: f.type ?? '', regulation: f.regulation ?? '' },
       sort: f.sort,
       dir: f.dir,
@@ -74,36 +102,57 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   });
 
   r.post('/requests', can('create', 'request'), async (req, res) => {
-    const values = Object.fromEntries(['type', 'regulation', 'email', 'customer_id', 'phone', 'reference'].map((k) => [k, String(req.body?.[k] ?? '')]));
+    const values = Object.fromEntries(
+      ['type', 'regulation', 'email', 'customer_id', 'phone', 'reference'].map((k) => [k, String(req.body?.[k] ?? '')]),
+    );
     const form = parseForm(createRequestFormSchema, req.body);
     if (!form.ok) return newPage(res, values, flatten(form.errors), 422);
     const row = await service.create(form.data, req.principal!);
-    res.flash(row.duplicate_of ? 'info' : 'success', row.duplicate_of ? `Request recorded. It duplicates open request ${row.duplicate_of.slice(0, 8)}: check before approving.` : 'Request recorded. Verify the identity next.');
-    res.redirect(303, `/requests/${row.id}`);
+    res.flash(
+      row.duplicate_of ? 'info' : 'success',
+      row.duplicate_of
+        ? `Request recorded. It duplicates open request ${row.duplicate_of.slice(0, 8)}: check before approving.`
+        : 'Request recorded. Verify the identity next.',
+    );
+    res.redirect(303, paths.requests.show(row.id));
   });
 
-  const detailPage = async (res: Response, row: RequestRow, errors: Record<string, FormErrors> = {}, values: Record<string, string> = {}, status = 200) => {
-    const timeline = await deps.db('audit_log').where({ target: `request:${row.id}` }).orderBy('seq').select('seq', 'at', 'actor', 'action', 'details');
+  const detailPage = async (
+    res: Response,
+    row: RequestRow,
+    errors: Record<string, FormErrors> = {},
+    values: Record<string, string> = {},
+    status = 200,
+  ) => {
+    const timeline = await entriesFor(deps.db, `request:${row.id}`);
     const names = await actorNames(deps.db, [row.submitted_by, ...timeline.map((e) => e.actor)]);
     await res.page(
       'requests/show',
       {
         title: `Request ${row.id.slice(0, 8)}`,
         request: row,
-        s: summary(row),
+        s: summary(row, new Date(), atRiskDays(deps.policies.current())),
         progress: progressOf(row),
+        // What the status offers (./status.ts); each still needs its permission (can(…)) in the view.
+        actions: actionsFor(row.status),
+        showsProgress: STATUS[row.status].progress,
         steps: await stepsOf(deps.db, row.id),
         timeline,
         names,
         isSubmitter: res.req.principal?.id === row.submitted_by,
         // What a deciding officer needs to see: who (masked), how the identity was checked.
         decider: deciderView(deps, row, res.locals.can),
-        extendable: !row.extended_at && extendedDueDate(row.regulation, row.received_at) !== null && canExtend(row.regulation, row.received_at, new Date()),
-        refreshSeconds: ['approved', 'running', 'verifying'].includes(row.status) ? 5 : null,
+        extendable:
+          !row.extended_at &&
+          extendedDueDate(row.regulation, row.received_at) !== null &&
+          canExtend(row.regulation, row.received_at, new Date()),
+        refreshSeconds: ACTIVE_STATUSES.includes(row.status) ? 5 : null,
         methods: VERIFICATION_METHODS,
-        errors: { verify: noErrors, deny: noErrors, extend: noErrors, ...errors },
+        errors: { verify: noErrors, deny: noErrors, extend: noErrors, approve: noErrors, ...errors },
+        codeHint: await reauthHintFor(deps.db, res.req.principal),
         values,
         certificate: await artifact(deps.db, row.id, 'certificate').select('sha256', 'created_at'),
+        supplement: await artifact(deps.db, row.id, 'supplement').select('sha256', 'created_at'),
         exportPackage: await artifact(deps.db, row.id, 'export').select('sha256', 'created_at'),
         flags: await deps.db('ai_artefact_flags').where({ request_id: row.id }).orderBy('id'),
       },
@@ -122,34 +171,75 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   r.post('/requests/:id/verify', can('verify', 'request'), async (req, res) => {
     const row = await load(String(req.params.id));
     const form = parseForm(verifySchema, req.body);
-    if (!form.ok) return detailPage(res, row, { verify: form.errors }, { method: String(req.body?.method ?? ''), evidence: String(req.body?.evidence ?? '') }, 422);
+    if (!form.ok)
+      return detailPage(
+        res,
+        row,
+        { verify: form.errors },
+        { method: String(req.body?.method ?? ''), evidence: String(req.body?.evidence ?? '') },
+        422,
+      );
     await service.verify(row.id, form.data, req.principal!);
     res.flash('success', 'Identity verified. A second compliance officer can now approve the request.');
-    res.redirect(303, `/requests/${row.id}`);
+    res.redirect(303, paths.requests.show(row.id));
   });
 
   r.post('/requests/:id/approve', can('approve', 'request'), async (req, res) => {
-    const row = await service.approve((await load(String(req.params.id))).id, req.principal!);
+    const loaded = await load(String(req.params.id));
+    // In the UI, approving asks for a fresh code (re-authentication); only after the access
+    // checks, so the submitter learns "four-eyes", not "wrong code".
+    await service.assertMayDecide(loaded, 'approve', req.principal!);
+    const code = String(req.body?.code ?? '').trim();
+    if (!code)
+      return detailPage(
+        res,
+        loaded,
+        { approve: formError('code', 'Enter the current code from your authenticator app to approve') },
+        {},
+        422,
+      );
+    if (
+      !(await deps.auth.reauthenticate(
+        req.principal!.id.slice('user:'.length),
+        code,
+        req.ip ?? 'unknown',
+        'request.approve',
+      ))
+    ) {
+      return detailPage(
+        res,
+        loaded,
+        { approve: formError('code', 'That code is not right, or was used already. Enter the current code.') },
+        {},
+        422,
+      );
+    }
+    const row = await service.approve(loaded.id, req.principal!);
     res.flash('success', `Approved. The ${row.type} job is queued.`);
-    res.redirect(303, `/requests/${row.id}`);
+    res.redirect(303, paths.requests.show(row.id));
   });
 
   r.post('/requests/:id/deny', can('deny', 'request'), async (req, res) => {
     const row = await load(String(req.params.id));
     const form = parseForm(reasonSchema, req.body);
-    if (!form.ok) return detailPage(res, row, { deny: form.errors }, { denyReason: String(req.body?.reason ?? '') }, 422);
+    if (!form.ok)
+      return detailPage(res, row, { deny: form.errors }, { denyReason: String(req.body?.reason ?? '') }, 422);
     await service.deny(row.id, form.data.reason, req.principal!);
     res.flash('success', 'Request denied. The identity data was destroyed.');
-    res.redirect(303, `/requests/${row.id}`);
+    res.redirect(303, paths.requests.show(row.id));
   });
 
   r.post('/requests/:id/extend', can('extend', 'request'), async (req, res) => {
     const row = await load(String(req.params.id));
     const form = parseForm(reasonSchema, req.body);
-    if (!form.ok) return detailPage(res, row, { extend: form.errors }, { extendReason: String(req.body?.reason ?? '') }, 422);
+    if (!form.ok)
+      return detailPage(res, row, { extend: form.errors }, { extendReason: String(req.body?.reason ?? '') }, 422);
     const updated = await service.extend(row.id, form.data.reason, req.principal!);
-    res.flash('success', `Deadline extended to ${updated.due_at.toISOString().slice(0, 10)}. Tell the data subject why, within the first month.`);
-    res.redirect(303, `/requests/${row.id}`);
+    res.flash(
+      'success',
+      `Deadline extended to ${updated.due_at.toISOString().slice(0, 10)}. Tell the data subject why, within the first month.`,
+    );
+    res.redirect(303, paths.requests.show(row.id));
   });
 
   // The dry run decrypts the identity and queries every production system: it needs the
@@ -157,23 +247,52 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   r.get('/requests/:id/preview', can('run', 'request'), async (req, res) => {
     const row = await load(String(req.params.id));
     const preview = await previewFor(deps, row, req.principal!.id);
-    await res.page('requests/preview', { title: `Dry run for request ${row.id.slice(0, 8)}`, request: row, s: summary(row), preview });
+    await res.page('requests/preview', {
+      title: `Dry run for request ${row.id.slice(0, 8)}`,
+      request: row,
+      s: summary(row, new Date(), atRiskDays(deps.policies.current())),
+      preview,
+    });
+  });
+
+  r.post('/requests/:id/shared-values', can('run', 'request'), async (req, res) => {
+    const row = await load(String(req.params.id));
+    const form = parseForm(sharedDecisionSchema, req.body);
+    if (!form.ok) {
+      res.flash('error', Object.values(form.errors.fields)[0] ?? 'Choose a value and a decision.');
+      return res.redirect(303, `/requests/${row.id}/preview`);
+    }
+    const decided = await decideShared(deps, row, form.data.ref, form.data.decision, req.principal!);
+    res.flash(
+      'success',
+      decided.decision === 'confirmed'
+        ? `${decided.masked} confirmed as the subject's: it is now used to find their rows. Check the dry run below.`
+        : `${decided.masked} left out: it is not used, and other people's rows holding it are untouched.`,
+    );
+    res.redirect(303, `/requests/${row.id}/preview`);
   });
 
   r.post('/requests/:id/acknowledge', can('acknowledge', 'request'), async (req, res) => {
     const row = await service.acknowledge((await load(String(req.params.id))).id, req.principal!);
-    res.flash('success', 'Receipt confirmed. Send the data subject the confirmation and how the request will be handled.');
-    res.redirect(303, `/requests/${row.id}`);
+    res.flash(
+      'success',
+      'Receipt confirmed. Send the data subject the confirmation and how the request will be handled.',
+    );
+    res.redirect(303, paths.requests.show(row.id));
   });
 
   r.post('/requests/:id/retry', can('run', 'request'), async (req, res) => {
     const row = await service.retry((await load(String(req.params.id))).id, req.principal!);
     res.flash('success', `Sent back to the ${row.type} job. Steps already done are not repeated.`);
-    res.redirect(303, `/requests/${row.id}`);
+    res.redirect(303, paths.requests.show(row.id));
   });
 
   r.get('/requests/:id/certificate.pdf', can('certificate', 'request'), async (req, res) => {
     await sendArtifact(deps, res, await load(String(req.params.id)), 'certificate', req.principal!.id);
+  });
+
+  r.get('/requests/:id/certificate-supplement.pdf', can('certificate', 'request'), async (req, res) => {
+    await sendArtifact(deps, res, await load(String(req.params.id)), 'supplement', req.principal!.id);
   });
 
   r.get('/requests/:id/export', can('export', 'request'), async (req, res) => {

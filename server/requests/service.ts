@@ -1,16 +1,20 @@
-// The data-subject request workflow: received → identity_verified → approved (four-eyes) |
-// denied → running → verifying → completed | needs_attention, with legal holds pausing it.
+// The data-subject request workflow: what a person does to a request. Which statuses allow which
+// action, and which moves are legal, is the state machine's (./status.ts).
 // Every transition is one conditional UPDATE plus its audit entry in the same transaction.
 import type { Deps } from '../deps';
-import type { Principal } from '../auth/principal';
-import { authorize } from '../auth/authorize';
+import type { Principal } from '../auth';
+import { authorize } from '../auth';
 import { ConflictError, NotFoundError } from '../errors';
 import { assertSecondPerson } from './four-eyes';
-import { enqueue } from '../../jobs/job';
-import { canExtend, dueDate, extendedDueDate, ackDueDate } from '../erasure/deadlines';
+import { canExtend, dueDate, extendedDueDate, ackDueDate } from './deadlines';
 import type { CreateRequest } from './commands';
-import { openDuplicate, requestById, type RequestRow, type RequestStatus } from './queries';
+import { openDuplicate, requestById, type RequestRow } from './queries';
+import { actionsFor, statusesFor, type RequestStatus } from './status';
 import { moveAudited } from './lifecycle';
+import { destroyedIdentity } from './identity-fields';
+import { primaryIdentity } from './identity-index';
+import { noteLogIdentities } from '../logger';
+import { undecidedShared } from './shared-check';
 
 const PAST: Record<string, string> = {
   'request.verify': 'verifying the identity',
@@ -20,14 +24,8 @@ const PAST: Record<string, string> = {
   'request.retry': 'retrying it',
 };
 
-export const jobKindFor = (type: RequestRow['type']) => (type === 'erasure' ? 'erasure' : 'access-export') as 'erasure' | 'access-export';
-
-/** The identity value the blind index is computed from: the email if given, else the first one. */
-function primaryIdentity(identity: Record<string, string | undefined>): string {
-  const kinds = Object.keys(identity).filter((k) => identity[k]).sort();
-  const kind = identity.email ? 'email' : kinds[0];
-  return `${kind}:${identity[kind]}`;
-}
+export const jobKindFor = (type: RequestRow['type']) =>
+  (type === 'erasure' ? 'erasure' : 'access-export') as 'erasure' | 'access-export';
 
 export function createRequestService(deps: Deps) {
   const { db, audit, crypto } = deps;
@@ -44,11 +42,16 @@ export function createRequestService(deps: Deps) {
     patch: Partial<RequestRow> & { status: RequestStatus },
     event: { actor: string; action: string; details?: Record<string, unknown> },
   ): Promise<RequestRow> {
-    const row = await moveAudited(deps, id, from, patch, { ...event, details: { status: patch.status, ...event.details } });
+    const row = await moveAudited(deps, id, from, patch, {
+      ...event,
+      details: { status: patch.status, ...event.details },
+    });
     if (row) return row;
     const current = await requestById(db, id);
     if (!current) throw new NotFoundError('No such request.');
-    throw new ConflictError(`This request is ${current.status.replace(/_/g, ' ')}: ${PAST[event.action] ?? 'that'} is not possible now.`);
+    throw new ConflictError(
+      `This request is ${current.status.replace(/_/g, ' ')}: ${PAST[event.action] ?? 'that'} is not possible now.`,
+    );
   }
 
   return {
@@ -59,10 +62,15 @@ export function createRequestService(deps: Deps) {
     },
 
     async create(input: CreateRequest, principal: Principal, receivedAt = new Date()): Promise<RequestRow> {
-      const identity = Object.fromEntries(Object.entries(input.identity).filter(([, v]) => v)) as Record<string, string>;
+      const identity = Object.fromEntries(Object.entries(input.identity).filter(([, v]) => v)) as Record<
+        string,
+        string
+      >;
+      noteLogIdentities(identity);
       const index = crypto.blindIndex(primaryIdentity(identity));
       return db.transaction(async (trx) => {
-        const duplicate = await openDuplicate(trx, index);
+        // Under every key held: a request not re-indexed since a rotation is still found.
+        const duplicate = await openDuplicate(trx, crypto.blindIndexes(primaryIdentity(identity)));
         const [row] = await trx<RequestRow>('requests')
           .insert({
             type: input.type,
@@ -83,7 +91,13 @@ export function createRequestService(deps: Deps) {
             actor: principal.id,
             action: 'request.create',
             target: `request:${row.id}`,
-            details: { type: row.type, regulation: row.regulation, identityKinds: Object.keys(identity), fingerprint: index.slice(0, 16), duplicateOf: row.duplicate_of },
+            details: {
+              type: row.type,
+              regulation: row.regulation,
+              identityKinds: Object.keys(identity),
+              fingerprint: index.slice(0, 16),
+              duplicateOf: row.duplicate_of,
+            },
           },
           trx,
         );
@@ -94,41 +108,91 @@ export function createRequestService(deps: Deps) {
     async verify(id: string, input: { method: string; evidence: string }, principal: Principal) {
       return move(
         id,
-        ['received'],
-        { status: 'identity_verified', verification_method: input.method, verification_evidence_enc: crypto.encrypt(input.evidence), verified_by: principal.id, verified_at: new Date() },
+        statusesFor('verify'),
+        {
+          status: 'identity_verified',
+          verification_method: input.method,
+          verification_evidence_enc: crypto.encrypt(input.evidence),
+          verified_by: principal.id,
+          verified_at: new Date(),
+        },
         { actor: principal.id, action: 'request.verify', details: { method: input.method } },
       );
+    },
+
+    /** The access checks of a decision (permission and four-eyes by person), without deciding. */
+    async assertMayDecide(row: RequestRow, action: 'approve' | 'deny', principal: Principal) {
+      await authorize(
+        deps,
+        principal,
+        { action, resource: 'request' },
+        { context: { submittedBy: row.submitted_by }, target: `request:${row.id}` },
+      );
+      await assertSecondPerson(deps, principal, row.submitted_by, action, row.id);
     },
 
     /** Four-eyes: the approver may not be the submitter (access.yaml condition on request:approve). */
     async approve(id: string, principal: Principal) {
       const row = await load(id);
-      await authorize(deps, principal, { action: 'approve', resource: 'request' }, { context: { submittedBy: row.submitted_by }, target: `request:${id}` });
+      await authorize(
+        deps,
+        principal,
+        { action: 'approve', resource: 'request' },
+        { context: { submittedBy: row.submitted_by }, target: `request:${id}` },
+      );
       await assertSecondPerson(deps, principal, row.submitted_by, 'approve', id);
+      // Values other people's rows hold too are decided before the erasure runs (issue 8).
+      const undecided = row.status === 'identity_verified' ? await undecidedShared(deps, row) : [];
+      if (undecided.length) {
+        throw new ConflictError(
+          `${undecided.length} value(s) that other people's rows hold too await a decision (${undecided.map((u) => u.masked).join(', ')}): confirm or leave each out on the dry-run page first.`,
+        );
+      }
       const approved = await move(
         id,
-        ['identity_verified'],
+        statusesFor('approve'),
         { status: 'approved', decided_by: principal.id, decided_at: new Date(), bundle_hash: deps.policies.hash() },
         { actor: principal.id, action: 'request.approve' },
       );
       // The row is the truth; if this enqueue is lost the reconciler sends it again.
-      await enqueue(deps, jobKindFor(approved.type), approved.id, { requestId: approved.id }).catch((e) =>
-        deps.logger.warn({ event: 'request.enqueue.failed', requestId: id, error: (e as Error).message }, 'enqueue failed; the reconciler will retry'),
-      );
+      await deps.jobs
+        .enqueue(jobKindFor(approved.type), approved.id, { requestId: approved.id })
+        .catch((e) =>
+          deps.logger.warn(
+            { event: 'request.enqueue.failed', requestId: id, error: (e as Error).message },
+            'enqueue failed; the reconciler will retry',
+          ),
+        );
       return approved;
     },
 
     async deny(id: string, reason: string, principal: Principal) {
       const row = await load(id);
-      await authorize(deps, principal, { action: 'deny', resource: 'request' }, { context: { submittedBy: row.submitted_by }, target: `request:${id}` });
+      await authorize(
+        deps,
+        principal,
+        { action: 'deny', resource: 'request' },
+        { context: { submittedBy: row.submitted_by }, target: `request:${id}` },
+      );
       await assertSecondPerson(deps, principal, row.submitted_by, 'deny', id);
       return move(
         id,
-        ['received', 'identity_verified'],
-        { status: 'denied', decided_by: principal.id, decided_at: new Date(), denial_reason: reason, completed_at: new Date(), identity_enc: null, verification_evidence_enc: null },
+        statusesFor('deny'),
+        {
+          status: 'denied',
+          decided_by: principal.id,
+          decided_at: new Date(),
+          denial_reason: reason,
+          completed_at: new Date(),
+          ...destroyedIdentity(),
+        },
         // The reason stays in the request row; the append-only log, which can never be erased,
         // only records that one was given.
-        { actor: principal.id, action: 'request.deny', details: { reasonGiven: true, reasonLength: reason.length } },
+        {
+          actor: principal.id,
+          action: 'request.deny',
+          details: { reasonGiven: true, reasonLength: reason.length, identityDestroyed: true },
+        },
       );
     },
 
@@ -139,22 +203,34 @@ export function createRequestService(deps: Deps) {
       const newDue = extendedDueDate(row.regulation, row.received_at);
       if (!newDue) throw new ConflictError(`${row.regulation.toUpperCase()} provides no extension of the deadline.`);
       // GDPR Art. 12(3): the extension (and its reasons) must be given within the first period.
-      if (!canExtend(row.regulation, row.received_at, now)) throw new ConflictError('Too late to extend: the extension must be recorded before the original deadline passes.');
-      if (row.status === 'completed' || row.status === 'denied') throw new ConflictError('This request is closed: its deadline can no longer be extended.');
+      if (!canExtend(row.regulation, row.received_at, now))
+        throw new ConflictError(
+          'Too late to extend: the extension must be recorded before the original deadline passes.',
+        );
+      if (!actionsFor(row.status).extend)
+        throw new ConflictError('This request is closed: its deadline can no longer be extended.');
       return move(
         id,
         [row.status],
         { status: row.status, extended_at: now, extension_reason: reason, due_at: newDue },
-        { actor: principal.id, action: 'request.extend', details: { reasonGiven: true, newDueAt: newDue.toISOString() } },
+        {
+          actor: principal.id,
+          action: 'request.extend',
+          details: { reasonGiven: true, newDueAt: newDue.toISOString() },
+        },
       );
     },
 
     /** CCPA regs §7021(a): confirm receipt (within 10 business days); once, while the request is open. */
     async acknowledge(id: string, principal: Principal) {
       const row = await load(id);
-      if (!row.ack_due_at) throw new ConflictError(`${row.regulation.toUpperCase()} sets no separate receipt confirmation for this request.`);
-      if (row.acknowledged_at) throw new ConflictError(`Receipt was already confirmed on ${row.acknowledged_at.toISOString().slice(0, 10)}.`);
-      if (row.status === 'completed' || row.status === 'denied') throw new ConflictError('This request is closed.');
+      if (!row.ack_due_at)
+        throw new ConflictError(
+          `${row.regulation.toUpperCase()} sets no separate receipt confirmation for this request.`,
+        );
+      if (row.acknowledged_at)
+        throw new ConflictError(`Receipt was already confirmed on ${row.acknowledged_at.toISOString().slice(0, 10)}.`);
+      if (!actionsFor(row.status).acknowledge) throw new ConflictError('This request is closed.');
       return db.transaction(async (trx) => {
         const [updated] = await trx<RequestRow>('requests')
           .where({ id })
@@ -163,17 +239,59 @@ export function createRequestService(deps: Deps) {
           .returning('*');
         if (!updated) throw new ConflictError('Receipt was already confirmed.');
         const late = updated.acknowledged_at!.getTime() > row.ack_due_at!.getTime();
-        await audit.append({ actor: principal.id, action: 'request.acknowledge', target: `request:${id}`, details: { ackDueAt: row.ack_due_at!.toISOString(), late } }, trx);
+        await audit.append(
+          {
+            actor: principal.id,
+            action: 'request.acknowledge',
+            target: `request:${id}`,
+            details: { ackDueAt: row.ack_due_at!.toISOString(), late },
+          },
+          trx,
+        );
         return updated as RequestRow;
       });
     },
 
     /** A request that needs attention (a failed step, identifiers left) is sent back to run again. */
     async retry(id: string, principal: Principal) {
-      const row = await move(id, ['needs_attention'], { status: 'approved', last_error: null }, { actor: principal.id, action: 'request.retry' });
-      await enqueue(deps, jobKindFor(row.type), row.id, { requestId: row.id }).catch((e) =>
-        deps.logger.warn({ event: 'request.enqueue.failed', requestId: id, error: (e as Error).message }, 'enqueue failed; the reconciler will retry'),
+      const before = await load(id);
+      // Running again under a bundle other than the approved one is a new approval (four-eyes).
+      const reapproval = before.bundle_hash !== deps.policies.hash();
+      if (reapproval) {
+        await authorize(
+          deps,
+          principal,
+          { action: 'approve', resource: 'request' },
+          { context: { submittedBy: before.submitted_by }, target: `request:${id}` },
+        );
+        await assertSecondPerson(deps, principal, before.submitted_by, 'approve', id);
+      }
+      const row = await move(
+        id,
+        statusesFor('retry'),
+        {
+          status: 'approved',
+          last_error: null,
+          ...(reapproval
+            ? { bundle_hash: deps.policies.hash(), decided_by: principal.id, decided_at: new Date() }
+            : {}),
+        },
+        {
+          actor: principal.id,
+          action: 'request.retry',
+          details: reapproval
+            ? { reapproved: true, bundle: deps.policies.hash(), previousBundle: before.bundle_hash }
+            : {},
+        },
       );
+      await deps.jobs
+        .enqueue(jobKindFor(row.type), row.id, { requestId: row.id })
+        .catch((e) =>
+          deps.logger.warn(
+            { event: 'request.enqueue.failed', requestId: id, error: (e as Error).message },
+            'enqueue failed; the reconciler will retry',
+          ),
+        );
       return row;
     },
   };

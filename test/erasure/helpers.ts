@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { createDemoSystems, DEMO_SYSTEMS, type DemoSystem } from '../../server/demo/systems';
-import { createConnections, type Connections } from '../../server/erasure/connections';
+import { createConnections, type Connections } from '../../server/systems/connections';
 import type { DataMap } from '../../server/policies/types';
 import { demoDatamap } from '../fixtures/demo-datamap';
 
@@ -17,11 +17,14 @@ export interface DemoEnv {
 
 export async function setupDemo(customers: number, seed: number): Promise<DemoEnv> {
   const dbs: TestDatabase[] = [];
-  const urls = await createDemoSystems(async () => {
-    const t = await createTestDatabase({ empty: true });
-    dbs.push(t);
-    return t.url;
-  }, { customers, seed });
+  const urls = await createDemoSystems(
+    async () => {
+      const t = await createTestDatabase({ empty: true });
+      dbs.push(t);
+      return t.url;
+    },
+    { customers, seed },
+  );
   const datamap = demoDatamap;
   const connections = createConnections(datamap, (s) => urls[s.name as DemoSystem]);
   return {
@@ -35,7 +38,11 @@ export async function setupDemo(customers: number, seed: number): Promise<DemoEn
   };
 }
 
-export async function query<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function query<T = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -52,7 +59,10 @@ export async function dumpAll(env: DemoEnv): Promise<Dump> {
   const out: Dump = new Map();
   for (const system of env.datamap.systems) {
     for (const d of system.datasets) {
-      const rows = await query<{ k: string; j: string }>(env.urls[system.name as DemoSystem], `SELECT id::text AS k, row_to_json(t)::text AS j FROM ${d.name} t ORDER BY id`);
+      const rows = await query<{ k: string; j: string }>(
+        env.urls[system.name as DemoSystem],
+        `SELECT id::text AS k, row_to_json(t)::text AS j FROM ${d.name} t ORDER BY id`,
+      );
       out.set(`${system.name}.${d.name}`, new Map(rows.map((r) => [r.k, r.j])));
     }
   }
@@ -66,7 +76,11 @@ export interface Subject {
 }
 
 export async function subject(env: DemoEnv, id: number): Promise<Subject> {
-  const [row] = await query<{ id: string; email: string; phone: string | null }>(env.urls.crm, 'SELECT id::text, email, phone FROM customers WHERE id = $1', [id]);
+  const [row] = await query<{ id: string; email: string; phone: string | null }>(
+    env.urls.crm,
+    'SELECT id::text, email, phone FROM customers WHERE id = $1',
+    [id],
+  );
   return row;
 }
 
@@ -81,11 +95,26 @@ export async function touchable(env: DemoEnv, s: Subject): Promise<Set<string>> 
     ['crm.customers', 'crm', 'SELECT id FROM customers WHERE id = $1', [s.id]],
     ['crm.addresses', 'crm', 'SELECT id FROM addresses WHERE customer_id = $1', [s.id]],
     ['crm.orders', 'crm', 'SELECT id FROM orders WHERE customer_id = $1', [s.id]],
-    ['crm.order_items', 'crm', 'SELECT id FROM order_items WHERE order_id IN (SELECT id FROM orders WHERE customer_id = $1)', [s.id]],
+    [
+      'crm.order_items',
+      'crm',
+      'SELECT id FROM order_items WHERE order_id IN (SELECT id FROM orders WHERE customer_id = $1)',
+      [s.id],
+    ],
     ['crm.payment_cards', 'crm', 'SELECT id FROM payment_cards WHERE customer_id = $1', [s.id]],
     ['crm.logins', 'crm', 'SELECT id FROM logins WHERE customer_id = $1', [s.id]],
-    ['billing.invoices', 'billing', 'SELECT id FROM invoices WHERE customer_id = $1 OR lower(billing_email) = $2', [s.id, s.email]],
-    ['support.tickets', 'support', 'SELECT id FROM tickets WHERE customer_id = $1 OR lower(requester_email) = $2 OR lower(cc_email) = $2 OR body ILIKE $3', [s.id, s.email, like]],
+    [
+      'billing.invoices',
+      'billing',
+      'SELECT id FROM invoices WHERE customer_id = $1 OR lower(billing_email) = $2',
+      [s.id, s.email],
+    ],
+    [
+      'support.tickets',
+      'support',
+      'SELECT id FROM tickets WHERE customer_id = $1 OR lower(requester_email) = $2 OR lower(cc_email) = $2 OR body ILIKE $3',
+      [s.id, s.email, like],
+    ],
     [
       'support.ticket_messages',
       'support',
@@ -94,9 +123,24 @@ export async function touchable(env: DemoEnv, s: Subject): Promise<Set<string>> 
       [s.id, s.email, like],
     ],
     ['analytics.events', 'analytics', 'SELECT id FROM events WHERE user_id = $1', [s.id]],
-    ['assistant.prompt_logs', 'assistant', 'SELECT id FROM prompt_logs WHERE lower(user_email) = $1 OR prompt ILIKE $2 OR completion ILIKE $2', [s.email, like]],
-    ['assistant.embeddings', 'assistant', 'SELECT id FROM embeddings WHERE customer_id = $1 OR source_text ILIKE $2', [s.id, like]],
-    ['assistant.training_snapshot_2026_10', 'assistant', 'SELECT id FROM training_snapshot_2026_10 WHERE customer_id = $1 OR text ILIKE $2', [s.id, like]],
+    [
+      'assistant.prompt_logs',
+      'assistant',
+      'SELECT id FROM prompt_logs WHERE lower(user_email) = $1 OR prompt ILIKE $2 OR completion ILIKE $2',
+      [s.email, like],
+    ],
+    [
+      'assistant.embeddings',
+      'assistant',
+      'SELECT id FROM embeddings WHERE customer_id = $1 OR source_text ILIKE $2',
+      [s.id, like],
+    ],
+    [
+      'assistant.training_snapshot_2026_10',
+      'assistant',
+      'SELECT id FROM training_snapshot_2026_10 WHERE customer_id = $1 OR text ILIKE $2',
+      [s.id, like],
+    ],
   ];
   const out = new Set<string>();
   for (const [key, system, sql, params] of sets) {
@@ -119,13 +163,21 @@ export async function rowsNaming(env: DemoEnv, s: Subject): Promise<{ table: str
   for (const system of env.datamap.systems) {
     for (const d of system.datasets) {
       const key = `${system.name}.${d.name}`;
-      const cols = [...(idColumns[key] ?? []), ...(d.columns.some((c) => c.name === 'customer_id') && !idColumns[key] ? ['customer_id'] : [])];
-      const conds = ['row_to_json(t)::text ILIKE $1', `($2 <> '' AND row_to_json(t)::text LIKE '%' || $2 || '%')`, ...cols.map((c) => `${c}::text = $3`), 'FALSE AND $3::text IS NULL'];
-      const rows = await query<{ j: Record<string, unknown> }>(env.urls[system.name as DemoSystem], `SELECT row_to_json(t) AS j FROM ${d.name} t WHERE ${conds.join(' OR ')}`, [
-        `%${s.email}%`,
-        s.phone ?? '',
-        s.id,
-      ]);
+      const cols = [
+        ...(idColumns[key] ?? []),
+        ...(d.columns.some((c) => c.name === 'customer_id') && !idColumns[key] ? ['customer_id'] : []),
+      ];
+      const conds = [
+        'row_to_json(t)::text ILIKE $1',
+        `($2 <> '' AND row_to_json(t)::text LIKE '%' || $2 || '%')`,
+        ...cols.map((c) => `${c}::text = $3`),
+        'FALSE AND $3::text IS NULL',
+      ];
+      const rows = await query<{ j: Record<string, unknown> }>(
+        env.urls[system.name as DemoSystem],
+        `SELECT row_to_json(t) AS j FROM ${d.name} t WHERE ${conds.join(' OR ')}`,
+        [`%${s.email}%`, s.phone ?? '', s.id],
+      );
       for (const r of rows) found.push({ table: key, row: r.j });
     }
   }

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createRequestService } from '../../server/requests/service';
 import type { Principal } from '../../server/auth/principal';
-import { createDemoApp, sql, until, type DemoApp } from './support';
+import { createDemoApp, expectedClosing, sql, until, type DemoApp } from './support';
 
 let t: DemoApp;
 let redisServer: ChildProcess;
@@ -32,11 +32,19 @@ function startWorker(): ChildProcess {
   return child;
 }
 
-const officer = (n: number): Principal => ({ kind: 'user', id: `user:officer-${n}`, role: 'compliance_officer', name: `Officer ${n}` });
+const officer = (n: number): Principal => ({
+  kind: 'user',
+  id: `user:officer-${n}`,
+  role: 'compliance_officer',
+  name: `Officer ${n}`,
+});
 
 async function approvedErasure(email: string): Promise<string> {
   const service = createRequestService(t.deps);
-  const row = await service.create({ type: 'erasure', regulation: 'gdpr', identity: { email }, reference: '' }, officer(1));
+  const row = await service.create(
+    { type: 'erasure', regulation: 'gdpr', identity: { email }, reference: '' },
+    officer(1),
+  );
   await service.verify(row.id, { method: 'email_link', evidence: 'confirmed by link' }, officer(1));
   await service.approve(row.id, officer(2));
   return row.id;
@@ -47,14 +55,25 @@ const status = async (id: string) => (await t.deps.db('requests').where({ id }).
 
 beforeAll(async () => {
   const port = await freePort();
-  redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  redisServer = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   redisUrl = `redis://127.0.0.1:${port}`;
-  await until(async () => {
-    const probe = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null }).on('error', () => {});
-    const up = await probe.connect().then(() => true, () => false);
-    probe.disconnect();
-    return up;
-  }, 10_000, 'redis');
+  await until(
+    async () => {
+      const probe = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null }).on('error', () => {});
+      const up = await probe.connect().then(
+        () => true,
+        () => false,
+      );
+      probe.disconnect();
+      return up;
+    },
+    10_000,
+    'redis',
+  );
   t = await createDemoApp({ env: { REDIS_URL: redisUrl } });
 }, 120_000);
 
@@ -66,7 +85,10 @@ afterAll(async () => {
 
 describe('durability', () => {
   it('a worker killed with SIGKILL mid-erasure is replaced and the request completes with every step applied once', async () => {
-    const [subject] = await sql<{ id: number; email: string }>(t.urls.crm, 'SELECT id, email FROM customers ORDER BY id LIMIT 1 OFFSET 2');
+    const [subject] = await sql<{ id: number; email: string }>(
+      t.urls.crm,
+      'SELECT id, email FROM customers ORDER BY id LIMIT 1 OFFSET 2',
+    );
     // Hold a write lock on crm.customers: the erasure reads freely but blocks at that step.
     const blocker = new pg.Client({ connectionString: t.urls.crm });
     await blocker.connect();
@@ -75,7 +97,11 @@ describe('durability', () => {
 
     const id = await approvedErasure(subject.email);
     const first = startWorker();
-    await until(async () => (await steps(id)).some((s) => s.status === 'done') && (await status(id)) === 'running', 60_000, 'first steps done');
+    await until(
+      async () => (await steps(id)).some((s) => s.status === 'done') && (await status(id)) === 'running',
+      60_000,
+      'first steps done',
+    );
     const doneBefore = (await steps(id)).filter((s) => s.status === 'done').length;
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
@@ -83,20 +109,33 @@ describe('durability', () => {
     await blocker.end();
 
     startWorker();
-    await until(async () => ['completed', 'needs_attention'].includes(await status(id)), 90_000, 'completion after restart');
+    await until(
+      async () => ['completed', 'part_held', 'needs_attention'].includes(await status(id)),
+      90_000,
+      'completion after restart',
+    );
     const final = await steps(id);
     expect(doneBefore).toBeGreaterThan(0);
     expect(doneBefore).toBeLessThan(final.length);
-    expect(await status(id)).toBe('completed');
+    const closing = await expectedClosing(t.urls, subject.email);
+    expect(await status(id)).toBe(closing);
     expect(final.every((s) => s.status === 'done' && s.applied_count === 1)).toBe(true);
     expect(await sql(t.urls.crm, 'SELECT 1 FROM customers WHERE id = $1', [subject.id])).toHaveLength(0);
     expect(await t.deps.db('request_artifacts').where({ request_id: id, kind: 'certificate' })).toHaveLength(1);
-    expect(await t.deps.db('audit_log').where({ action: 'request.complete', target: `request:${id}` })).toHaveLength(1);
+    expect(
+      await t.deps.db('audit_log').where({
+        action: closing === 'part_held' ? 'request.complete_part_held' : 'request.complete',
+        target: `request:${id}`,
+      }),
+    ).toHaveLength(1);
   }, 180_000);
 
   it('FLUSHALL on Redis loses nothing: the reconciler re-enqueues from Postgres and the request completes once', async () => {
     for (const w of workers) w.kill('SIGKILL');
-    const [subject] = await sql<{ email: string }>(t.urls.crm, 'SELECT email FROM customers ORDER BY id LIMIT 1 OFFSET 5');
+    const [subject] = await sql<{ email: string }>(
+      t.urls.crm,
+      'SELECT email FROM customers ORDER BY id LIMIT 1 OFFSET 5',
+    );
     const id = await approvedErasure(subject.email);
     const redis = new Redis(redisUrl);
     expect((await redis.keys('*')).length).toBeGreaterThan(0);
@@ -105,9 +144,19 @@ describe('durability', () => {
     await redis.quit();
 
     startWorker();
-    await until(async () => ['completed', 'needs_attention'].includes(await status(id)), 90_000, 'completion after FLUSHALL');
-    expect(await status(id)).toBe('completed');
+    await until(
+      async () => ['completed', 'part_held', 'needs_attention'].includes(await status(id)),
+      90_000,
+      'completion after FLUSHALL',
+    );
+    const closing = await expectedClosing(t.urls, subject.email);
+    expect(await status(id)).toBe(closing);
     expect((await steps(id)).every((s) => s.applied_count === 1)).toBe(true);
-    expect(await t.deps.db('audit_log').where({ action: 'request.complete', target: `request:${id}` })).toHaveLength(1);
+    expect(
+      await t.deps.db('audit_log').where({
+        action: closing === 'part_held' ? 'request.complete_part_held' : 'request.complete',
+        target: `request:${id}`,
+      }),
+    ).toHaveLength(1);
   }, 180_000);
 });

@@ -3,19 +3,36 @@ import { createTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { createDemoSystems, demoEnv, type DemoSystem } from '../../server/demo/systems';
 import pg from 'pg';
+import type { Logger } from '../../server/logger';
 
 export interface DemoApp extends TestApp {
   urls: Record<DemoSystem, string>;
 }
 
-export async function createDemoApp(opts: { customers?: number; queue?: 'redis' | 'postgres'; env?: Record<string, string>; policiesDir?: string } = {}): Promise<DemoApp> {
+export async function createDemoApp(
+  opts: {
+    customers?: number;
+    queue?: 'redis' | 'postgres';
+    env?: Record<string, string>;
+    policiesDir?: string;
+    logger?: Logger;
+  } = {},
+): Promise<DemoApp> {
   const dbs: TestDatabase[] = [];
-  const urls = await createDemoSystems(async () => {
-    const d = await createTestDatabase({ empty: true });
-    dbs.push(d);
-    return d.url;
-  }, { customers: opts.customers ?? 20, seed: 7 });
-  const t = await createTestApp({ queue: opts.queue, policiesDir: opts.policiesDir, env: { ...demoEnv(urls), ...opts.env } });
+  const urls = await createDemoSystems(
+    async () => {
+      const d = await createTestDatabase({ empty: true });
+      dbs.push(d);
+      return d.url;
+    },
+    { customers: opts.customers ?? 20, seed: 7 },
+  );
+  const t = await createTestApp({
+    queue: opts.queue,
+    policiesDir: opts.policiesDir,
+    logger: opts.logger,
+    env: { ...demoEnv(urls), ...opts.env },
+  });
   return {
     ...t,
     urls,
@@ -26,7 +43,11 @@ export async function createDemoApp(opts: { customers?: number; queue?: 'redis' 
   };
 }
 
-export async function sql<T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+export async function sql<T = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -36,7 +57,11 @@ export async function sql<T = Record<string, unknown>>(url: string, text: string
   }
 }
 
-export async function until<T>(fn: () => Promise<T | undefined | null | false>, ms = 30_000, what = 'condition'): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  ms = 30_000,
+  what = 'condition',
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -44,4 +69,24 @@ export async function until<T>(fn: () => Promise<T | undefined | null | false>, 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 150));
   }
+}
+
+/**
+ * How a demo erasure of this email closes: the demo's support tickets are under litigation hold
+ * LIT-2026-014 (retention.yaml), so a subject with tickets closes "part held" (part_held) and one
+ * without closes completed.
+ */
+export async function expectedClosing(
+  urls: Record<DemoSystem, string>,
+  email: string,
+): Promise<'part_held' | 'completed'> {
+  const [customer] = await sql<{ id: number }>(urls.crm, 'SELECT id FROM customers WHERE lower(email) = lower($1)', [
+    email,
+  ]);
+  const held = await sql(
+    urls.support,
+    'SELECT 1 FROM tickets WHERE lower(requester_email) = lower($1) OR customer_id = $2 LIMIT 1',
+    [email, customer?.id ?? -1],
+  );
+  return held.length ? 'part_held' : 'completed';
 }

@@ -39,7 +39,9 @@ describe('deadlines', () => {
 
   it('counts days in the controller’s zone when one is given', () => {
     // 23:30 UTC on 31 January is already 1 February in Berlin.
-    expect(dueDate('gdpr', d('2027-01-31T23:30:00Z'), { zone: 'Europe/Berlin' }).toISOString()).toBe('2027-03-01T22:59:59.999Z');
+    expect(dueDate('gdpr', d('2027-01-31T23:30:00Z'), { zone: 'Europe/Berlin' }).toISOString()).toBe(
+      '2027-03-01T22:59:59.999Z',
+    );
   });
 
   it('marks requests overdue, at risk within a week, or fine, and sorts the earliest due first', () => {

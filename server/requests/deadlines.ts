@@ -2,7 +2,7 @@
 // caller names). A period in months or days ends at the end of its last day, the way EU law counts
 // (Regulation 1182/71 Art. 3(2)(c)): a month from 31 January ends on 28 February (29 in a leap year).
 import { DateTime } from 'luxon';
-import type { Regulation } from '../policies/types';
+import type { PolicyBundle, Regulation } from '../policies/types';
 
 export interface DeadlineOptions {
   /** IANA zone the controller counts days in (default UTC). */
@@ -23,7 +23,10 @@ const PERIOD: Record<Regulation, { base: Period; extended: Period | null }> = {
 };
 
 function endOfPeriod(receivedAt: Date, period: Period, opts: DeadlineOptions): Date {
-  return DateTime.fromJSDate(receivedAt, { zone: opts.zone ?? 'utc' }).plus(period).endOf('day').toJSDate();
+  return DateTime.fromJSDate(receivedAt, { zone: opts.zone ?? 'utc' })
+    .plus(period)
+    .endOf('day')
+    .toJSDate();
 }
 
 export function dueDate(regulation: Regulation, receivedAt: Date, opts: DeadlineOptions = {}): Date {
@@ -52,7 +55,7 @@ export function canExtend(regulation: Regulation, receivedAt: Date, now: Date, o
 export function ackDueDate(regulation: Regulation, receivedAt: Date, opts: DeadlineOptions = {}): Date | null {
   if (regulation !== 'ccpa') return null;
   let d = DateTime.fromJSDate(receivedAt, { zone: opts.zone ?? 'utc' });
-  for (let left = 10; left > 0; ) {
+  for (let left = 10; left > 0;) {
     d = d.plus({ days: 1 });
     if (d.weekday <= 5) left--;
   }
@@ -67,8 +70,21 @@ export interface UrgencyView {
   daysLeft: number;
 }
 
-/** Overdue past the due date; at risk within `atRiskDays` of it (default 7). */
-export function urgency(dueAt: Date, now: Date, atRiskDays = 7): UrgencyView {
+/**
+ * An open request is at risk within this many days of its due date, unless the policy bundle says
+ * otherwise (retention.yaml `requests.at_risk_days`). The one place the default is written.
+ */
+export const DEFAULT_AT_RISK_DAYS = 7;
+
+/** The bundle's at-risk window in days (the default when it sets none). */
+export const atRiskDays = (bundle: Pick<PolicyBundle, 'retention'>): number =>
+  bundle.retention.requests?.atRiskDays ?? DEFAULT_AT_RISK_DAYS;
+
+/** Due before this moment = at risk (or overdue) now. */
+export const atRiskBefore = (now: Date, days: number): Date => new Date(now.getTime() + days * 86_400_000);
+
+/** Overdue past the due date; at risk within `atRiskDays` of it (default 7, or the bundle's: see atRiskDays). */
+export function urgency(dueAt: Date, now: Date, atRiskDays = DEFAULT_AT_RISK_DAYS): UrgencyView {
   const ms = dueAt.getTime() - now.getTime();
   const daysLeft = Math.floor(ms / 86_400_000);
   return { urgency: ms < 0 ? 'overdue' : ms <= atRiskDays * 86_400_000 ? 'at_risk' : 'ok', daysLeft };

@@ -1,0 +1,8 @@
+// What other areas may use from requests: which columns hold encrypted identities (for key
+// rotation), how a request's primary identity is indexed, which statuses are open and when a
+// request is at risk (the overdue audit), and the pools to the registered systems (the retention sweep).
+export { ENCRYPTED_IDENTITY_FIELDS } from './identity-fields';
+export { primaryIdentity } from './identity-index';
+export { OPEN_STATUSES } from './status';
+export { atRiskBefore, atRiskDays } from './deadlines';
+export { connectionsFor } from './engine';
