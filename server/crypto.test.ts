@@ -21,6 +21,8 @@ describe('crypto', () => {
 
   it('gives the same blind index for the same identity regardless of case and spaces', () => {
     expect(c.blindIndex(' Jane@Example.com ')).toBe(c.blindIndex('jane@example.com'));
-    expect(c.blindIndex('jane@example.com')).not.toBe(createCrypto(crypto.randomBytes(32)).blindIndex('jane@example.com'));
+    expect(c.blindIndex('jane@example.com')).not.toBe(
+      createCrypto(crypto.randomBytes(32)).blindIndex('jane@example.com'),
+    );
   });
 });

@@ -16,7 +16,10 @@ export class NotFoundError extends DomainError {
 export class ForbiddenError extends DomainError {
   override readonly status = 403;
   override readonly code = 'forbidden';
-  constructor(readonly permission: string, message = `You need the permission ${permission}.`) {
+  constructor(
+    readonly permission: string,
+    message = `You need the permission ${permission}.`,
+  ) {
     super(message);
   }
 }
@@ -37,7 +40,10 @@ export class ConflictError extends DomainError {
 export class BadRequestError extends DomainError {
   override readonly status = 400;
   override readonly code = 'bad_request';
-  constructor(message: string, readonly fields: Record<string, string> = {}) {
+  constructor(
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
     super(message);
   }
 }

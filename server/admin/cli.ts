@@ -1,27 +1,37 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { randomToken } from '../crypto';
-import { CliFailure, type CliContext } from '../cli';
+import { CliFailure, readInput, type CliContext } from '../cli-context';
 import type { Deps } from '../deps';
-import { userByEmail, type UserRow } from '../auth/queries';
+import { grantAppRole } from '../db/app-role';
+import { userByEmail, type UserRow } from '../auth';
 import { newUserSchema } from '../auth/service';
 
 export function registerAdminCommands(program: Command, ctx: CliContext): void {
   const user = program.command('user').description('manage users');
   user
     .command('create')
-    .description('create a user; prints a generated password unless --password-stdin is given')
+    .description(
+      'break-glass: create a user directly (no invitation, no second admin), audited as break-glass; prints a generated password unless --password-stdin is given',
+    )
     .requiredOption('--email <email>', 'email address')
     .requiredOption('--role <role>', 'a role defined in policies/access.yaml')
     .option('--name <name>', 'display name')
     .option('--password-stdin', 'read the password from standard input')
     .action(async (opts: { email: string; role: string; name?: string; passwordStdin?: boolean }) => {
-      const password = opts.passwordStdin ? (await readStdin()).trim() : randomToken(15);
-      const parsed = newUserSchema.safeParse({ email: opts.email, role: opts.role, displayName: opts.name ?? opts.email.split('@')[0], password });
-      if (!parsed.success) throw new CliFailure(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+      const password = opts.passwordStdin ? (await readInput(ctx)).trim() : randomToken(15);
+      const parsed = newUserSchema.safeParse({
+        email: opts.email,
+        role: opts.role,
+        displayName: opts.name ?? opts.email.split('@')[0],
+        password,
+      });
+      if (!parsed.success)
+        throw new CliFailure(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
       const deps = await ctx.deps();
       assertRole(deps, opts.role);
-      if (await userByEmail(deps.db, parsed.data.email)) throw new CliFailure(`A user with email ${parsed.data.email} already exists`);
+      if (await userByEmail(deps.db, parsed.data.email))
+        throw new CliFailure(`A user with email ${parsed.data.email} already exists`);
       const row = await deps.auth.createUser(parsed.data, 'system:cli');
       ctx.io.out(`created user ${row.id} (${row.role})\n`);
       if (!opts.passwordStdin) ctx.io.out(`password: ${password}\n`);
@@ -33,7 +43,11 @@ export function registerAdminCommands(program: Command, ctx: CliContext): void {
     .action(async (opts: { email: string }) => {
       const { deps, row } = await existingUser(ctx, opts.email);
       const result = await deps.auth.resetMfa(row.id, 'system:cli');
-      ctx.io.out(result.kind === 'unchanged' ? `${row.email} has no two-factor authentication to reset\n` : `two-factor authentication reset for ${row.email}\n`);
+      ctx.io.out(
+        result.kind === 'unchanged'
+          ? `${row.email} has no two-factor authentication to reset\n`
+          : `two-factor authentication reset for ${row.email}\n`,
+      );
     });
   user
     .command('disable')
@@ -42,7 +56,11 @@ export function registerAdminCommands(program: Command, ctx: CliContext): void {
     .action(async (opts: { email: string }) => {
       const { deps, row } = await existingUser(ctx, opts.email);
       const result = await deps.auth.setDisabled(row.id, true, 'system:cli');
-      ctx.io.out(result.kind === 'ok' ? `disabled ${row.email} (${result.sessionsEnded} session(s) ended)\n` : `${row.email} was already disabled\n`);
+      ctx.io.out(
+        result.kind === 'ok'
+          ? `disabled ${row.email} (${result.sessionsEnded} session(s) ended)\n`
+          : `${row.email} was already disabled\n`,
+      );
     });
   user
     .command('enable')
@@ -62,20 +80,40 @@ export function registerAdminCommands(program: Command, ctx: CliContext): void {
       const { deps, row } = await existingUser(ctx, opts.email);
       assertRole(deps, opts.role);
       const result = await deps.auth.setRole(row.id, opts.role, 'system:cli');
-      ctx.io.out(result.kind === 'ok' ? `${row.email}: role ${row.role} -> ${opts.role} (${result.sessionsEnded} session(s) ended)\n` : `${row.email} already has the role ${opts.role}\n`);
+      ctx.io.out(
+        result.kind === 'ok'
+          ? `${row.email}: role ${row.role} -> ${opts.role} (${result.sessionsEnded} session(s) ended)\n`
+          : `${row.email} already has the role ${opts.role}\n`,
+      );
     });
 
   const token = program.command('token').description('manage API tokens');
   token
     .command('create')
-    .description('create an API token; prints the token alone on stdout (only its hash is stored)')
-    .requiredOption('--role <role>', 'the role the token acts with')
+    .description(
+      'break-glass: mint a personal API token on behalf of a user (their role, at most their permissions), audited as break-glass; prints the token alone on stdout',
+    )
+    .requiredOption('--for <email>', 'the user the token answers to')
     .requiredOption('--name <name>', 'what uses the token')
-    .action(async (opts: { role: string; name: string }) => {
-      const deps = await ctx.deps();
-      assertRole(deps, opts.role);
-      const { token: value } = await deps.auth.createToken({ name: opts.name, role: opts.role }, 'system:cli');
-      ctx.io.out(value + '\n');
+    .option(
+      '--permission <resource:action>',
+      'limit the token to this permission (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--days <n>', 'days until it expires (policy default and maximum apply)')
+    .action(async (opts: { for: string; name: string; permission: string[]; days?: string }) => {
+      const { deps, row } = await existingUser(ctx, opts.for);
+      const days = opts.days === undefined ? undefined : Number(opts.days);
+      if (days !== undefined && !Number.isInteger(days))
+        throw new CliFailure(`--days: "${opts.days}" is not a whole number`, 2);
+      const outcome = await deps.auth.createToken(
+        { name: opts.name, permissions: opts.permission, expiresInDays: days },
+        row.id,
+        'system:cli',
+      );
+      if (outcome.kind === 'invalid') throw new CliFailure(outcome.message);
+      ctx.io.out(outcome.token + '\n');
     });
   token
     .command('revoke')
@@ -84,21 +122,79 @@ export function registerAdminCommands(program: Command, ctx: CliContext): void {
     .action(async (opts: { id: string }) => {
       if (!z.uuid().safeParse(opts.id).success) throw new CliFailure(`"${opts.id}" is not a token id (a UUID)`);
       const deps = await ctx.deps();
-      if (!(await deps.auth.revokeToken(opts.id, 'system:cli'))) throw new CliFailure(`No active token with id ${opts.id}`);
+      if (!(await deps.auth.revokeToken(opts.id, 'system:cli')))
+        throw new CliFailure(`No active token with id ${opts.id}`);
       ctx.io.out(`token ${opts.id} revoked\n`);
     });
 
   program
-    .command('audit')
-    .description('audit-log tools')
-    .command('verify-log')
-    .description('re-walk the hash chain; exit 1 naming the first broken entry')
-    .action(async () => {
+    .command('db')
+    .description('database administration')
+    .command('grant-app-role')
+    .description(
+      'create (or update) the restricted role the application runs as: no ownership, so it cannot alter or disable the audit-log triggers; run as the owner, again after migrating',
+    )
+    .requiredOption('--role <name>', 'role name, e.g. lethe_app')
+    .option('--password-stdin', 'read the role password from standard input')
+    .action(async (opts: { role: string; passwordStdin?: boolean }) => {
+      const password = opts.passwordStdin ? (await readInput(ctx)).trim() : undefined;
       const deps = await ctx.deps();
-      const result = await deps.audit.verify();
-      if (!result.ok) throw new CliFailure(`audit log BROKEN at entry ${result.brokenSeq}: ${result.reason} (${result.entries} entries verified before it)`);
+      try {
+        await grantAppRole(deps.db, opts.role, password);
+      } catch (e) {
+        throw new CliFailure(`Could not set up role ${opts.role}: ${(e as Error).message}`);
+      }
+      await deps.audit.append({ actor: 'system:cli', action: 'db.app_role.grant', details: { role: opts.role } });
+      ctx.io.out(
+        `role ${opts.role} may use the application's tables; it owns none, and may only INSERT and SELECT the audit-log tables\n`,
+      );
+    });
+
+  const audit =
+    program.commands.find((c) => c.name() === 'audit') ?? program.command('audit').description('audit-log tools');
+  audit
+    .command('verify-log')
+    .description(
+      're-walk the keyed chain, check signed checkpoints and the heads in certificates; exit 1 naming what is broken or missing',
+    )
+    .option(
+      '--head <head>',
+      'also check a head stored elsewhere: the JSON printed by export-head, or <seq>:<hash>',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .action(async (opts: { head: string[] }) => {
+      const knownHeads = opts.head.map(parseHead);
+      const deps = await ctx.deps();
+      const result = await deps.audit.verify({ knownHeads });
+      if (!result.ok)
+        throw new CliFailure(
+          `audit log BROKEN at entry ${result.brokenSeq}: ${result.reason} (${result.entries} entries verified before it)`,
+        );
       ctx.io.out(`audit log intact: ${result.entries} entries, head ${result.head}\n`);
     });
+  audit
+    .command('export-head')
+    .description('write a signed checkpoint of the head and print it as JSON, to store somewhere write-once')
+    .action(async () => {
+      const deps = await ctx.deps();
+      const head = await deps.audit.recordCheckpoint('export-head');
+      if (!head) throw new CliFailure('The audit log is empty: there is no head to export.');
+      ctx.io.out(JSON.stringify(head) + '\n');
+    });
+}
+
+function parseHead(text: string): { seq: number; hash: string } {
+  const short = /^(\d+):([0-9a-f]{64})$/.exec(text.trim());
+  if (short) return { seq: Number(short[1]), hash: short[2] };
+  try {
+    const j = JSON.parse(text) as { seq?: unknown; hash?: unknown };
+    if (Number.isInteger(j.seq) && typeof j.hash === 'string' && /^[0-9a-f]{64}$/.test(j.hash))
+      return { seq: j.seq as number, hash: j.hash };
+  } catch {
+    /* reported below */
+  }
+  throw new CliFailure(`--head: "${text.slice(0, 80)}" is neither <seq>:<hash> nor the JSON printed by export-head`, 2);
 }
 
 function assertRole(deps: Deps, role: string): void {
@@ -111,10 +207,4 @@ async function existingUser(ctx: CliContext, email: string): Promise<{ deps: Dep
   const row = await userByEmail(deps.db, email);
   if (!row) throw new CliFailure(`No user with email ${email}`);
   return { deps, row };
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -3,22 +3,44 @@ import { z } from 'zod';
 import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
 import { pageParams, toFormErrors, noErrors, pager } from '../http/forms';
-import { distinctActions, filtered, type AuditFilter } from './queries';
+import { auditLogPage, distinctActions, filtered, type AuditFilter } from './queries';
 import { actorNames } from '../http/actors';
 import { BadRequestError } from '../errors';
 
 const filterSchema = z.object({
-  actor: z.string().trim().max(200).optional().transform((v) => v || undefined),
-  action: z.string().trim().max(200).optional().transform((v) => v || undefined),
-  from: z.iso.date('Enter a date like 2026-11-28').optional().or(z.literal('').transform(() => undefined)),
-  to: z.iso.date('Enter a date like 2026-11-28').optional().or(z.literal('').transform(() => undefined)),
+  actor: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => v || undefined),
+  action: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => v || undefined),
+  from: z.iso
+    .date('Enter a date like 2026-11-28')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  to: z.iso
+    .date('Enter a date like 2026-11-28')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   sort: z.enum(['asc', 'desc']).default('desc'),
 });
 
 function readFilter(req: Request) {
   const parsed = filterSchema.safeParse(req.query);
-  const values = { actor: String(req.query.actor ?? ''), action: String(req.query.action ?? ''), from: String(req.query.from ?? ''), to: String(req.query.to ?? '') };
-  if (!parsed.success) return { filter: {} as AuditFilter, sort: 'desc' as const, values, errors: toFormErrors(parsed.error) };
+  const values = {
+    actor: String(req.query.actor ?? ''),
+    action: String(req.query.action ?? ''),
+    from: String(req.query.from ?? ''),
+    to: String(req.query.to ?? ''),
+  };
+  if (!parsed.success)
+    return { filter: {} as AuditFilter, sort: 'desc' as const, values, errors: toFormErrors(parsed.error) };
   const f = parsed.data;
   const filter: AuditFilter = {
     actor: f.actor,
@@ -37,6 +59,11 @@ const csvCell = (v: unknown) => {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
+/** A keyset cursor: a positive integer seq, else none (a malformed one is ignored like a bad page number). */
+function seqParam(v: unknown): number | undefined {
+  return typeof v === 'string' && /^[1-9][0-9]{0,17}$/.test(v) ? Number(v) : undefined;
+}
+
 export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
   const router = Router();
   const r = declare(router, registry, deps);
@@ -44,13 +71,37 @@ export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
   r.get('/audit-log', can('read', 'audit_log'), async (req, res) => {
     const { filter, sort, values, errors } = readFilter(req);
     const { page, pageSize, offset } = pageParams(req.query);
-    const [{ count }] = await filtered(deps.db, filter).count<{ count: string }[]>({ count: '*' });
-    const total = Number(count);
-    const entries = await filtered(deps.db, filter).orderBy('seq', sort).limit(pageSize).offset(offset);
     const head = await deps.audit.head();
-    const names = await actorNames(deps.db, entries.map((e) => e.actor));
+    // Unfiltered, the count is the head's seq (the chain numbers entries 1, 2, 3… without gaps),
+    // so the first page of millions of entries does not count them all.
+    const unfiltered = !filter.actor && !filter.action && !filter.from && !filter.to;
+    const total = unfiltered
+      ? Number(head?.seq ?? 0)
+      : Number((await filtered(deps.db, filter).count<{ count: string }[]>({ count: '*' }))[0].count);
+    // Next/previous links carry the seq they continue from (keyset), so a page a million entries
+    // back costs what the first one does; a page number alone (typed in) falls back to an offset.
+    const after = seqParam(req.query.after);
+    const before = seqParam(req.query.before);
+    const entries = await auditLogPage(
+      deps.db,
+      filter,
+      sort,
+      pageSize,
+      after !== undefined ? { after } : before !== undefined ? { before } : { offset },
+    );
+    const first = entries[0];
+    const last = entries[entries.length - 1];
+    const names = await actorNames(
+      deps.db,
+      entries.map((e) => e.actor),
+    );
     const qs = (extra: Record<string, string | number>) =>
-      '?' + new URLSearchParams({ ...Object.fromEntries(Object.entries(values).filter(([, v]) => v)), sort, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])) }).toString();
+      '?' +
+      new URLSearchParams({
+        ...Object.fromEntries(Object.entries(values).filter(([, v]) => v)),
+        sort,
+        ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])),
+      }).toString();
     await res.page('audit-log/index', {
       title: 'Audit log',
       entries,
@@ -62,21 +113,35 @@ export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
       actions: await distinctActions(deps.db),
       sortHref: qs({ sort: sort === 'desc' ? 'asc' : 'desc', page: 1 }),
       csvHref: '/audit-log.csv' + qs({}),
-      pager: pager(page, pageSize, total, (p) => qs({ page: p })),
+      pager: pager(page, pageSize, total, (p) =>
+        qs({
+          page: p,
+          ...(p === page + 1 && last ? { after: last.seq } : p === page - 1 && first ? { before: first.seq } : {}),
+        }),
+      ),
     });
   });
 
   r.get('/audit-log.csv', can('export', 'audit_log'), async (req, res) => {
     const { filter, sort, errors } = readFilter(req);
     // A filter that does not parse must not silently become "export everything".
-    if (errors.summary.length) throw new BadRequestError(`The filter is not valid: ${errors.summary.map((e) => e.message).join('; ')}`);
+    if (errors.summary.length)
+      throw new BadRequestError(`The filter is not valid: ${errors.summary.map((e) => e.message).join('; ')}`);
     // Recorded before the first byte leaves, so an interrupted download is still on record.
-    await deps.audit.append({ actor: req.principal!.id, action: 'audit_log.export', details: { filter: { ...filter } } });
+    await deps.audit.append({
+      actor: req.principal!.id,
+      action: 'audit_log.export',
+      details: { filter: { ...filter } },
+    });
     res.type('text/csv').attachment(`lethe-audit-log-${new Date().toISOString().slice(0, 10)}.csv`);
     res.write('seq,at,actor,action,target,details,bundle_hash,prev_hash,hash\n');
     const stream = filtered(deps.db, filter).orderBy('seq', sort).stream();
     for await (const row of stream) {
-      res.write([row.seq, row.at, row.actor, row.action, row.target, row.details, row.bundle_hash, row.prev_hash, row.hash].map(csvCell).join(',') + '\n');
+      res.write(
+        [row.seq, row.at, row.actor, row.action, row.target, row.details, row.bundle_hash, row.prev_hash, row.hash]
+          .map(csvCell)
+          .join(',') + '\n',
+      );
     }
     res.end();
   });
@@ -84,7 +149,12 @@ export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
   r.post('/audit-log/verify', can('verify', 'audit_log'), async (req, res) => {
     const result = await deps.audit.verify();
     await deps.audit.append({ actor: req.principal!.id, action: 'audit_log.verify', details: { ...result } });
-    res.flash(result.ok ? 'success' : 'error', result.ok ? `Audit log intact: ${result.entries} entries, head ${result.head}` : `Audit log broken at entry ${result.brokenSeq}: ${result.reason}`);
+    res.flash(
+      result.ok ? 'success' : 'error',
+      result.ok
+        ? `Audit log intact: ${result.entries} entries, head ${result.head}`
+        : `Audit log broken at entry ${result.brokenSeq}: ${result.reason}`,
+    );
     res.redirect(303, '/audit-log');
   });
 

@@ -20,17 +20,26 @@ export async function authorize(
     resource: permission.resource,
     context: opts.context,
   });
+  // A token limited to fewer permissions than its owner's role: the rest is denied.
+  const notCarried = principal.permissions != null && !principal.permissions.includes(permissionName(permission));
+  const reason = notCarried
+    ? `the API token does not carry the permission ${permissionName(permission)}`
+    : decision.allowed
+      ? ''
+      : decision.reason;
   // Without an instance, a rule denied only by its condition still admits the route: the
   // condition is checked again by the service once it has loaded the resource.
-  if (decision.allowed || (opts.context === undefined && decision.rule)) return;
+  if (!notCarried && (decision.allowed || (opts.context === undefined && decision.rule))) return;
   await deps.audit.append({
     actor: principal.id,
     action: 'access.denied',
     target: opts.target,
-    details: { permission: permissionName(permission), role: principal.role, reason: decision.reason },
+    details: { permission: permissionName(permission), role: principal.role, reason },
   });
-  const message = opts.context && decision.rule
-    ? `You need the permission ${permissionName(permission)}, and ${decision.reason}.`
-    : undefined;
+  const message = notCarried
+    ? `This API token does not carry the permission ${permissionName(permission)}.`
+    : opts.context && decision.rule
+      ? `You need the permission ${permissionName(permission)}, and ${reason}.`
+      : undefined;
   throw new ForbiddenError(permissionName(permission), message);
 }

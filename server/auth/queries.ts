@@ -11,6 +11,7 @@ export interface UserRow {
   recovery_codes: string[];
   disabled_at: Date | null;
   totp_last_step: string | null; // bigint: pg returns it as a string
+  invited_by: string | null;
   created_at: Date;
 }
 
@@ -23,6 +24,10 @@ export interface TokenRow {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  owner_id: string | null;
+  permissions: string[] | null;
+  expires_at: Date | null;
+  breakglass: boolean;
 }
 
 export const userByEmail = (db: Knex, email: string) =>
@@ -32,7 +37,10 @@ export const insertUser = (db: Knex, row: Partial<UserRow>) => db<UserRow>('user
 export const updateUser = (db: Knex, id: string, patch: Partial<UserRow>) =>
   db<UserRow>('users')
     .where({ id })
-    .update({ ...patch, ...(patch.recovery_codes ? { recovery_codes: JSON.stringify(patch.recovery_codes) as unknown as string[] } : {}) });
+    .update({
+      ...patch,
+      ...(patch.recovery_codes ? { recovery_codes: JSON.stringify(patch.recovery_codes) as unknown as string[] } : {}),
+    });
 export const listUsers = (db: Knex) => db<UserRow>('users').orderBy('email');
 
 /** Records the step of an accepted TOTP code; false when that step, or a later one, already signed in. */
@@ -51,3 +59,15 @@ export const deleteSessionsOf = (db: Knex, userId: string): Promise<number> =>
 export const tokenByHash = (db: Knex, hash: string) =>
   db<TokenRow>('api_tokens').where({ token_hash: hash }).whereNull('revoked_at').first();
 export const listTokens = (db: Knex) => db<TokenRow>('api_tokens').orderBy('created_at', 'desc');
+export const tokensOf = (db: Knex, ownerId: string) =>
+  db<TokenRow>('api_tokens').where({ owner_id: ownerId }).orderBy('created_at', 'desc');
+
+/** Display names of these users (ids without the "user:" prefix). */
+export const displayNamesOf = (db: Knex, ids: string[]) =>
+  db<UserRow>('users').whereIn('id', ids).select('id', 'display_name');
+/** People who can still sign in, by name; only those holding one of `roles` when given. */
+export function activeUsers(db: Knex, roles?: readonly string[]) {
+  const q = db<UserRow>('users').whereNull('disabled_at');
+  if (roles) q.whereIn('role', [...roles]);
+  return q.orderBy('display_name').select('id', 'display_name', 'role');
+}

@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { RETURN_TO_COOKIE } from '../http/error-handler';
 import { z } from 'zod';
 import type { Deps } from '../deps';
 import { declare, type RouteSpec } from '../http/guard';
@@ -16,19 +17,45 @@ const INVALID = 'The email address or password is not right.';
 const LOCKED = 'Too many attempts. Wait 15 minutes, then try again.';
 // A code that already signed in is refused like a wrong one; the hint tells a person who signs in
 // twice within 30 seconds what to do.
-const CODE_INVALID = 'That code is not right, has expired or has already been used. Wait for the next code and try again.';
+const CODE_INVALID =
+  'That code is not right, has expired or has already been used. Wait for the next code and try again.';
 
 /** express-session's regenerate as a promise: a fresh session id at every privilege change. */
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
-async function signIn(req: Request, userId: string, mfaVerified: boolean) {
-  const returnTo = req.session.returnTo;
+/** Where to go after signing in: the session's (carried through MFA), else the cookie's. */
+function returnToOf(req: Request): string | undefined {
+  if (req.session.returnTo) return req.session.returnTo;
+  const m = new RegExp(`(?:^|;\\s*)${RETURN_TO_COOKIE.replace('.', '\\.')}=([^;]*)`).exec(req.get('cookie') ?? '');
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function signIn(req: Request, res: Response, userId: string, mfaVerified: boolean) {
+  const returnTo = returnToOf(req);
   await regenerate(req);
   req.session.userId = userId;
   req.session.mfaVerified = mfaVerified;
-  return returnTo && returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/';
+  req.session.signedInAt = Date.now();
+  res.clearCookie(RETURN_TO_COOKIE, { path: '/login' });
+  return returnTo && returnTo.startsWith('/') && !returnTo.startsWith('//') && !returnTo.startsWith('/\\')
+    ? returnTo
+    : '/';
+}
+
+/** The enrolment secret from the session; null when it cannot be opened (a key rotated since). */
+function openEnrolmentSecret(deps: Deps, sealed: string): string | null {
+  try {
+    return deps.crypto.decrypt(sealed);
+  } catch {
+    return null;
+  }
 }
 
 export function authRoutes(deps: Deps, registry: RouteSpec[]): Router {
@@ -47,10 +74,12 @@ export function authRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const values = { email: String(req.body?.email ?? '') };
     if (!form.ok) return res.page('auth/login', { title: 'Sign in', values, errors: form.errors }, 422);
     const outcome = await auth.passwordLogin(form.data.email, form.data.password, address(req));
-    if (outcome.kind === 'locked') return res.page('auth/login', { title: 'Sign in', values, errors: formError('email', LOCKED) }, 429);
-    if (outcome.kind === 'invalid') return res.page('auth/login', { title: 'Sign in', values, errors: formError('email', INVALID) }, 422);
-    if (outcome.kind === 'ok') return res.redirect(303, await signIn(req, outcome.user.id, false));
-    const returnTo = req.session.returnTo;
+    if (outcome.kind === 'locked')
+      return res.page('auth/login', { title: 'Sign in', values, errors: formError('email', LOCKED) }, 429);
+    if (outcome.kind === 'invalid')
+      return res.page('auth/login', { title: 'Sign in', values, errors: formError('email', INVALID) }, 422);
+    if (outcome.kind === 'ok') return res.redirect(303, await signIn(req, res, outcome.user.id, false));
+    const returnTo = returnToOf(req);
     await regenerate(req);
     req.session.pendingUserId = outcome.user.id;
     req.session.returnTo = returnTo;
@@ -68,9 +97,11 @@ export function authRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const form = parseForm(codeSchema, req.body);
     if (!form.ok) return res.page('auth/mfa', { title: 'Two-factor authentication', errors: form.errors }, 422);
     const outcome = await auth.verifyMfa(pending, form.data.code, address(req));
-    if (outcome.kind === 'locked') return res.page('auth/mfa', { title: 'Two-factor authentication', errors: formError('code', LOCKED) }, 429);
-    if (outcome.kind === 'invalid') return res.page('auth/mfa', { title: 'Two-factor authentication', errors: formError('code', CODE_INVALID) }, 422);
-    res.redirect(303, await signIn(req, outcome.user.id, true));
+    if (outcome.kind === 'locked')
+      return res.page('auth/mfa', { title: 'Two-factor authentication', errors: formError('code', LOCKED) }, 429);
+    if (outcome.kind === 'invalid')
+      return res.page('auth/mfa', { title: 'Two-factor authentication', errors: formError('code', CODE_INVALID) }, 422);
+    res.redirect(303, await signIn(req, res, outcome.user.id, true));
   });
 
   r.get('/mfa/enrol', 'public', async (req, res) => {
@@ -79,23 +110,30 @@ export function authRoutes(deps: Deps, registry: RouteSpec[]): Router {
     if (!user) return res.redirect(303, '/login');
     if (user.mfa_enrolled_at) return res.redirect(303, '/');
     const { secret, qrSvg } = await auth.beginEnrolment(user);
-    req.session.pendingEnrolmentSecret = secret;
+    req.session.pendingEnrolmentSecret = deps.crypto.encrypt(secret);
     await res.page('auth/enrol', { title: 'Set up two-factor authentication', qrSvg, secret, errors: noErrors });
   });
 
   r.post('/mfa/enrol', 'public', async (req, res) => {
     const userId = req.session.pendingUserId ?? req.session.userId;
-    const secret = req.session.pendingEnrolmentSecret;
+    const sealed = req.session.pendingEnrolmentSecret;
+    const secret = sealed ? openEnrolmentSecret(deps, sealed) : null;
     const user = userId ? await userById(deps.db, userId) : undefined;
     if (!user || !secret) return res.redirect(303, '/login');
     const form = parseForm(codeSchema, req.body);
     const codes = form.ok ? await auth.confirmEnrolment(user.id, secret, form.data.code) : null;
     if (!codes) {
       const qrSvg = enrolmentQrSvg(user.email, secret);
-      const errors = form.ok ? formError('code', 'That code is not right. Check the clock on your device and try the next code.') : form.errors;
-      return res.page('auth/enrol', { title: 'Set up two-factor authentication', qrSvg: await qrSvg, secret, errors }, 422);
+      const errors = form.ok
+        ? formError('code', 'That code is not right. Check the clock on your device and try the next code.')
+        : form.errors;
+      return res.page(
+        'auth/enrol',
+        { title: 'Set up two-factor authentication', qrSvg: await qrSvg, secret, errors },
+        422,
+      );
     }
-    const next = await signIn(req, user.id, true);
+    const next = await signIn(req, res, user.id, true);
     await res.page('auth/recovery-codes', { title: 'Save your recovery codes', codes, next });
   });
 

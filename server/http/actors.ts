@@ -2,12 +2,19 @@
 import type { Knex } from 'knex';
 
 export async function actorNames(db: Knex, actors: string[]): Promise<Record<string, string>> {
-  const ids = (prefix: string) => [...new Set(actors.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length)))].filter((id) => /^[0-9a-f-]{36}$/.test(id));
+  const ids = (prefix: string) =>
+    [...new Set(actors.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length)))].filter((id) =>
+      /^[0-9a-f-]{36}$/.test(id),
+    );
   const names: Record<string, string> = {};
   const users = ids('user:');
   const tokens = ids('token:');
-  if (users.length) for (const u of await db('users').whereIn('id', users).select('id', 'display_name')) names[`user:${u.id}`] = u.display_name;
-  if (tokens.length) for (const t of await db('api_tokens').whereIn('id', tokens).select('id', 'name')) names[`token:${t.id}`] = `API token "${t.name}"`;
+  if (users.length)
+    for (const u of await db('users').whereIn('id', users).select('id', 'display_name'))
+      names[`user:${u.id}`] = u.display_name;
+  if (tokens.length)
+    for (const t of await db('api_tokens').whereIn('id', tokens).select('id', 'name'))
+      names[`token:${t.id}`] = `API token "${t.name}"`;
   for (const a of actors) names[a] ??= a.startsWith('system:') ? `Lethe (${a.slice(7)})` : a;
   return names;
 }

@@ -4,7 +4,9 @@
 // Multipart forms (file uploads) have no body yet when this runs, so the token could not be read.
 // For a signed-in principal the multipart body is parsed here (memory, one file, at most
 // `uploadLimitBytes`), then the token is checked like any other form's. Nobody else gets a
-// multipart body parsed: an anonymous upload is refused for its missing token without buffering.
+// multipart body parsed: an anonymous upload is refused for its missing token without buffering,
+// except on the public upload paths (/verify) for a session the page gave a token, within a
+// smaller limit.
 import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
@@ -15,6 +17,12 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 export interface CsrfOptions {
   /** Largest file a multipart form may upload; without it multipart forms are not parsed. */
   uploadLimitBytes?: number;
+  /** Largest file the public upload paths accept from anyone, signed in or not. */
+  publicUploadLimitBytes?: number;
+  /** Routes that take a file upload from a signed-in principal (areas' `uploads.signedIn`). */
+  uploadPaths?: ReadonlySet<string>;
+  /** Public pages that take one small upload from anyone (a report to verify); still token-checked. */
+  publicUploadPaths?: ReadonlySet<string>;
 }
 
 declare global {
@@ -28,30 +36,55 @@ declare global {
 
 export function csrf(options: CsrfOptions = {}): RequestHandler {
   const limit = options.uploadLimitBytes;
+  const UPLOAD_PATHS = options.uploadPaths ?? new Set<string>();
+  const PUBLIC_UPLOAD_PATHS = options.publicUploadPaths ?? new Set<string>();
   const multipart = limit
-    ? multer({ storage: boundedMemory(limit), limits: { files: 1, fields: 50, parts: 60, fieldSize: 200 * 1024 } }).any()
+    ? multer({
+        storage: boundedMemory(limit),
+        limits: { files: 1, fields: 50, parts: 60, fieldSize: 200 * 1024 },
+      }).any()
+    : null;
+  const publicMultipart = options.publicUploadLimitBytes
+    ? multer({
+        storage: boundedMemory(options.publicUploadLimitBytes),
+        limits: { files: 1, fields: 5, parts: 6, fieldSize: 1024 },
+      }).any()
     : null;
   return (req, res, next) => {
     if (req.viaToken) return next();
-    if (!req.session.csrfToken) req.session.csrfToken = crypto.randomBytes(24).toString('base64url');
-    res.locals.csrfToken = req.session.csrfToken;
+    // The token is created when a page that needs one is rendered (res.page), not here: a
+    // request that stores nothing must not create a session row.
     if (SAFE.has(req.method)) return next();
     const check = () => {
       const sent = String(req.body?._csrf ?? req.get('x-csrf-token') ?? '');
-      const expected = req.session.csrfToken!;
-      const ok = sent.length === expected.length && crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
-      next(ok ? undefined : new CsrfError('This form has expired or did not come from Lethe. Reload the page and try again.'));
+      const expected = req.session?.csrfToken ?? '';
+      const ok =
+        expected.length > 0 &&
+        sent.length === expected.length &&
+        crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
+      next(
+        ok
+          ? undefined
+          : new CsrfError('This form has expired or did not come from Lethe. Reload the page and try again.'),
+      );
     };
     // Uploads are parsed (into memory, bounded) only where a route accepts one, and only for a
     // signed-in principal: any other multipart POST is judged on its missing token.
-    if (!multipart || !req.principal || !req.is('multipart/form-data') || !UPLOAD_PATHS.has(req.path)) return check();
-    multipart(req, res, (err?: unknown) => {
+    const parser =
+      req.is('multipart/form-data') && PUBLIC_UPLOAD_PATHS.has(req.path) && req.session?.csrfToken
+        ? publicMultipart
+        : req.principal && UPLOAD_PATHS.has(req.path)
+          ? multipart
+          : null;
+    const bound = parser === publicMultipart ? options.publicUploadLimitBytes : limit;
+    if (!parser || !req.is('multipart/form-data')) return check();
+    parser(req, res, (err?: unknown) => {
       if (err instanceof MulterError) req.uploadRejected = multerMessage(err);
       else if (err) return next(new BadRequestError('The upload was cut off or is not a valid form. Try again.'));
       const files = (req.files as Express.Multer.File[] | undefined) ?? [];
       const over = files.find((f) => !f.buffer);
       if (over) {
-        req.uploadRejected = `The file is larger than the upload limit of ${megabytes(limit!)}`;
+        req.uploadRejected = `The file is larger than the upload limit of ${megabytes(bound!)}`;
         req.files = files.filter((f) => f !== over);
       }
       check();
@@ -59,8 +92,11 @@ export function csrf(options: CsrfOptions = {}): RequestHandler {
   };
 }
 
-/** Routes that take a file upload (the re-identification form). */
-export const UPLOAD_PATHS = new Set(['/reid']);
+/** The session's CSRF token, created on first need (which is what makes a session worth storing). */
+export function ensureCsrfToken(session: { csrfToken?: string }): string {
+  session.csrfToken ??= crypto.randomBytes(24).toString('base64url');
+  return session.csrfToken;
+}
 
 const megabytes = (bytes: number) => `${Number((bytes / 1024 / 1024).toPrecision(3))} MB`;
 

@@ -1,7 +1,7 @@
 // Every route declares the permission it needs; the declaration is both enforced here and
 // recorded in a registry, so a test can walk every route × every role against access.yaml.
 import type { RequestHandler, Router } from 'express';
-import { authorize, permissionName } from '../auth/authorize';
+import { authorize, permissionName } from '../auth';
 import type { Deps } from '../deps';
 import { UnauthenticatedError } from '../errors';
 
@@ -21,7 +21,8 @@ function guard(deps: Pick<Deps, 'policies' | 'audit'>, permission: Permission): 
   return async (req, _res, next) => {
     if (permission === 'public') return next();
     if (!req.principal) throw new UnauthenticatedError('Sign in to continue.');
-    if (permission !== 'signed-in') await authorize(deps, req.principal, permission, { target: req.originalUrl.split('?')[0] });
+    if (permission !== 'signed-in')
+      await authorize(deps, req.principal, permission, { target: req.originalUrl.split('?')[0] });
     next();
   };
 }

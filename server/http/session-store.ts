@@ -28,15 +28,30 @@ export class PgSessionStore extends session.Store {
       .insert({ sid, sess: JSON.stringify(sess), expires_at: this.expiry(sess) })
       .onConflict('sid')
       .merge()
-      .then(() => cb?.(), (e) => cb?.(e));
+      .then(
+        () => cb?.(),
+        (e) => cb?.(e),
+      );
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
-    this.db('sessions').where({ sid }).del().then(() => cb?.(), (e) => cb?.(e));
+    this.db('sessions')
+      .where({ sid })
+      .del()
+      .then(
+        () => cb?.(),
+        (e) => cb?.(e),
+      );
   }
 
   override touch(sid: string, sess: session.SessionData, cb?: () => void): void {
-    this.db('sessions').where({ sid }).update({ expires_at: this.expiry(sess) }).then(() => cb?.(), () => cb?.());
+    this.db('sessions')
+      .where({ sid })
+      .update({ expires_at: this.expiry(sess) })
+      .then(
+        () => cb?.(),
+        () => cb?.(),
+      );
   }
 }
 

@@ -1,12 +1,15 @@
 import 'express-session';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../auth';
 
 declare module 'express-session' {
   interface SessionData {
     userId?: string;
     /** Password accepted, second factor still due (or enrolment, when the role requires MFA). */
     pendingUserId?: string;
+    /** The TOTP secret being enrolled, encrypted (never plaintext in the session store). */
     pendingEnrolmentSecret?: string;
+    /** When the sign-in completed (ms): sessions end SESSION_ABSOLUTE_MS later however active. */
+    signedInAt?: number;
     mfaVerified?: boolean;
     csrfToken?: string;
     flash?: { kind: 'success' | 'info' | 'error'; text: string }[];

@@ -19,13 +19,23 @@ describe('lethe user disable | enable | set-role', () => {
     expect(disabled.out).toContain(`disabled ${target.email}`);
     expect((await userRow(target.userId)).disabled_at).toBeTruthy();
     expect((await target.agent.get('/')).status).toBe(303);
-    expect(await t.deps.db('audit_log').where({ action: 'user.disable', actor: 'system:cli', target: `user:${target.userId}` }).first()).toBeTruthy();
+    expect(
+      await t.deps
+        .db('audit_log')
+        .where({ action: 'user.disable', actor: 'system:cli', target: `user:${target.userId}` })
+        .first(),
+    ).toBeTruthy();
 
     expect((await cli(['user', 'disable', '--email', target.email])).out).toContain('already disabled');
     const enabled = await cli(['user', 'enable', '--email', target.email]);
     expect(enabled.code).toBe(0);
     expect((await userRow(target.userId)).disabled_at).toBeNull();
-    expect(await t.deps.db('audit_log').where({ action: 'user.enable', actor: 'system:cli', target: `user:${target.userId}` }).first()).toBeTruthy();
+    expect(
+      await t.deps
+        .db('audit_log')
+        .where({ action: 'user.enable', actor: 'system:cli', target: `user:${target.userId}` })
+        .first(),
+    ).toBeTruthy();
   });
 
   it('lethe user set-role › changes the role, ends their sessions and audits from → to', async () => {
@@ -36,8 +46,14 @@ describe('lethe user disable | enable | set-role', () => {
     expect(res.out).toContain('compliance_officer -> data_steward');
     expect((await userRow(target.userId)).role).toBe('data_steward');
     expect((await target.agent.get('/')).status).toBe(303);
-    const entry = await t.deps.db('audit_log').where({ action: 'user.role_change', target: `user:${target.userId}` }).first();
-    expect(entry).toMatchObject({ actor: 'system:cli', details: expect.objectContaining({ from: 'compliance_officer', to: 'data_steward' }) });
+    const entry = await t.deps
+      .db('audit_log')
+      .where({ action: 'user.role_change', target: `user:${target.userId}` })
+      .first();
+    expect(entry).toMatchObject({
+      actor: 'system:cli',
+      details: expect.objectContaining({ from: 'compliance_officer', to: 'data_steward' }),
+    });
   });
 
   it('fails with a clear message and a non-zero exit for an unknown email, an unknown role or a missing option', async () => {

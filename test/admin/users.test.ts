@@ -12,7 +12,10 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 async function post(s: SignedIn, path: string, body: Record<string, string> = {}) {
-  return s.agent.post(path).type('form').send({ _csrf: await s.csrf(), ...body });
+  return s.agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: await s.csrf(), ...body });
 }
 const flashOn = async (s: SignedIn) => (await s.agent.get('/admin/users')).text;
 const userRow = (id: string) => t.deps.db('users').where({ id }).first();
@@ -21,7 +24,10 @@ const sessionsOf = async (id: string) =>
 async function passwordLogin(email: string) {
   const agent = request.agent(t.app);
   const page = await agent.get('/login');
-  return agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email, password: PASSWORD });
+  return agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email, password: PASSWORD });
 }
 
 describe('admin › users', () => {
@@ -54,13 +60,21 @@ describe('admin › users', () => {
     expect(after.status).toBe(303);
     expect(after.headers.location).toBe('/login');
     expect((await passwordLogin(target.email)).status).toBe(422);
-    const entry = await t.deps.db('audit_log').where({ action: 'user.disable', target: `user:${target.userId}` }).first();
+    const entry = await t.deps
+      .db('audit_log')
+      .where({ action: 'user.disable', target: `user:${target.userId}` })
+      .first();
     expect(entry.actor).toBe(`user:${admin.userId}`);
 
     expect((await post(admin, `/admin/users/${target.userId}/enable`)).status).toBe(303);
     expect((await userRow(target.userId)).disabled_at).toBeNull();
     expect((await passwordLogin(target.email)).headers.location).toBe('/login/mfa');
-    expect(await t.deps.db('audit_log').where({ action: 'user.enable', target: `user:${target.userId}`, actor: `user:${admin.userId}` }).first()).toBeTruthy();
+    expect(
+      await t.deps
+        .db('audit_log')
+        .where({ action: 'user.enable', target: `user:${target.userId}`, actor: `user:${admin.userId}` })
+        .first(),
+    ).toBeTruthy();
   });
 
   it('a live session stops working as soon as its user is disabled, even if the session row survives', async () => {
@@ -80,7 +94,10 @@ describe('admin › users', () => {
     expect((await userRow(target.userId)).role).toBe('data_steward');
     expect(await sessionsOf(target.userId)).toBe(0);
     expect((await target.agent.get('/')).status).toBe(303);
-    const entry = await t.deps.db('audit_log').where({ action: 'user.role_change', target: `user:${target.userId}` }).first();
+    const entry = await t.deps
+      .db('audit_log')
+      .where({ action: 'user.role_change', target: `user:${target.userId}` })
+      .first();
     expect(entry.actor).toBe(`user:${admin.userId}`);
     expect(entry.details).toMatchObject({ from: 'compliance_officer', to: 'data_steward' });
   });
@@ -92,15 +109,27 @@ describe('admin › users', () => {
     expect(res.text).toContain(`href="#role-${target.id}"`);
     expect(res.text).toContain(`id="role-${target.id}"`);
     expect((await userRow(target.id)).role).toBe('auditor');
-    expect(await t.deps.db('audit_log').where({ action: 'user.role_change', target: `user:${target.id}` }).first()).toBeUndefined();
+    expect(
+      await t.deps
+        .db('audit_log')
+        .where({ action: 'user.role_change', target: `user:${target.id}` })
+        .first(),
+    ).toBeUndefined();
   });
 
   it('POST /admin/users/:id/reset-mfa › an admin cannot reset their own two-factor: another admin must', async () => {
     const res = await post(admin, `/admin/users/${admin.userId}/reset-mfa`);
     expect(res.status).toBe(303);
-    expect(await flashOn(admin)).toContain('You cannot reset your own two-factor authentication. Ask another admin to do it.');
+    expect(await flashOn(admin)).toContain(
+      'You cannot reset your own two-factor authentication. Ask another admin to do it.',
+    );
     expect((await userRow(admin.userId)).mfa_enrolled_at).toBeTruthy();
-    expect(await t.deps.db('audit_log').where({ action: 'user.reset_mfa', target: `user:${admin.userId}` }).first()).toBeUndefined();
+    expect(
+      await t.deps
+        .db('audit_log')
+        .where({ action: 'user.reset_mfa', target: `user:${admin.userId}` })
+        .first(),
+    ).toBeUndefined();
   });
 
   it('an admin cannot disable themselves or change their own role', async () => {
@@ -123,7 +152,12 @@ describe('admin › users', () => {
     const target = await signIn(t, 'compliance_officer');
     expect((await post(admin, `/admin/users/${target.userId}/reset-mfa`)).status).toBe(303);
     expect((await userRow(target.userId)).mfa_enrolled_at).toBeNull();
-    expect(await t.deps.db('audit_log').where({ action: 'user.reset_mfa', target: `user:${target.userId}` }).first()).toBeTruthy();
+    expect(
+      await t.deps
+        .db('audit_log')
+        .where({ action: 'user.reset_mfa', target: `user:${target.userId}` })
+        .first(),
+    ).toBeTruthy();
   });
 
   it('POST /admin/users/:id/disable › is a 404 for an unknown user and a 403 without user:update', async () => {

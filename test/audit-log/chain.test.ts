@@ -12,7 +12,11 @@ const cli = (args: string[]) => cliRunner(t.env)(args);
 
 describe('audit log', () => {
   it('50 concurrent writers produce one unbroken chain', async () => {
-    await Promise.all(Array.from({ length: 50 }, (_, i) => t.deps.audit.append({ actor: 'system:test', action: 'test.concurrent', details: { i } })));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        t.deps.audit.append({ actor: 'system:test', action: 'test.concurrent', details: { i } }),
+      ),
+    );
     const result = await t.deps.audit.verify();
     expect(result.ok).toBe(true);
     const seqs = await t.deps.db('audit_log').orderBy('seq').pluck('seq');
@@ -41,11 +45,14 @@ describe('audit log', () => {
   });
 
   it('lethe audit verify-log exits 1 naming the entry edited behind the trigger', async () => {
-    for (let i = 0; i < 5; i++) await t.deps.audit.append({ actor: 'system:test', action: 'test.tamper', details: { i } });
+    for (let i = 0; i < 5; i++)
+      await t.deps.audit.append({ actor: 'system:test', action: 'test.tamper', details: { i } });
     const victim = await t.deps.db('audit_log').where({ action: 'test.tamper' }).orderBy('seq').offset(2).first();
     await t.deps.db.transaction(async (trx) => {
       await trx.raw('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete');
-      await trx('audit_log').where({ seq: victim.seq }).update({ details: JSON.stringify({ i: 99 }) });
+      await trx('audit_log')
+        .where({ seq: victim.seq })
+        .update({ details: JSON.stringify({ i: 99 }) });
       await trx.raw('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update_delete');
     });
     const { code, err } = await cli(['audit', 'verify-log']);

@@ -11,7 +11,10 @@ afterAll(() => t.close());
 
 async function postLogin(agent: ReturnType<typeof request.agent>, email: string, password: string) {
   const page = await agent.get('/login');
-  return agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email, password });
+  return agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email, password });
 }
 
 describe('sign-in', () => {
@@ -39,7 +42,10 @@ describe('sign-in', () => {
     const agent = request.agent(t.app);
     const page = await agent.get('/login');
     const before = /lethe\.sid=([^;]+)/.exec(String(page.headers['set-cookie']))![1];
-    const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: user.email, password: PASSWORD });
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: user.email, password: PASSWORD });
     const after = /lethe\.sid=([^;]+)/.exec(String(res.headers['set-cookie']))![1];
     expect(res.status).toBe(303);
     expect(after).not.toBe(before);
@@ -49,7 +55,8 @@ describe('sign-in', () => {
 
   it('POST /login › locks the account out at the 6th attempt after 5 wrong passwords, even with the right one', async () => {
     const user = await createUser(t, 'auditor');
-    for (let i = 0; i < 5; i++) expect((await postLogin(request.agent(t.app), user.email, `wrong-${i}`)).status).toBe(422);
+    for (let i = 0; i < 5; i++)
+      expect((await postLogin(request.agent(t.app), user.email, `wrong-${i}`)).status).toBe(422);
     const sixth = await postLogin(request.agent(t.app), user.email, PASSWORD);
     expect(sixth.status).toBe(429);
     expect(sixth.text).toContain('Too many attempts');
@@ -74,7 +81,12 @@ describe('sign-in', () => {
     const s = await signIn(t, 'admin');
     expect(s.totpSecret).toBeTruthy();
     expect((await s.agent.get('/admin/users')).status).toBe(200);
-    expect(await t.deps.db('audit_log').where({ action: 'auth.mfa.enrolled', actor: `user:${s.userId}` }).first()).toBeTruthy();
+    expect(
+      await t.deps
+        .db('audit_log')
+        .where({ action: 'auth.mfa.enrolled', actor: `user:${s.userId}` })
+        .first(),
+    ).toBeTruthy();
   });
 
   it('POST /login/mfa › asks an enrolled user for the code, refuses a wrong one and accepts the right one', async () => {
@@ -84,9 +96,15 @@ describe('sign-in', () => {
     expect(res.headers.location).toBe('/login/mfa');
     expect((await agent.get('/')).status).toBe(303); // not signed in yet
     const page = await agent.get('/login/mfa');
-    const bad = await agent.post('/login/mfa').type('form').send({ _csrf: csrfFrom(page.text), code: '000000' });
+    const bad = await agent
+      .post('/login/mfa')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), code: '000000' });
     expect(bad.status).toBe(422);
-    const good = await agent.post('/login/mfa').type('form').send({ _csrf: csrfFrom(bad.text), code: totpNow(first.totpSecret!) });
+    const good = await agent
+      .post('/login/mfa')
+      .type('form')
+      .send({ _csrf: csrfFrom(bad.text), code: totpNow(first.totpSecret!) });
     expect(good.status).toBe(303);
     expect((await agent.get('/')).status).toBe(200);
   });
@@ -116,7 +134,13 @@ describe('sign-in', () => {
     expect(replay.status).toBe(422);
     expect(replay.text).toContain('already been used');
     expect((await again.agent.get('/')).status).toBe(303); // not signed in
-    expect(await t.deps.db('audit_log').where({ action: 'auth.mfa.failed', actor: `user:${user.userId}` }).whereRaw("details->>'reason' = 'totp_reused'").first()).toBeTruthy();
+    expect(
+      await t.deps
+        .db('audit_log')
+        .where({ action: 'auth.mfa.failed', actor: `user:${user.userId}` })
+        .whereRaw("details->>'reason' = 'totp_reused'")
+        .first(),
+    ).toBeTruthy();
   });
 
   it('POST /login/mfa › locks the account out at the 6th code after 5 wrong ones, even the right one, with the sign-in lockout message', async () => {
@@ -127,14 +151,20 @@ describe('sign-in', () => {
     expect(sixth.status).toBe(429);
     expect(sixth.text).toContain('Too many attempts. Wait 15 minutes, then try again.');
     expect((await step.agent.get('/')).status).toBe(303);
-    expect(await t.deps.db('audit_log').where({ action: 'auth.login.locked', actor: `user:${user.userId}` }).first()).toBeTruthy();
+    expect(
+      await t.deps
+        .db('audit_log')
+        .where({ action: 'auth.login.locked', actor: `user:${user.userId}` })
+        .first(),
+    ).toBeTruthy();
     // A fresh sign-in with the right password is locked out too.
     expect((await postLogin(request.agent(t.app), user.email, PASSWORD)).status).toBe(429);
   });
 
   it('POST /login › a right password does not reset the failure count: wrong passwords and wrong codes add up to the lockout', async () => {
     const user = await signIn(t, 'compliance_officer');
-    for (let i = 0; i < 3; i++) expect((await postLogin(request.agent(t.app), user.email, `wrong-${i}`)).status).toBe(422);
+    for (let i = 0; i < 3; i++)
+      expect((await postLogin(request.agent(t.app), user.email, `wrong-${i}`)).status).toBe(422);
     const step = await mfaStep(user.email);
     for (let i = 0; i < 2; i++) expect((await step.code('000000')).status).toBe(422);
     const sixth = await step.code(totpNow(user.totpSecret!));
@@ -144,9 +174,11 @@ describe('sign-in', () => {
 
   it('POST /login/mfa › a completed sign-in clears the failure count', async () => {
     const user = await signIn(t, 'compliance_officer');
-    for (let i = 0; i < 4; i++) expect((await postLogin(request.agent(t.app), user.email, `wrong-${i}`)).status).toBe(422);
+    for (let i = 0; i < 4; i++)
+      expect((await postLogin(request.agent(t.app), user.email, `wrong-${i}`)).status).toBe(422);
     expect((await (await mfaStep(user.email)).code(totpNow(user.totpSecret!))).status).toBe(303);
-    for (let i = 0; i < 2; i++) expect((await postLogin(request.agent(t.app), user.email, `wrong-again-${i}`)).status).toBe(422);
+    for (let i = 0; i < 2; i++)
+      expect((await postLogin(request.agent(t.app), user.email, `wrong-again-${i}`)).status).toBe(422);
     expect((await postLogin(request.agent(t.app), user.email, PASSWORD)).headers.location).toBe('/login/mfa');
   });
 
@@ -156,20 +188,29 @@ describe('sign-in', () => {
     await postLogin(agent, user.email, PASSWORD);
     const enrol = await agent.get('/mfa/enrol');
     const secret = /data-testid="totp-secret">([A-Z2-7]+)</.exec(enrol.text)![1];
-    const done = await agent.post('/mfa/enrol').type('form').send({ _csrf: csrfFrom(enrol.text), code: totpNow(secret) });
+    const done = await agent
+      .post('/mfa/enrol')
+      .type('form')
+      .send({ _csrf: csrfFrom(enrol.text), code: totpNow(secret) });
     const code = /<li><code>([0-9a-f]{5}-[0-9a-f]{5})<\/code>/.exec(done.text)![1];
     for (const expected of [303, 422]) {
       const a = request.agent(t.app);
       await postLogin(a, user.email, PASSWORD);
       const page = await a.get('/login/mfa');
-      const res = await a.post('/login/mfa').type('form').send({ _csrf: csrfFrom(page.text), code });
+      const res = await a
+        .post('/login/mfa')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), code });
       expect(res.status).toBe(expected);
     }
   });
 
   it('POST /logout › ends the session', async () => {
     const s = await signIn(t, 'auditor');
-    const res = await s.agent.post('/logout').type('form').send({ _csrf: await s.csrf() });
+    const res = await s.agent
+      .post('/logout')
+      .type('form')
+      .send({ _csrf: await s.csrf() });
     expect(res.status).toBe(303);
     expect((await s.agent.get('/audit-log')).status).toBe(303);
   });

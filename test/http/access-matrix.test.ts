@@ -33,7 +33,9 @@ describe('access matrix', () => {
 
   it('every UI route × every role is allowed or denied exactly as access.yaml says', async () => {
     const roles = t.deps.policies.current().access.roles.map((r) => r.name);
-    expect(roles).toEqual(expect.arrayContaining(['admin', 'compliance_officer', 'ethics_board', 'auditor', 'data_steward']));
+    expect(roles).toEqual(
+      expect.arrayContaining(['admin', 'compliance_officer', 'ethics_board', 'auditor', 'data_steward']),
+    );
     const routes = t.app.routes.filter((r) => !r.path.startsWith('/api/') && r.permission !== 'public');
     let denials = 0;
     for (const role of roles) {
@@ -44,7 +46,8 @@ describe('access matrix', () => {
       for (const spec of routes) {
         const path = concrete(spec.path);
         const started = Date.now();
-        const res = spec.method === 'get' ? await s.agent.get(path) : await s.agent.post(path).type('form').send({ _csrf: csrf });
+        const res =
+          spec.method === 'get' ? await s.agent.get(path) : await s.agent.post(path).type('form').send({ _csrf: csrf });
         if (process.env.DEBUG_MATRIX) console.log(role, spec.method, spec.path, res.status, Date.now() - started);
         const allowed = expectedAllowed(t, role, spec);
         const label = `${role} ${spec.method.toUpperCase()} ${spec.path} → ${res.status}`;

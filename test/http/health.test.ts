@@ -38,12 +38,17 @@ describe('health and metrics', () => {
     const { loadConfig } = await import('../../server/config');
     const { createApp } = await import('../../server/app');
     const { createLogger } = await import('../../server/logger');
-    const deps = await buildDeps(loadConfig(t.env), { databaseUrl: t.database.url, logger: createLogger('silent'), migrate: false });
+    const deps = await buildDeps(loadConfig(t.env), {
+      databaseUrl: t.database.url,
+      logger: createLogger('silent'),
+      migrate: false,
+    });
     const app = createApp(deps);
     await deps.db.destroy(); // the pool is gone: every query now fails
     const res = await request(app).get('/readyz');
     expect(res.status).toBe(503);
     expect(res.body.failing).toContain('database');
+    await deps.policies.close();
     await deps.queues.close();
   });
 });

@@ -1,0 +1,42 @@
+// The URLs Lethe builds, in one place: redirects, panel links and (as the `paths` local every
+// page gets) links in views. A route's own pattern stays beside its handler; what points at it
+// is built here, so a moved page is one edit.
+const seg = (v: string | number) => encodeURIComponent(String(v));
+
+export const paths = {
+  requests: {
+    index: () => '/requests',
+    new: () => '/requests/new',
+    show: (id: string) => `/requests/${seg(id)}`,
+    preview: (id: string) => `/requests/${seg(id)}/preview`,
+    exportPackage: (id: string) => `/requests/${seg(id)}/export`,
+    certificate: (id: string) => `/requests/${seg(id)}/certificate.pdf`,
+    supplement: (id: string) => `/requests/${seg(id)}/certificate-supplement.pdf`,
+  },
+  useCases: {
+    index: () => '/use-cases',
+    new: () => '/use-cases/new',
+    show: (id: string) => `/use-cases/${seg(id)}`,
+    edit: (id: string) => `/use-cases/${seg(id)}/edit`,
+    questionnaire: (id: string) => `/use-cases/${seg(id)}/questionnaire`,
+    assessment: (id: string) => `/use-cases/${seg(id)}/assessment`,
+    version: (id: string, version: number) => `/use-cases/${seg(id)}/versions/${seg(version)}`,
+    packets: () => '/use-cases/packets',
+    packetPdf: (id: string) => `/use-cases/packets/${seg(id)}/packet.pdf`,
+  },
+  reports: {
+    index: () => '/reports',
+    show: (id: string) => `/reports/${seg(id)}`,
+    pdf: (id: string) => `/reports/${seg(id)}/pdf`,
+  },
+  // The data map's datasets (training snapshots, prompt logs, … are datasets too).
+  datasets: {
+    show: (name: string) => `/datasets/${seg(name)}`,
+    lineage: (name: string) => `/datasets/${seg(name)}#lineage`,
+  },
+  reid: {
+    run: (id: string) => `/reid/runs/${seg(id)}`,
+  },
+} as const;
+
+export type Paths = typeof paths;
