@@ -3,9 +3,17 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { createUser, PASSWORD } from '../support/app';
-import { accessibilityViolations, ARTIFACTS, launch, screenshot, serve, signInInBrowser } from '../support/browser';
-import { createDemoApp, sql, type DemoApp } from '../requests/support';
+import { createUser, freshTotp, PASSWORD } from '../support/app';
+import {
+  accessibilityViolations,
+  ARTIFACTS,
+  launch,
+  openPage,
+  screenshot,
+  serve,
+  signInInBrowser,
+} from '../support/browser';
+import { createDemoApp, expectedClosing, sql, type DemoApp } from '../requests/support';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 
 let t: DemoApp;
@@ -28,10 +36,13 @@ afterAll(async () => {
 
 describe('browser: an erasure request from intake to certificate', () => {
   it('one officer submits, a second approves, the progress bar completes and the certificate names the request and its verification', async () => {
-    const [subject] = await sql<{ email: string }>(t.urls.crm, 'SELECT email FROM customers ORDER BY id LIMIT 1 OFFSET 8');
+    const [subject] = await sql<{ email: string }>(
+      t.urls.crm,
+      'SELECT email FROM customers ORDER BY id LIMIT 1 OFFSET 8',
+    );
     const [first, second] = [await createUser(t, 'compliance_officer'), await createUser(t, 'compliance_officer')];
 
-    const a = await (await browser.newContext()).newPage();
+    const a = await openPage(browser);
     await signInInBrowser(a, web.url, first.email, PASSWORD);
     await a.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Requests' }).click();
     await a.getByTestId('new-request').click();
@@ -48,21 +59,33 @@ describe('browser: an erasure request from intake to certificate', () => {
     expect(await a.getByTestId('request-status').textContent()).toBe('identity verified');
     expect(await a.getByTestId('four-eyes-note').isVisible()).toBe(true);
 
-    const b = await (await browser.newContext({ acceptDownloads: true })).newPage();
+    const b = await openPage(browser, { acceptDownloads: true });
     await signInInBrowser(b, web.url, second.email, PASSWORD);
     await b.goto(`${web.url}/requests/${id}`);
     await b.getByTestId('preview-link').click();
     expect(await b.getByTestId('preview-table').count()).toBeGreaterThan(3);
     await b.goBack();
+    await b.getByLabel('Confirm it is you').fill(await freshTotp(t, second.id));
     await b.getByTestId('approve').click();
     await b.waitForURL(`${web.url}/requests/${id}`);
     // Live progress: the page polls and reloads itself when the job is done.
-    await b.getByTestId('certificate-link').waitFor({ timeout: 60_000 }).catch(async (e) => {
-      await screenshot(b, 'erasure-timeout');
-      const row = await t.deps.db('requests').where({ id }).first();
-      throw new Error(`${e.message}; request status ${row.status}, label ${row.progress_label}, error ${row.last_error}`);
-    });
-    expect(await b.getByTestId('request-status').textContent()).toBe('completed');
+    await b
+      .getByTestId('certificate-link')
+      .waitFor({ timeout: 60_000 })
+      .catch(async (e) => {
+        await screenshot(b, 'erasure-timeout');
+        const row = await t.deps.db('requests').where({ id }).first();
+        throw new Error(
+          `${e.message}; request status ${row.status}, label ${row.progress_label}, error ${row.last_error}`,
+        );
+      });
+    // Issue 9: a subject with support tickets (under litigation hold LIT-2026-014) closes "part held".
+    const closing = await expectedClosing(t.urls, subject.email);
+    expect(await b.getByTestId('request-status').textContent()).toBe(
+      closing === 'part_held' ? 'completed — part held' : 'completed',
+    );
+    if (closing === 'part_held')
+      expect(await b.getByTestId('held-rows').textContent()).toContain('lit_2026_014_support_tickets');
     expect(await b.locator('progress').getAttribute('value')).toBe('100');
     expect(await b.getByTestId('verification-result').textContent()).toContain('Clean');
     expect(await accessibilityViolations(b)).toEqual([]);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { createTestApp, createUser, PASSWORD, type TestApp } from '../support/app';
-import { accessibilityViolations, launch, screenshot, serve } from '../support/browser';
+import { accessibilityViolations, launch, openPage, screenshot, serve } from '../support/browser';
 import { totpNow } from '../../server/auth/totp';
 
 let t: TestApp;
@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('browser: sign-in with password and TOTP', () => {
   it('a compliance officer enrols TOTP, signs in again with a code and sees the dashboard', async () => {
     const user = await createUser(t, 'compliance_officer');
-    const page = await browser.newPage();
+    const page = await openPage(browser);
     await page.goto(`${web.url}/login`);
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByLabel('Email address').fill(user.email);

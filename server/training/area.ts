@@ -1,0 +1,21 @@
+// Training data: snapshots, bias checks, lineage, and the consent ledger (its CSV import is an
+// upload); `lethe consent|training`.
+import type { Area } from '../area-descriptor';
+import { consentRoutes } from './consent-routes';
+import { trainingRoutes } from './routes';
+import { trainingApi } from './api';
+
+export const trainingArea: Area = {
+  name: 'training',
+  web: [consentRoutes, trainingRoutes],
+  api: trainingApi,
+  nav: [
+    { href: '/training', label: 'Training data', action: 'read', resource: 'training' },
+    { href: '/consent', label: 'Consent', action: 'read', resource: 'consent' },
+  ],
+  uploads: { signedIn: ['/consent/import'] },
+  cli: {
+    commands: { consent: 'the consent ledger', training: 'training snapshots' },
+    load: async () => (await import('./cli')).registerTrainingCommands,
+  },
+};

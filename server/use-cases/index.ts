@@ -1,0 +1,3 @@
+// What other areas may use from use cases: the demo seed.
+export { seedDemoUseCases } from './demo';
+export { sweepTriggers } from './triggers';
