@@ -30,7 +30,8 @@ export const reidJob: JobDefinition<ReidPayload> = {
 
 async function runTest({ deps, progress }: JobContext, { runId }: ReidPayload) {
   const queued = await runById(deps.db, runId);
-  if (!queued || queued.status === 'done' || queued.status === 'failed') return { skipped: queued?.status ?? 'missing' };
+  if (!queued || queued.status === 'done' || queued.status === 'failed')
+    return { skipped: queued?.status ?? 'missing' };
   const bundle = deps.policies.current();
   const row = await startRun(deps, queued, bundle.hash);
   if (row.status !== 'running') return { skipped: row.status };

@@ -22,7 +22,10 @@ export const reidColumnsSchema = z
   })
   .refine((c) => new Set(c.quasi).size === c.quasi.length, 'a quasi-identifier is named twice')
   .refine((c) => new Set(c.sensitive).size === c.sensitive.length, 'a sensitive attribute is named twice')
-  .refine((c) => !c.sensitive.some((s) => c.quasi.includes(s)), 'a column cannot be both quasi-identifier and sensitive');
+  .refine(
+    (c) => !c.sensitive.some((s) => c.quasi.includes(s)),
+    'a column cannot be both quasi-identifier and sensitive',
+  );
 
 export interface CsvInput {
   file?: string;
@@ -43,6 +46,11 @@ export interface AnalysisOptions {
   /** Postgres work_mem for the table aggregation's transaction (default 64MB, see pg-source.ts). */
   workMem?: string;
   riskiestCount?: number;
+  /**
+   * List the riskiest classes with their raw values (a permitted, audited reveal; never stored).
+   * Otherwise classes below the policy's k show generalized values.
+   */
+  revealRawClasses?: boolean;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
 }
@@ -60,8 +68,11 @@ export async function analyseCsv(input: CsvInput, options: AnalysisOptions): Pro
   });
   let linkageTable: ClassTable | null = null;
   if (options.linkage) {
-    if (!input.file) throw new ReidInputError('bad_option', 'a linkage test needs the dataset as a file (it is read a second time)');
-    linkageTable = (await readCsvClasses({ ...input, quasi: options.linkage.on, scanLeaks: false, signal: options.signal })).table;
+    if (!input.file)
+      throw new ReidInputError('bad_option', 'a linkage test needs the dataset as a file (it is read a second time)');
+    linkageTable = (
+      await readCsvClasses({ ...input, quasi: options.linkage.on, scanLeaks: false, signal: options.signal })
+    ).table;
   }
   return finish(main.table, main.leaks, linkageTable, options, progress);
 }
@@ -90,7 +101,8 @@ export async function runReid(
   options: AnalysisOptions,
 ): Promise<ReidRun> {
   const started = Date.now();
-  const outcome = 'csv' in source ? await analyseCsv(source.csv, options) : await analyseTable(source.db, source.table, options);
+  const outcome =
+    'csv' in source ? await analyseCsv(source.csv, options) : await analyseTable(source.db, source.table, options);
   const dataset = source.label ?? ('csv' in source ? path.basename(source.csv.file ?? 'upload.csv') : source.table);
   return {
     dataset,
@@ -104,7 +116,11 @@ export async function runReid(
 function columns(options: AnalysisOptions): { quasi: string[]; sensitive: string[] } {
   const parsed = reidColumnsSchema.safeParse({ quasi: options.quasi, sensitive: options.sensitive ?? [] });
   if (!parsed.success) throw new ReidInputError('bad_option', parsed.error.issues[0].message);
-  if (options.linkage && options.linkage.auxiliaryOn && options.linkage.auxiliaryOn.length !== options.linkage.on.length) {
+  if (
+    options.linkage &&
+    options.linkage.auxiliaryOn &&
+    options.linkage.auxiliaryOn.length !== options.linkage.on.length
+  ) {
     throw new ReidInputError('bad_option', 'name as many auxiliary join columns as dataset join columns');
   }
   return parsed.data;
@@ -147,6 +163,7 @@ async function finish(
     kValues: [...DEFAULT_K_VALUES, thresholds.k],
     lValues: thresholds.l ? [...DEFAULT_L_VALUES, thresholds.l] : DEFAULT_L_VALUES,
     riskiestCount: options.riskiestCount,
+    generalizeBelowK: options.revealRawClasses ? undefined : thresholds.k,
     population,
   });
   const identifierLeaks = leaks?.results() ?? [];

@@ -4,11 +4,13 @@ import { z } from 'zod';
 import type { ApiArea } from '../api/routes';
 import { can } from '../http/guard';
 import { BadRequestError, NotFoundError } from '../errors';
-import { DATASET_NAME } from './commands';
-import { createReidService } from './service';
+import { apiRunSchema, DATASET_NAME } from './commands';
+import { idParam, pathParam, toOpenApi } from '../api/openapi';
 import { datasetByName, historyPage, runById, type RunRow } from './queries';
 import { sendReport } from './report-http';
 import { progressOf } from './view-model';
+import { shownClasses } from './generalize';
+import { services } from '../services';
 
 const view = (row: RunRow) => ({
   id: row.id,
@@ -20,7 +22,8 @@ const view = (row: RunRow) => ({
   status: row.status,
   progress: progressOf(row),
   passed: row.passed,
-  outcome: row.result,
+  // Risky classes as the pages show them (generalized; `*` for results stored before generalization).
+  outcome: row.result ? { ...row.result, riskiestClasses: shownClasses(row.result) } : row.result,
   reportSha256: row.report_sha256,
   error: row.error ? { message: row.error, code: row.error_code } : null,
   bundleHash: row.bundle_hash,
@@ -29,13 +32,50 @@ const view = (row: RunRow) => ({
   finishedAt: row.finished_at,
 });
 
-const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-const name = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
-const errors = { '400': { description: 'Invalid body' }, '403': { description: 'Permission missing' }, '404': { description: 'Not found' } };
+const at = z.iso.datetime();
+const runSchema = z.object({
+  id: z.uuid(),
+  dataset: z.string(),
+  source: z.string(),
+  releaseKind: z.string(),
+  quasiIdentifiers: z.array(z.string()),
+  sensitiveAttributes: z.array(z.string()),
+  status: z.enum(['queued', 'running', 'done', 'failed']),
+  progress: z.object({ status: z.string(), percent: z.number(), label: z.string(), done: z.boolean() }),
+  passed: z.boolean().nullable(),
+  outcome: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('Metrics, every violated threshold and the riskiest classes (generalized)'),
+  reportSha256: z.string().nullable(),
+  error: z.object({ message: z.string(), code: z.string().nullable() }).nullable(),
+  bundleHash: z.string().nullable(),
+  createdAt: at,
+  startedAt: at.nullable(),
+  finishedAt: at.nullable(),
+});
+const datasetSchema = z.object({
+  name: z.string(),
+  releaseStatus: z.string(),
+  lastRunId: z.uuid().nullable(),
+  released: z.object({ at, by: z.string() }).nullable(),
+  recentRuns: z.array(
+    z.object({
+      id: z.uuid(),
+      status: z.string(),
+      passed: z.boolean().nullable(),
+      releaseKind: z.string(),
+      createdAt: at,
+      finishedAt: at.nullable(),
+    }),
+  ),
+});
+const name = pathParam('name', z.string().regex(DATASET_NAME));
+const errors = { 400: 'Invalid body', 403: 'Permission missing', 404: 'Not found' } as const;
 
 export const reidApi: ApiArea = {
   router(deps, r) {
-    const service = createReidService(deps);
+    const service = services(deps).reid;
     const load = async (raw: string) => {
       const row = z.uuid().safeParse(raw).success ? await runById(deps.db, raw) : undefined;
       if (!row) throw new NotFoundError('No such re-identification test.');
@@ -64,36 +104,53 @@ export const reidApi: ApiArea = {
         releaseStatus: dataset.release_status,
         lastRunId: dataset.last_run_id,
         released: dataset.released_at ? { at: dataset.released_at, by: dataset.released_by } : null,
-        recentRuns: runs.map((run) => ({ id: run.id, status: run.status, passed: run.passed, releaseKind: run.release_kind, createdAt: run.created_at, finishedAt: run.finished_at })),
+        recentRuns: runs.map((run) => ({
+          id: run.id,
+          status: run.status,
+          passed: run.passed,
+          releaseKind: run.release_kind,
+          createdAt: run.created_at,
+          finishedAt: run.finished_at,
+        })),
       });
     });
   },
-  paths: {
+  paths: toOpenApi({
     '/reid/runs': {
       post: {
+        operationId: 'createReidRun',
         summary: 'Queue a re-identification test of a table in the data map',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['table'],
-                properties: {
-                  table: { type: 'string', description: 'system.table, as in the data map' },
-                  quasi: { type: 'array', items: { type: 'string' }, description: "Default: the data map's quasi-identifiers" },
-                  sensitive: { type: 'array', items: { type: 'string' } },
-                  kind: { type: 'string', description: "Release kind in reid.yaml; default: the data map's, else default" },
-                },
-              },
-            },
-          },
-        },
-        responses: { '201': { description: 'The queued run' }, '400': errors['400'], '403': errors['403'] },
+        body: apiRunSchema,
+        response: { status: 201, description: 'The queued run', schema: runSchema },
+        errors: { 400: errors[400], 403: errors[403] },
       },
     },
-    '/reid/runs/{id}': { get: { summary: 'Status, progress and (when done) the outcome with every violated threshold', parameters: [id], responses: { '200': { description: 'The run' }, ...errors } } },
-    '/reid/runs/{id}/report.pdf': { get: { summary: 'The PDF report', parameters: [id], responses: { '200': { description: 'application/pdf', content: { 'application/pdf': {} } }, ...errors } } },
-    '/datasets/{name}': { get: { summary: "A dataset's release status and recent tests", parameters: [name], responses: { '200': { description: 'The dataset' }, ...errors } } },
-  },
+    '/reid/runs/{id}': {
+      get: {
+        operationId: 'getReidRun',
+        summary: 'Status, progress and (when done) the outcome with every violated threshold',
+        params: [idParam],
+        response: { description: 'The run', schema: runSchema },
+        errors: { 403: errors[403], 404: errors[404] },
+      },
+    },
+    '/reid/runs/{id}/report.pdf': {
+      get: {
+        operationId: 'getReidReport',
+        summary: 'The PDF report',
+        params: [idParam],
+        response: { description: 'The report', file: 'application/pdf' },
+        errors: { 403: errors[403], 404: errors[404] },
+      },
+    },
+    '/datasets/{name}': {
+      get: {
+        operationId: 'getDataset',
+        summary: "A dataset's release status and recent tests",
+        params: [name],
+        response: { description: 'The dataset', schema: datasetSchema },
+        errors: { 403: errors[403], 404: errors[404] },
+      },
+    },
+  }),
 };

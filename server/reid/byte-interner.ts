@@ -103,7 +103,8 @@ export class ByteInterner {
   private add(buf: Uint8Array, start: number, len: number, h: number, slot: number): number {
     if (len > PAGE_SIZE) throw new ReidInputError('bad_csv', `a key of ${len} bytes is too long to measure`);
     if (this.pages.length === 0 || this.pageUsed + len > this.page.length) {
-      if (this.pages.length >= MAX_PAGES) throw new ReidInputError('too_large', 'too many distinct values to measure in memory');
+      if (this.pages.length >= MAX_PAGES)
+        throw new ReidInputError('too_large', 'too many distinct values to measure in memory');
       this.page = new Uint8Array(PAGE_SIZE);
       this.pages.push(this.page);
       this.pageUsed = 0;

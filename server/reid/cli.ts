@@ -7,12 +7,14 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { defaultPoliciesDir, loadBundle } from '../policies/bundle';
 import type { PolicyBundle } from '../policies/types';
-import { createDb } from '../db/knex';
 import { analyseCsv, analyseTable, type AnalysisOptions } from './analyse';
 import { systemConnectionUrl, type EnvLookup } from './connection';
+import { envVar } from '../config';
+import { systemEngine, withConnections } from '../systems/connections';
 import { ReidInputError } from './errors';
 import { applyPolicy, DETECTOR_LABELS, percent, recordCount, selectThresholds } from './thresholds';
 import type { ReidOutcome } from './types';
+import { lines, type CliContext } from '../cli-context';
 
 export interface ReidCliIo {
   out(line: string): void;
@@ -49,7 +51,11 @@ interface ReidCliOptions {
   json?: boolean;
 }
 
-export function registerReidCommands(program: Command, io: ReidCliIo = processIo, env: EnvLookup = (n) => process.env[n]): Command {
+export function registerReidCommands(program: Command, ctx: CliContext): Command {
+  return registerWith(program, lines(ctx), (name) => ctx.env[name]);
+}
+
+function registerWith(program: Command, io: ReidCliIo = processIo, env: EnvLookup = envVar): Command {
   return program
     .command('reid')
     .description('measure how re-identifiable a dataset is and check it against policies/reid.yaml')
@@ -58,7 +64,10 @@ export function registerReidCommands(program: Command, io: ReidCliIo = processIo
     .option('--delimiter <char>', 'CSV delimiter (default: detected)')
     .option('--quasi <columns>', 'quasi-identifiers, comma-separated')
     .option('--sensitive <columns>', 'sensitive attributes, comma-separated')
-    .option('--population <file>', 'population CSV (a superset with the same quasi-identifiers): journalist and marketer risk')
+    .option(
+      '--population <file>',
+      'population CSV (a superset with the same quasi-identifiers): journalist and marketer risk',
+    )
     .option('--auxiliary <file>', 'auxiliary CSV for a linkage attack (with --join)')
     .option('--join <columns>', 'columns the linkage attack joins on, comma-separated')
     .option('--risk-threshold <t>', 'risk above which a record is "at risk" (overrides the policy)')
@@ -74,7 +83,9 @@ export function registerReidCommands(program: Command, io: ReidCliIo = processIo
         else printSummary(io, outcome);
         if (outcome.passed) io.exit(EXIT_PASSED);
         else {
-          io.err(`lethe reid: the dataset fails the policy: ${outcome.violations.map((v) => v.threshold + (v.subject ? `(${v.subject})` : '')).join(', ')}`);
+          io.err(
+            `lethe reid: the dataset fails the policy: ${outcome.violations.map((v) => v.threshold + (v.subject ? `(${v.subject})` : '')).join(', ')}`,
+          );
           io.exit(EXIT_FAILED);
         }
       } catch (err) {
@@ -85,14 +96,17 @@ export function registerReidCommands(program: Command, io: ReidCliIo = processIo
 }
 
 /** Runs `lethe reid …` in-process (tests, scripts): argv starts with "reid". */
-export async function main(argv: string[], env: EnvLookup = (n) => process.env[n]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function main(
+  argv: string[],
+  env: EnvLookup = envVar,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
   let code = 0;
   const program = new Command('lethe')
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.push(s.replace(/\n$/, '')), writeErr: (s) => err.push(oneLine(s)) });
-  registerReidCommands(program, { out: (l) => out.push(l), err: (l) => err.push(l), exit: (c) => (code = c) }, env);
+  registerWith(program, { out: (l) => out.push(l), err: (l) => err.push(l), exit: (c) => (code = c) }, env);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -123,12 +137,19 @@ async function run(opts: ReidCliOptions, env: EnvLookup): Promise<ReidOutcome> {
   };
   if (opts.file) return analyseCsv({ file: opts.file, delimiter: opts.delimiter }, options);
 
-  const db = createDb(systemConnectionUrl(target!.system, env), 2);
-  try {
-    return await analyseTable(db, target!.table, options);
-  } finally {
-    await db.destroy();
-  }
+  const system = target!.system;
+  if (!systemEngine(system).reidPushDown)
+    throw new ReidInputError(
+      'bad_option',
+      `data system ${system.name} runs on ${system.engine}: re-identification tests read tables on PostgreSQL systems only`,
+    );
+  const url = systemConnectionUrl(system, env);
+  return withConnections(
+    { systems: [system] },
+    () => url,
+    { poolMax: 2, applicationName: 'lethe-reid' },
+    (c) => analyseTable(c.get(system.name), target!.table, options),
+  );
 }
 
 /** The bundle when the directory has a reid.yaml; null (built-in thresholds) when it has none. */
@@ -137,7 +158,10 @@ async function bundleIfPresent(dir: string): Promise<PolicyBundle | null> {
   const loaded = await loadBundle(dir);
   if (!loaded.ok) {
     const p = loaded.problems[0];
-    throw new ReidInputError('bad_option', `the policy bundle ${dir} is invalid (${loaded.problems.length} problems), first: ${p.file}:${p.line}:${p.column}: ${p.message}`);
+    throw new ReidInputError(
+      'bad_option',
+      `the policy bundle ${dir} is invalid (${loaded.problems.length} problems), first: ${p.file}:${p.line}:${p.column}: ${p.message}`,
+    );
   }
   return loaded.bundle;
 }
@@ -145,7 +169,11 @@ async function bundleIfPresent(dir: string): Promise<PolicyBundle | null> {
 function resolveTable(bundle: PolicyBundle | null, ref: string) {
   const dot = ref.indexOf('.');
   if (dot <= 0) throw new ReidInputError('bad_option', `--table takes SYSTEM.TABLE, got "${ref}"`);
-  if (!bundle) throw new ReidInputError('bad_option', '--table needs the policy bundle: its data map says how to reach the system');
+  if (!bundle)
+    throw new ReidInputError(
+      'bad_option',
+      '--table needs the policy bundle: its data map says how to reach the system',
+    );
   const systemName = ref.slice(0, dot);
   const table = ref.slice(dot + 1);
   const system = bundle.datamap.systems.find((s) => s.name === systemName);
@@ -155,7 +183,10 @@ function resolveTable(bundle: PolicyBundle | null, ref: string) {
 }
 
 function list(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function share(value: string, flag: string): number {
@@ -166,7 +197,8 @@ function share(value: string, flag: string): number {
 
 function count(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new ReidInputError('bad_option', `${flag} must be a whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ReidInputError('bad_option', `${flag} must be a whole number, got "${value}"`);
   return n;
 }
 
@@ -176,17 +208,33 @@ function oneLine(s: string): string {
 
 function printSummary(io: ReidCliIo, o: ReidOutcome): void {
   const fmt = (n: number) => n.toLocaleString('en');
-  io.out(`${o.passed ? 'PASSED' : 'FAILED'}: thresholds "${o.policy.kind}" (${o.policy.thresholds.source}${o.policy.bundleHash ? `, bundle ${o.policy.bundleHash.slice(0, 12)}` : ''})`);
-  io.out(`  ${fmt(o.records)} records in ${fmt(o.equivalenceClasses)} classes; k = ${o.minClassSize}; sample uniques ${percent(o.sampleUniqueness)}`);
-  io.out(`  prosecutor risk: highest ${percent(o.prosecutor.highest)}, average ${percent(o.prosecutor.average)}, records at risk ${percent(o.prosecutor.recordsAtRisk)}`);
+  io.out(
+    `${o.passed ? 'PASSED' : 'FAILED'}: thresholds "${o.policy.kind}" (${o.policy.thresholds.source}${o.policy.bundleHash ? `, bundle ${o.policy.bundleHash.slice(0, 12)}` : ''})`,
+  );
+  io.out(
+    `  ${fmt(o.records)} records in ${fmt(o.equivalenceClasses)} classes; k = ${o.minClassSize}; sample uniques ${percent(o.sampleUniqueness)}`,
+  );
+  io.out(
+    `  prosecutor risk: highest ${percent(o.prosecutor.highest)}, average ${percent(o.prosecutor.average)}, records at risk ${percent(o.prosecutor.recordsAtRisk)}`,
+  );
   if (o.journalist && o.marketer) {
-    io.out(`  journalist risk: highest ${percent(o.journalist.highest)}, records at risk ${percent(o.journalist.recordsAtRisk)}; marketer ${percent(o.marketer.risk)}`);
+    io.out(
+      `  journalist risk: highest ${percent(o.journalist.highest)}, records at risk ${percent(o.journalist.recordsAtRisk)}; marketer ${percent(o.marketer.risk)}`,
+    );
   }
   for (const [name, s] of Object.entries(o.sensitive)) {
     const ordered = s.orderedTCloseness === null ? '' : `, ordered ${s.orderedTCloseness.toFixed(4)}`;
-    io.out(`  ${name}: distinct l ${s.distinctL}, entropy l ${s.entropyL.toFixed(3)}, t ${s.tCloseness.toFixed(4)}${ordered}`);
+    io.out(
+      `  ${name}: distinct l ${s.distinctL}, entropy l ${s.entropyL.toFixed(3)}, t ${s.tCloseness.toFixed(4)}${ordered}`,
+    );
   }
-  for (const leak of o.identifierLeaks) io.out(`  leak: ${leak.column} holds ${DETECTOR_LABELS[leak.detector]} in ${recordCount(leak.count)} (${leak.examples.join(', ')})`);
-  if (o.linkage) io.out(`  linkage on ${o.linkage.on.join(', ')}: ${percent(o.linkage.share)} of ${fmt(o.linkage.auxiliaryRecords)} auxiliary records match exactly one record`);
+  for (const leak of o.identifierLeaks)
+    io.out(
+      `  leak: ${leak.column} holds ${DETECTOR_LABELS[leak.detector]} in ${recordCount(leak.count)} (${leak.examples.join(', ')})`,
+    );
+  if (o.linkage)
+    io.out(
+      `  linkage on ${o.linkage.on.join(', ')}: ${percent(o.linkage.share)} of ${fmt(o.linkage.auxiliaryRecords)} auxiliary records match exactly one record`,
+    );
   for (const v of o.violations) io.out(`  ✗ ${v.message}`);
 }

@@ -17,7 +17,12 @@ const columnName = z.string().max(200, 'A column name is at most 200 characters'
 const columnList = z
   .string()
   .default('')
-  .transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(columnName).max(100, 'Name at most 100 columns'));
 
 function checkColumns(v: { quasi: string[]; sensitive: string[] }, ctx: z.RefinementCtx) {
@@ -25,16 +30,24 @@ function checkColumns(v: { quasi: string[]; sensitive: string[] }, ctx: z.Refine
   const q = twice(v.quasi);
   if (q) ctx.addIssue({ code: 'custom', path: ['quasi'], message: `The quasi-identifier "${q}" is named twice` });
   const s = twice(v.sensitive);
-  if (s) ctx.addIssue({ code: 'custom', path: ['sensitive'], message: `The sensitive attribute "${s}" is named twice` });
+  if (s)
+    ctx.addIssue({ code: 'custom', path: ['sensitive'], message: `The sensitive attribute "${s}" is named twice` });
   const both = v.sensitive.find((c) => v.quasi.includes(c));
-  if (both) ctx.addIssue({ code: 'custom', path: ['sensitive'], message: `"${both}" cannot be both a quasi-identifier and a sensitive attribute` });
+  if (both)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sensitive'],
+      message: `"${both}" cannot be both a quasi-identifier and a sensitive attribute`,
+    });
 }
 
 export const newRunFormSchema = z
   .object({
     source: z.enum(['csv', 'table'], { error: 'Choose where the data comes from: an uploaded CSV file or a table' }),
     dataset: z.string().trim().max(100, 'The dataset name is at most 100 characters').default(''),
-    delimiter: z.enum(['auto', ',', ';', 'tab'], { error: 'Choose the delimiter, or let Lethe detect it' }).default('auto'),
+    delimiter: z
+      .enum(['auto', ',', ';', 'tab'], { error: 'Choose the delimiter, or let Lethe detect it' })
+      .default('auto'),
     table: z.string().trim().default(''),
     quasi: columnList,
     sensitive: columnList,
@@ -42,7 +55,11 @@ export const newRunFormSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.source === 'csv' && v.quasi.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['quasi'], message: 'Name at least one quasi-identifier (a column such as postal_code or birth_year)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quasi'],
+        message: 'Name at least one quasi-identifier (a column such as postal_code or birth_year)',
+      });
     }
     if (v.source === 'csv' && v.dataset && !DATASET_NAME.test(v.dataset)) {
       ctx.addIssue({ code: 'custom', path: ['dataset'], message: `Name the dataset with ${DATASET_NAME_HINT}` });

@@ -3,13 +3,17 @@
 // can route it through server/config.ts (Config.systemUrl) while the CLI reads the environment.
 import type { DataSystem } from '../policies/types';
 import { ReidInputError } from './errors';
+import { envVar } from '../config';
 
 export type EnvLookup = (name: string) => string | undefined;
 
-export function systemConnectionUrl(system: DataSystem, lookup: EnvLookup = (name) => process.env[name]): string {
+export function systemConnectionUrl(system: DataSystem, lookup: EnvLookup = envVar): string {
   const url = lookup(system.connectionEnv);
   if (!url) {
-    throw new ReidInputError('bad_option', `data system ${system.name}: set ${system.connectionEnv} to its connection string`);
+    throw new ReidInputError(
+      'bad_option',
+      `data system ${system.name}: set ${system.connectionEnv} to its connection string`,
+    );
   }
   return url;
 }

@@ -43,17 +43,29 @@ describe('CsvParser', () => {
   });
 
   it('keeps a trailing empty field and skips blank lines', () => {
-    expect(parse('a,b\n\n1,\n\r\n2,3\n')).toEqual([['a', 'b'], ['1', ''], ['2', '3']]);
+    expect(parse('a,b\n\n1,\n\r\n2,3\n')).toEqual([
+      ['a', 'b'],
+      ['1', ''],
+      ['2', '3'],
+    ]);
   });
 
   it('parses other delimiters', () => {
-    expect(parse('a;b\n"x;y";z\n', Infinity, ';')).toEqual([['a', 'b'], ['x;y', 'z']]);
-    expect(parse('a\tb\n1\t2', Infinity, '\t')).toEqual([['a', 'b'], ['1', '2']]);
+    expect(parse('a;b\n"x;y";z\n', Infinity, ';')).toEqual([
+      ['a', 'b'],
+      ['x;y', 'z'],
+    ]);
+    expect(parse('a\tb\n1\t2', Infinity, '\t')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
   });
 
   it('flags only fields that might hold an identifier', () => {
     const flags: number[][] = [];
-    const p = new CsvParser(44, (_b, _s, _e, _x, suspect, fields) => flags.push(Array.from(suspect.subarray(0, fields))));
+    const p = new CsvParser(44, (_b, _s, _e, _x, suspect, fields) =>
+      flags.push(Array.from(suspect.subarray(0, fields))),
+    );
     p.parse(Buffer.from('12345,a@b.co,10.0.0.1,+49 30 1234567,2001:db8::1,Zürich,1.5\n'), true);
     expect(flags).toEqual([[0, 1, 1, 1, 1, 0, 0]]);
   });

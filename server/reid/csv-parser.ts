@@ -115,7 +115,8 @@ export class CsvParser {
           }
           if (i < end) {
             b = buf[i];
-            if (b !== d && b !== LF && b !== CR) throw this.error('a closing quote is followed by other text in the same field');
+            if (b !== d && b !== LF && b !== CR)
+              throw this.error('a closing quote is followed by other text in the same field');
           }
         } else {
           const start = i;
@@ -182,7 +183,14 @@ export class CsvParser {
 }
 
 /** Copies a field's bytes to out at pos, turning "" into ", and returns the new end position. */
-export function copyField(buf: Buffer, start: number, end: number, escaped: number, out: Uint8Array, pos: number): number {
+export function copyField(
+  buf: Buffer,
+  start: number,
+  end: number,
+  escaped: number,
+  out: Uint8Array,
+  pos: number,
+): number {
   if (!escaped) {
     for (let i = start; i < end; i++) out[pos++] = buf[i];
     return pos;

@@ -39,9 +39,14 @@ export interface CsvReadResult {
   bytes: number;
 }
 
-
 /** Reads bytes [from, to) of a file into the reader. */
-export async function readRange(reader: CsvClassReader, handle: fs.FileHandle, from: number, to: number, signal?: AbortSignal): Promise<void> {
+export async function readRange(
+  reader: CsvClassReader,
+  handle: fs.FileHandle,
+  from: number,
+  to: number,
+  signal?: AbortSignal,
+): Promise<void> {
   let pos = from;
   while (pos < to) {
     signal?.throwIfAborted();
@@ -67,13 +72,17 @@ export class CsvClassReader {
 
   constructor(private readonly options: CsvReaderOptions) {
     if (options.delimiter !== undefined && Buffer.byteLength(options.delimiter) !== 1) {
-      throw new ReidInputError('bad_option', `the delimiter must be one single-byte character, got "${options.delimiter}"`);
+      throw new ReidInputError(
+        'bad_option',
+        `the delimiter must be one single-byte character, got "${options.delimiter}"`,
+      );
     }
   }
 
   checkSize(bytes: number): void {
     const max = this.options.maxBytes;
-    if (max !== undefined && bytes > max) throw new ReidInputError('too_large', `the file is larger than the limit of ${max} bytes`);
+    if (max !== undefined && bytes > max)
+      throw new ReidInputError('too_large', `the file is larger than the limit of ${max} bytes`);
   }
 
   /** Makes room for `bytes` more after the unparsed tail; returns the room available. */
@@ -111,7 +120,13 @@ export class CsvClassReader {
 
   result(): CsvReadResult {
     if (!this.columns || !this.table) throw new ReidInputError('empty', 'the CSV file is empty: it has no header row');
-    return { table: this.table, leaks: this.leaks, columns: this.columns, delimiter: this.delimiter, bytes: this.bytesRead };
+    return {
+      table: this.table,
+      leaks: this.leaks,
+      columns: this.columns,
+      delimiter: this.delimiter,
+      bytes: this.bytesRead,
+    };
   }
 
   private parse(final: boolean): void {
@@ -135,7 +150,8 @@ export class CsvClassReader {
       this.work.copyWithin(0, 3, this.filled);
       this.filled -= 3;
     }
-    this.delimiter = this.options.delimiter ?? detectDelimiter(this.work.subarray(0, Math.min(this.filled, DETECT_BYTES)), final);
+    this.delimiter =
+      this.options.delimiter ?? detectDelimiter(this.work.subarray(0, Math.min(this.filled, DETECT_BYTES)), final);
     this.parser = new CsvParser(this.delimiter.charCodeAt(0), this.headerSink);
   }
 
@@ -151,7 +167,8 @@ export class CsvClassReader {
         const known = columns.slice(0, 30).join(', ') + (columns.length > 30 ? ', …' : '');
         throw new ReidInputError('unknown_column', `unknown column "${name}"; the file has: ${known}`);
       }
-      if (columns.indexOf(name, i + 1) >= 0) throw new ReidInputError('bad_option', `column "${name}" appears twice in the header`);
+      if (columns.indexOf(name, i + 1) >= 0)
+        throw new ReidInputError('bad_option', `column "${name}" appears twice in the header`);
       return i;
     };
     const o = this.options;
@@ -165,7 +182,13 @@ export class CsvClassReader {
     this.parser!.sink = this.recordSink(columns.length, quasi, sensitive, weight, leakColumns);
   }
 
-  private recordSink(width: number, quasi: Int32Array, sensitive: Int32Array, weightAt: number, leakColumns: Int32Array): RowSink {
+  private recordSink(
+    width: number,
+    quasi: Int32Array,
+    sensitive: Int32Array,
+    weightAt: number,
+    leakColumns: Int32Array,
+  ): RowSink {
     const table = this.table!;
     const leaks = this.leaks;
     let key: Buffer = Buffer.allocUnsafe(1024);
@@ -212,7 +235,8 @@ export class CsvClassReader {
       table.addRecords(cid, weight);
       if (leaks) {
         for (let c = 0; c < width; c++) {
-          if (suspect[c] && leakColumns[c] >= 0) leaks.scanText(leakColumns[c], fieldText(buf, starts[c], ends[c], escaped[c]), weight);
+          if (suspect[c] && leakColumns[c] >= 0)
+            leaks.scanText(leakColumns[c], fieldText(buf, starts[c], ends[c], escaped[c]), weight);
         }
       }
     };

@@ -39,7 +39,10 @@ export async function readCsvClasses(options: CsvReadOptions): Promise<CsvReadRe
   } catch (err) {
     await handle?.close();
     if (err instanceof ReidInputError) throw err;
-    throw new ReidInputError('unreadable_file', `cannot read ${options.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ReidInputError(
+      'unreadable_file',
+      `cannot read ${options.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   try {
     await readRange(reader, handle, 0, size, options.signal);

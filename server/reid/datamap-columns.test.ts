@@ -3,7 +3,13 @@ import type { DatasetDef } from '../policies/types';
 import { columnsFromDataMap } from './datamap-columns';
 
 const dataset = (columns: DatasetDef['columns']): DatasetDef => ({
-  name: 'patients', kind: 'table', description: '', primaryKey: ['id'], columns, references: [], builtFrom: [],
+  name: 'patients',
+  kind: 'table',
+  description: '',
+  primaryKey: ['id'],
+  columns,
+  references: [],
+  builtFrom: [],
   source: { file: 'datamap/x.yaml', line: 1, column: 1 },
 });
 

@@ -3,7 +3,7 @@
 // policy bundle (the run's release kind), and the bundle's hash is stamped on the outcome.
 import type { Deps } from '../deps';
 import type { PolicyBundle } from '../policies/types';
-import { createConnections } from '../erasure/connections';
+import { systemEngine, withConnections } from '../systems/connections';
 import { runReid, type AnalysisOptions } from './analyse';
 import { ReidInputError } from './errors';
 import { applyPolicy, selectThresholds } from './thresholds';
@@ -13,27 +13,48 @@ import type { ProgressFn, ReidRun } from './types';
 
 export const RISKIEST_CLASSES = 10;
 
-export async function measureRun(deps: Deps, bundle: PolicyBundle, row: RunRow, onProgress: ProgressFn): Promise<ReidRun> {
+/** `revealRawClasses`: list the riskiest classes with their raw values (an audited reveal; never stored). */
+export async function measureRun(
+  deps: Deps,
+  bundle: PolicyBundle,
+  row: RunRow,
+  onProgress: ProgressFn,
+  revealRawClasses = false,
+): Promise<ReidRun> {
   const options: AnalysisOptions = {
     quasi: row.options.quasi,
     sensitive: row.options.sensitive,
     policy: applyPolicy(selectThresholds(bundle.reid, row.release_kind), bundle.hash),
     maxBytes: deps.config.uploadLimitBytes,
     riskiestCount: RISKIEST_CLASSES,
+    revealRawClasses,
     onProgress,
   };
   if (row.source === 'csv') {
     const size = await uploadSize(deps.db, row.id);
-    if (size === null) throw new ReidInputError('unreadable_file', 'the uploaded file is no longer stored: upload it again');
+    if (size === null)
+      throw new ReidInputError('unreadable_file', 'the uploaded file is no longer stored: upload it again');
     const csv = { stream: readUpload(deps.db, row.id, size), totalBytes: size, delimiter: row.options.delimiter };
     return runReid({ csv, label: row.dataset }, options);
   }
   const { system, table } = row.options;
   if (!system || !table) throw new ReidInputError('bad_option', 'the run names no table');
-  const connections = createConnections(bundle.datamap, (s) => deps.config.systemUrl(s.connectionEnv), { poolMax: 2 });
-  try {
-    return await runReid({ db: connections.get(system), table, label: row.dataset }, options);
-  } finally {
-    await connections.destroy();
+  requirePushDown(bundle, system);
+  return withConnections(
+    bundle.datamap,
+    (s) => deps.config.systemUrl(s.connectionEnv),
+    { poolMax: 2, applicationName: 'lethe-reid' },
+    (connections) => runReid({ db: connections.get(system), table, label: row.dataset }, options),
+  );
+}
+
+/** Tables are measured through the engine's GROUP BY push-down, which only some engines have. */
+export function requirePushDown(bundle: PolicyBundle, systemName: string): void {
+  const system = bundle.datamap.systems.find((s) => s.name === systemName);
+  if (system && !systemEngine(system).reidPushDown) {
+    throw new ReidInputError(
+      'bad_option',
+      `data system ${system.name} runs on ${system.engine}: re-identification tests read tables on PostgreSQL systems only; export the table to CSV and upload it`,
+    );
   }
 }

@@ -57,11 +57,23 @@ describe('direct identifier detectors', () => {
   });
 
   it('rejects SSNs outside the issued ranges', () => {
-    for (const bad of ['000-12-3456', '666-12-3456', '912-34-5678', '123-00-6789', '123-45-0000']) expect(kinds(bad)).toEqual([]);
+    for (const bad of ['000-12-3456', '666-12-3456', '912-34-5678', '123-00-6789', '123-45-0000'])
+      expect(kinds(bad)).toEqual([]);
   });
 
   it('does not take dates, amounts, times, versions or MAC addresses for identifiers', () => {
-    for (const text of ['2024-01-15', '05-06-2023', '12345678', '1 234 567', '12:30:45', '00:1A:2B:3C:4D:5E', '256.1.1.1', '1.2.3', '::1', '::']) {
+    for (const text of [
+      '2024-01-15',
+      '05-06-2023',
+      '12345678',
+      '1 234 567',
+      '12:30:45',
+      '00:1A:2B:3C:4D:5E',
+      '256.1.1.1',
+      '1.2.3',
+      '::1',
+      '::',
+    ]) {
       expect(kinds(text)).toEqual([]);
     }
   });
@@ -87,7 +99,9 @@ describe('direct identifier detectors', () => {
   });
 
   it('masks identifiers inside free text and leaves the rest', () => {
-    expect(maskIdentifiersInText('mail jane@example.com or call 415-555-0123')).toBe('mail j***@e***.com or call ***-***-**23');
+    expect(maskIdentifiersInText('mail jane@example.com or call 415-555-0123')).toBe(
+      'mail j***@e***.com or call ***-***-**23',
+    );
     expect(maskIdentifiersInText('Zürich 8001')).toBe('Zürich 8001');
   });
 

@@ -3,7 +3,13 @@
 // identifier of that kind: "how many records leak", whatever the number of matches in a text.
 // Examples are the smallest masked forms in code point order, so which ones are shown does not
 // depend on the order rows arrive in (CSV file order, Postgres group order).
-import { DETECTOR_NAMES, detectIdentifiers, maskIdentifier, mightContainIdentifier, mightContainIdentifierBytes } from './leak-detectors';
+import {
+  DETECTOR_NAMES,
+  detectIdentifiers,
+  maskIdentifier,
+  mightContainIdentifier,
+  mightContainIdentifierBytes,
+} from './leak-detectors';
 import type { DetectorName, IdentifierLeak } from './types';
 
 interface Tally {

@@ -18,9 +18,22 @@ const oneLine = (message: string) => message.split('\n')[0].slice(0, 500);
 export async function startRun(deps: Deps, row: RunRow, bundleHash: string): Promise<RunRow> {
   if (row.status === 'running') return row;
   return deps.db.transaction(async (trx) => {
-    const moved = await transitionRun(trx, row.id, ['queued'], { status: 'running', started_at: new Date(), bundle_hash: bundleHash, progress_label: 'Starting' });
+    const moved = await transitionRun(trx, row.id, ['queued'], {
+      status: 'running',
+      started_at: new Date(),
+      bundle_hash: bundleHash,
+      progress_label: 'Starting',
+    });
     if (!moved) return (await runById(trx, row.id))!;
-    await deps.audit.append({ actor: ACTOR, action: 'reid.start', target: `reid_run:${row.id}`, details: { dataset: row.dataset, source: row.source, releaseKind: row.release_kind, bundleHash } }, trx);
+    await deps.audit.append(
+      {
+        actor: ACTOR,
+        action: 'reid.start',
+        target: `reid_run:${row.id}`,
+        details: { dataset: row.dataset, source: row.source, releaseKind: row.release_kind, bundleHash },
+      },
+      trx,
+    );
     return moved;
   });
 }
@@ -41,7 +54,12 @@ export function progressWriter(deps: Deps, runId: string, toJob: (percent: numbe
           await setRunProgress(deps.db, runId, percent, label);
           await toJob(percent, label);
         })
-        .catch((err) => deps.logger.warn({ event: 'reid.progress.failed', runId, error: (err as Error).message }, 'progress not recorded'));
+        .catch((err) =>
+          deps.logger.warn(
+            { event: 'reid.progress.failed', runId, error: (err as Error).message },
+            'progress not recorded',
+          ),
+        );
     },
     settled: () => chain,
   };
@@ -98,9 +116,13 @@ async function recordOutcome(trx: Knex.Transaction, run: RunRow): Promise<string
     if (previous && previous.created_at > run.created_at) return null;
   }
   const status = run.passed ? 'releasable' : 'blocked';
-  await trx('datasets')
-    .where({ name: run.dataset })
-    .update({ release_status: status, last_run_id: run.id, released_by: null, released_at: null, updated_at: trx.fn.now() });
+  await trx('datasets').where({ name: run.dataset }).update({
+    release_status: status,
+    last_run_id: run.id,
+    released_by: null,
+    released_at: null,
+    updated_at: trx.fn.now(),
+  });
   return status;
 }
 
@@ -117,6 +139,14 @@ export async function failRun(deps: Deps, runId: string, message: string, code: 
     });
     if (!failed) return;
     await deleteUpload(trx, runId);
-    await deps.audit.append({ actor: ACTOR, action: 'reid.failed', target: `reid_run:${runId}`, details: { dataset: failed.dataset, error, code } }, trx);
+    await deps.audit.append(
+      {
+        actor: ACTOR,
+        action: 'reid.failed',
+        target: `reid_run:${runId}`,
+        details: { dataset: failed.dataset, error, code },
+      },
+      trx,
+    );
   });
 }

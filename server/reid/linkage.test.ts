@@ -7,8 +7,17 @@ const table = (classes: [string[], number][]) =>
 
 describe('simulateLinkage', () => {
   it('counts auxiliary records that match exactly one dataset record', () => {
-    const dataset = table([[['8001', '1980'], 1], [['8002', '1990'], 3], [['8003', ''], 1]]);
-    const register = table([[['8001', '1980'], 2], [['8002', '1990'], 1], [['9999', '1970'], 1], [['8003', ''], 1]]);
+    const dataset = table([
+      [['8001', '1980'], 1],
+      [['8002', '1990'], 3],
+      [['8003', ''], 1],
+    ]);
+    const register = table([
+      [['8001', '1980'], 2],
+      [['8002', '1990'], 1],
+      [['9999', '1970'], 1],
+      [['8003', ''], 1],
+    ]);
     expect(simulateLinkage(dataset, register, ['zip', 'birth'])).toEqual({
       on: ['zip', 'birth'],
       auxiliaryRecords: 5,

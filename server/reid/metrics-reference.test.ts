@@ -45,11 +45,15 @@ function naive(rows: Row[], t: number) {
 }
 
 function toClasses(rows: Row[], sensitive: string[]): ClassListInput {
-  const byKey = new Map<string, { values: string[]; size: number; histograms: Record<string, Record<string, number>> }>();
+  const byKey = new Map<
+    string,
+    { values: string[]; size: number; histograms: Record<string, Record<string, number>> }
+  >();
   for (const r of rows) {
     const key = JSON.stringify(r.qi);
     let c = byKey.get(key);
-    if (!c) byKey.set(key, (c = { values: r.qi, size: 0, histograms: Object.fromEntries(sensitive.map((s) => [s, {}])) }));
+    if (!c)
+      byKey.set(key, (c = { values: r.qi, size: 0, histograms: Object.fromEntries(sensitive.map((s) => [s, {}])) }));
     c.size++;
     r.s.forEach((v, a) => (c!.histograms[sensitive[a]][v] = (c!.histograms[sensitive[a]][v] ?? 0) + 1));
   }

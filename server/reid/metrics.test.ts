@@ -9,8 +9,18 @@ const sample: ClassListInput = {
   quasi: ['age', 'sex'],
   sensitive: ['diagnosis', 'income'],
   classes: [
-    { values: ['30', 'M'], size: 3, histograms: { diagnosis: { flu: 2, cold: 1 }, income: { '10': 1, '20': 1, '30': 1 } }, populationSize: 6 },
-    { values: ['40', 'F'], size: 2, histograms: { diagnosis: { flu: 1, hiv: 1 }, income: { '10': 1, '40': 1 } }, populationSize: 4 },
+    {
+      values: ['30', 'M'],
+      size: 3,
+      histograms: { diagnosis: { flu: 2, cold: 1 }, income: { '10': 1, '20': 1, '30': 1 } },
+      populationSize: 6,
+    },
+    {
+      values: ['40', 'F'],
+      size: 2,
+      histograms: { diagnosis: { flu: 1, hiv: 1 }, income: { '10': 1, '40': 1 } },
+      populationSize: 4,
+    },
     { values: ['50', 'M'], size: 1, histograms: { diagnosis: { cold: 1 }, income: { '20': 1 } }, populationSize: 5 },
   ],
 };
@@ -30,7 +40,12 @@ describe('analyseClasses', () => {
   });
 
   it('computes prosecutor risk with a strict records-at-risk threshold', () => {
-    expect(analyseClasses(withoutPopulation).prosecutor).toEqual({ highest: 1, average: 0.5, recordsAtRisk: 1, riskThreshold: 0.2 });
+    expect(analyseClasses(withoutPopulation).prosecutor).toEqual({
+      highest: 1,
+      average: 0.5,
+      recordsAtRisk: 1,
+      riskThreshold: 0.2,
+    });
     expect(analyseClasses(withoutPopulation, { riskThreshold: 0.4 }).prosecutor.recordsAtRisk).toBe(0.5);
     // 1/2 is not > 0.5: only the unique record is at risk
     expect(analyseClasses(withoutPopulation, { riskThreshold: 0.5 }).prosecutor.recordsAtRisk).toBeCloseTo(1 / 6, 12);
@@ -108,7 +123,11 @@ describe('analyseClasses', () => {
     const m = analyseClasses({
       quasi: ['q'],
       sensitive: ['s'],
-      classes: ['a', 'b', 'c', 'd'].map((v, i) => ({ values: [v], size: 1, histograms: { s: { [i < 3 ? 'x' : 'y']: 1 } } })),
+      classes: ['a', 'b', 'c', 'd'].map((v, i) => ({
+        values: [v],
+        size: 1,
+        histograms: { s: { [i < 3 ? 'x' : 'y']: 1 } },
+      })),
     });
     expect(m.sampleUniques).toBe(4);
     expect(m.sampleUniqueness).toBe(1);
@@ -134,21 +153,28 @@ describe('analyseClasses', () => {
     expect(m.sensitive.s.distinctL).toBe(1);
     expect(m.sensitive.s.recordsBelowL['2']).toBe(5);
     expect(m.sensitive.s.orderedTCloseness).toBeNull(); // '' is not a number
-    expect(m.riskiestClasses.map((c) => c.values)).toEqual([{ a: '', b: 'x' }, { a: 'x', b: '' }, { a: '', b: '' }]);
+    expect(m.riskiestClasses.map((c) => c.values)).toEqual([
+      { a: '', b: 'x' },
+      { a: 'x', b: '' },
+      { a: '', b: '' },
+    ]);
   });
 
   it('lists the smallest classes first with ties in code point order, non-ASCII values intact', () => {
-    const m = analyseClasses({
-      quasi: ['city'],
-      classes: [
-        { values: ['東京'], size: 1 },
-        { values: ['Zürich'], size: 1 },
-        { values: ['zoo'], size: 2 },
-        { values: ['Zurich'], size: 1 },
-        { values: ['😀'], size: 1 },
-        { values: ['ﬀ'], size: 1 }, // U+FB00 sorts before U+1F600 by code point, after it in UTF-16 units
-      ],
-    }, { riskiestCount: 5 });
+    const m = analyseClasses(
+      {
+        quasi: ['city'],
+        classes: [
+          { values: ['東京'], size: 1 },
+          { values: ['Zürich'], size: 1 },
+          { values: ['zoo'], size: 2 },
+          { values: ['Zurich'], size: 1 },
+          { values: ['😀'], size: 1 },
+          { values: ['ﬀ'], size: 1 }, // U+FB00 sorts before U+1F600 by code point, after it in UTF-16 units
+        ],
+      },
+      { riskiestCount: 5 },
+    );
     expect(m.riskiestClasses).toEqual([
       { values: { city: 'Zurich' }, size: 1 },
       { values: { city: 'Zürich' }, size: 1 },
@@ -171,7 +197,11 @@ describe('analyseClasses', () => {
   it('refuses an empty dataset and a histogram that does not add up', () => {
     expect(() => analyseClasses({ quasi: ['q'], classes: [] })).toThrow(/no records/);
     expect(() =>
-      analyseClasses({ quasi: ['q'], sensitive: ['s'], classes: [{ values: ['a'], size: 2, histograms: { s: { x: 1 } } }] }),
+      analyseClasses({
+        quasi: ['q'],
+        sensitive: ['s'],
+        classes: [{ values: ['a'], size: 2, histograms: { s: { x: 1 } } }],
+      }),
     ).toThrow(/sum to the class size/);
   });
 });

@@ -6,6 +6,7 @@
 // sorted order, so the figures never depend on the order classes arrive in.
 import { ClassTable, Utf8Scratch } from './class-table';
 import { ReidInputError } from './errors';
+import { displayClasses, generalizationEnabled } from './generalize';
 import { maskIdentifiersInText } from './leak-detectors';
 import { sensitiveMetrics } from './sensitive-metrics';
 import type { JournalistRisk, MarketerRisk, ReidMetrics, RiskyClass } from './types';
@@ -21,6 +22,12 @@ export interface MetricOptions {
   kValues?: readonly number[];
   lValues?: readonly number[];
   riskiestCount?: number;
+  /**
+   * The policy's k: the listed classes smaller than k, or with 1/f above the risk threshold, show
+   * generalized values (generalize.ts). Without it the list holds raw values (the engine's own tests,
+   * a permitted reveal): never store or show such a list.
+   */
+  generalizeBelowK?: number;
   /** Class sizes of the population (same quasi-identifiers): enables journalist and marketer risk. */
   population?: ClassTable | null;
 }
@@ -66,7 +73,13 @@ export function computeMetrics(table: ClassTable, options: MetricOptions = {}): 
     journalist: population?.journalist ?? null,
     marketer: population?.marketer ?? null,
     sensitive,
-    riskiestClasses: riskiestClasses(table, options.riskiestCount ?? DEFAULT_RISKIEST),
+    riskiestClasses:
+      options.generalizeBelowK === undefined || !generalizationEnabled()
+        ? riskiestClasses(table, options.riskiestCount ?? DEFAULT_RISKIEST)
+        : displayClasses(table, riskiestClassIds(table, options.riskiestCount ?? DEFAULT_RISKIEST), {
+            k: options.generalizeBelowK,
+            riskThreshold: t,
+          }),
   };
 }
 
@@ -99,7 +112,12 @@ function populationRisk(
   let marketer = 0;
   for (const F of [...recordsByF.keys()].sort((a, b) => a - b)) marketer += recordsByF.get(F)! / F;
   return {
-    journalist: { highest: 1 / minF, recordsAtRisk: atRisk / n, riskThreshold: t, populationRecords: population.records },
+    journalist: {
+      highest: 1 / minF,
+      recordsAtRisk: atRisk / n,
+      riskThreshold: t,
+      populationRecords: population.records,
+    },
     marketer: { risk: marketer / n },
   };
 }
@@ -110,6 +128,16 @@ function populationRisk(
  * largest) rejects most classes without comparing keys.
  */
 export function riskiestClasses(table: ClassTable, count: number): RiskyClass[] {
+  return riskiestClassIds(table, count).map((cid) => {
+    const parts = table.values(cid);
+    const values: Record<string, string> = {};
+    table.quasi.forEach((q, i) => (values[q] = maskIdentifiersInText(parts[i])));
+    return { values, size: table.sizes[cid] };
+  });
+}
+
+/** The ids of the `count` smallest classes, in the order riskiestClasses lists them. */
+export function riskiestClassIds(table: ClassTable, count: number): number[] {
   const best: number[] = [];
   const before = (a: number, b: number) => table.sizes[a] - table.sizes[b] || table.keys.compare(a, b);
   for (let cid = 0; cid < table.classCount && count > 0; cid++) {
@@ -121,12 +149,7 @@ export function riskiestClasses(table: ClassTable, count: number): RiskyClass[] 
     }
     best[i] = cid;
   }
-  return best.map((cid) => {
-    const parts = table.values(cid);
-    const values: Record<string, string> = {};
-    table.quasi.forEach((q, i) => (values[q] = maskIdentifiersInText(parts[i])));
-    return { values, size: table.sizes[cid] };
-  });
+  return best;
 }
 
 function sortedUnique(values: readonly number[]): number[] {
@@ -162,14 +185,17 @@ export function classTableFromList(input: ClassListInput): [ClassTable, MetricOp
   const key = new Utf8Scratch();
   const value = new Utf8Scratch();
   for (const c of input.classes) {
-    if (c.values.length !== input.quasi.length) throw new ReidInputError('bad_option', 'a class needs one value per quasi-identifier');
-    if (!Number.isInteger(c.size) || c.size < 1) throw new ReidInputError('bad_option', 'a class has at least one record');
+    if (c.values.length !== input.quasi.length)
+      throw new ReidInputError('bad_option', 'a class needs one value per quasi-identifier');
+    if (!Number.isInteger(c.size) || c.size < 1)
+      throw new ReidInputError('bad_option', 'a class has at least one record');
     key.key(c.values);
     const cid = table.classId(key.buf, 0, key.length);
     sensitive.forEach((name, a) => {
       const hist = c.histograms?.[name] ?? {};
       const total = Object.values(hist).reduce((s, x) => s + x, 0);
-      if (total !== c.size) throw new ReidInputError('bad_option', `the histogram of ${name} must sum to the class size ${c.size}`);
+      if (total !== c.size)
+        throw new ReidInputError('bad_option', `the histogram of ${name} must sum to the class size ${c.size}`);
       // Marginal histograms: each attribute counts its own records-before within the class.
       let before = table.sizes[cid];
       for (const [v, count] of Object.entries(hist)) {
@@ -180,7 +206,8 @@ export function classTableFromList(input: ClassListInput): [ClassTable, MetricOp
     });
     table.addRecords(cid, c.size);
     if (population) {
-      if (c.populationSize === undefined) throw new ReidInputError('bad_option', 'give populationSize for every class or none');
+      if (c.populationSize === undefined)
+        throw new ReidInputError('bad_option', 'give populationSize for every class or none');
       population.addRecords(population.classId(key.buf, 0, key.length), c.populationSize);
     }
   }

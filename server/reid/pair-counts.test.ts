@@ -13,7 +13,8 @@ describe('PairCounts', () => {
     }
     const { offsets, values, counts } = pairs.byClass(305);
     const seen = new Map<string, number>();
-    for (let c = 0; c < 305; c++) for (let p = offsets[c]; p < offsets[c + 1]; p++) seen.set(`${c}:${values[p]}`, counts[p]);
+    for (let c = 0; c < 305; c++)
+      for (let p = offsets[c]; p < offsets[c + 1]; p++) seen.set(`${c}:${values[p]}`, counts[p]);
     expect(seen).toEqual(expected);
     expect(offsets[305]).toBe(expected.size);
     expect(offsets[303]).toBe(offsets[304]); // classes without pairs have empty ranges

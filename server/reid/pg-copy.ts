@@ -154,8 +154,15 @@ export async function copyCsvOut(
 ): Promise<void> {
   const { signal } = options;
   signal?.throwIfAborted();
-  const client = (await db.client.acquireConnection()) as PoolClient & { processID: number; connection: { stream: Socket } };
-  const copy = new CopyOut(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`, onData, client.connection.stream);
+  const client = (await db.client.acquireConnection()) as PoolClient & {
+    processID: number;
+    connection: { stream: Socket };
+  };
+  const copy = new CopyOut(
+    `COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`,
+    onData,
+    client.connection.stream,
+  );
   const cancel = () => {
     db.raw('SELECT pg_cancel_backend(?)', [client.processID]).catch(() => {});
   };

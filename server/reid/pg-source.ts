@@ -57,9 +57,13 @@ export async function readTableClasses(db: Knex, options: TableReadOptions): Pro
   const sensitive = options.sensitive ?? [];
   for (const c of [...options.quasi, ...sensitive]) {
     if (!columns.some((col) => col.name === c)) {
-      throw new ReidInputError('unknown_column', `unknown column "${c}"; ${options.table} has: ${columns.map((col) => col.name).join(', ')}`);
+      throw new ReidInputError(
+        'unknown_column',
+        `unknown column "${c}"; ${options.table} has: ${columns.map((col) => col.name).join(', ')}`,
+      );
     }
-    if (c.includes('.')) throw new ReidInputError('bad_option', `column "${c}" has a dot in its name, which cannot be quoted safely here`);
+    if (c.includes('.'))
+      throw new ReidInputError('bad_option', `column "${c}" has a dot in its name, which cannot be quoted safely here`);
   }
   const estimate = await estimatedRows(db, schema, name);
   const names = columns.map((c) => c.name);
@@ -89,7 +93,10 @@ export async function readTableClasses(db: Knex, options: TableReadOptions): Pro
       if (grouped.includes(col.name) || NOT_IDENTIFIER_TYPES.test(col.type) || col.name.includes('.')) continue;
       const sql = db
         .raw(`SELECT coalesce(??::text, ''), count(*) FROM ??.?? WHERE ??::text ~ '${PREFILTER}' GROUP BY 1`, [
-          col.name, schema, name, col.name,
+          col.name,
+          schema,
+          name,
+          col.name,
         ])
         .toSQL()
         .toNative().sql;
@@ -105,7 +112,13 @@ export async function readTableClasses(db: Knex, options: TableReadOptions): Pro
  * that Postgres would aggregate the next partition while Node counts the last; on two cores the
  * extra scans cost more than the overlap saved (5 s against 4 s for 1M rows).
  */
-export function groupedQuery(db: Knex, schema: string, table: string, columns: readonly string[], countAs: string): string {
+export function groupedQuery(
+  db: Knex,
+  schema: string,
+  table: string,
+  columns: readonly string[],
+  countAs: string,
+): string {
   return db
     .raw(
       `SELECT ${columns.map(() => `coalesce(??::text, '') AS ??`).join(', ')}, count(*) AS ?? FROM ??.?? GROUP BY ${columns.map(() => '??').join(', ')}`,
@@ -116,7 +129,13 @@ export function groupedQuery(db: Knex, schema: string, table: string, columns: r
 }
 
 /** Scans `value, count` rows of a COPY for identifiers (the few candidate values of one column). */
-async function scanCandidates(db: Knex, sql: string, leaks: LeakScanner, column: number, signal?: AbortSignal): Promise<void> {
+async function scanCandidates(
+  db: Knex,
+  sql: string,
+  leaks: LeakScanner,
+  column: number,
+  signal?: AbortSignal,
+): Promise<void> {
   let header = true;
   const parser = new CsvParser(0x2c, (buf, starts, ends, escaped) => {
     if (header) {

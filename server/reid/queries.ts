@@ -53,19 +53,44 @@ export interface DatasetRow {
 
 /** Every column but the PDF bytes, which only the download needs. */
 const RUN_COLUMNS = [
-  'id', 'dataset', 'source', 'release_kind', 'options', 'status', 'progress_percent', 'progress_label', 'result', 'passed',
-  'duration_ms', 'report_sha256', 'error', 'error_code', 'requested_by', 'bundle_hash', 'created_at', 'started_at', 'finished_at',
+  'id',
+  'dataset',
+  'source',
+  'release_kind',
+  'options',
+  'status',
+  'progress_percent',
+  'progress_label',
+  'result',
+  'passed',
+  'duration_ms',
+  'report_sha256',
+  'error',
+  'error_code',
+  'requested_by',
+  'bundle_hash',
+  'created_at',
+  'started_at',
+  'finished_at',
 ];
 
-export const runById = (db: Knex, id: string) => db<RunRow>('reid_runs').where({ id }).first(RUN_COLUMNS) as Promise<RunRow | undefined>;
+export const runById = (db: Knex, id: string) =>
+  db<RunRow>('reid_runs').where({ id }).first(RUN_COLUMNS) as Promise<RunRow | undefined>;
 
 export const reportOf = (db: Knex, id: string) =>
-  db('reid_runs').where({ id }).whereNotNull('report').first('report', 'report_sha256', 'dataset') as Promise<{ report: Buffer; report_sha256: string; dataset: string } | undefined>;
+  db('reid_runs').where({ id }).whereNotNull('report').first('report', 'report_sha256', 'dataset') as Promise<
+    { report: Buffer; report_sha256: string; dataset: string } | undefined
+  >;
 
 export const datasetByName = (db: Knex, name: string) => db<DatasetRow>('datasets').where({ name }).first();
 
 /** Moves a run from one of `from` atomically; undefined when its status had moved on. */
-export async function transitionRun(db: Knex, id: string, from: readonly RunStatus[], patch: Partial<RunRow>): Promise<RunRow | undefined> {
+export async function transitionRun(
+  db: Knex,
+  id: string,
+  from: readonly RunStatus[],
+  patch: Partial<RunRow>,
+): Promise<RunRow | undefined> {
   const [row] = await db('reid_runs').where({ id }).whereIn('status', from).update(patch).returning(RUN_COLUMNS);
   return row as RunRow | undefined;
 }
@@ -74,7 +99,8 @@ export async function setRunProgress(db: Knex, id: string, percent: number, labe
   await db('reid_runs').where({ id, status: 'running' }).update({ progress_percent: percent, progress_label: label });
 }
 
-export const activeRunIds = (db: Knex) => db('reid_runs').whereIn('status', ACTIVE_RUN_STATUSES).orderBy('created_at').pluck('id') as Promise<string[]>;
+export const activeRunIds = (db: Knex) =>
+  db('reid_runs').whereIn('status', ACTIVE_RUN_STATUSES).orderBy('created_at').pluck('id') as Promise<string[]>;
 
 export const hasActiveRun = async (db: Knex, dataset: string) =>
   Boolean(await db('reid_runs').where({ dataset }).whereIn('status', ACTIVE_RUN_STATUSES).first('id'));
@@ -83,7 +109,12 @@ export const hasActiveRun = async (db: Knex, dataset: string) =>
 export const historyQuery = (db: Knex, dataset: string) => db<RunRow>('reid_runs').where({ dataset });
 
 export const historyPage = (db: Knex, dataset: string, limit: number, offset: number) =>
-  historyQuery(db, dataset).orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset).select(RUN_COLUMNS) as Promise<RunRow[]>;
+  historyQuery(db, dataset)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .offset(offset)
+    .select(RUN_COLUMNS) as Promise<RunRow[]>;
 
 /** Completed runs for the trend chart, oldest first. */
 export const trendRuns = (db: Knex, dataset: string, limit = 100) =>
@@ -91,9 +122,15 @@ export const trendRuns = (db: Knex, dataset: string, limit = 100) =>
     .where({ dataset, status: 'done' })
     .orderBy('finished_at', 'desc')
     .limit(limit)
-    .select('id', 'finished_at', 'passed', 'result') as Promise<Pick<RunRow, 'id' | 'finished_at' | 'passed' | 'result'>[]>;
+    .select('id', 'finished_at', 'passed', 'result') as Promise<
+    Pick<RunRow, 'id' | 'finished_at' | 'passed' | 'result'>[]
+  >;
 
-export const DATASET_SORTS = { name: 'datasets.name', tested: 'last_finished_at', status: 'datasets.release_status' } as const;
+export const DATASET_SORTS = {
+  name: 'datasets.name',
+  tested: 'last_finished_at',
+  status: 'datasets.release_status',
+} as const;
 
 /** Datasets with their latest completed run, and the newest run still in progress if any. */
 export function datasetsQuery(db: Knex) {
@@ -108,7 +145,9 @@ export function datasetsQuery(db: Knex) {
       'last.passed as last_passed',
       'last.release_kind as last_release_kind',
       db.raw(`(last.result->'prosecutor'->>'recordsAtRisk')::float as last_records_at_risk`),
-      db.raw(`(SELECT r.id FROM reid_runs r WHERE r.dataset = datasets.name AND r.status IN ('queued', 'running') ORDER BY r.created_at DESC LIMIT 1) AS active_run_id`),
+      db.raw(
+        `(SELECT r.id FROM reid_runs r WHERE r.dataset = datasets.name AND r.status IN ('queued', 'running') ORDER BY r.created_at DESC LIMIT 1) AS active_run_id`,
+      ),
     );
 }
 
@@ -118,9 +157,12 @@ export const blockedDatasets = (db: Knex, limit: number) =>
     .where('datasets.release_status', 'blocked')
     .orderBy('last.finished_at', 'desc')
     .limit(limit)
-    .select('datasets.name', 'last.id as run_id', 'last.finished_at', db.raw(`last.result->'violations' as violations`)) as Promise<
-    { name: string; run_id: string; finished_at: Date; violations: ReidOutcome['violations'] }[]
-  >;
+    .select(
+      'datasets.name',
+      'last.id as run_id',
+      'last.finished_at',
+      db.raw(`last.result->'violations' as violations`),
+    ) as Promise<{ name: string; run_id: string; finished_at: Date; violations: ReidOutcome['violations'] }[]>;
 
 export async function countBlocked(db: Knex): Promise<number> {
   const [{ n }] = await db('datasets').where({ release_status: 'blocked' }).count<{ n: string }[]>({ n: '*' });

@@ -1,17 +1,30 @@
 // Re-identification test runs: the form (upload a CSV or pick a table), the run page with its
 // live progress and results, the progress JSON and the PDF report.
 import { Router, type Request, type Response } from 'express';
+import { paths } from '../http/paths';
 import { z } from 'zod';
 import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
 import { formError, noErrors, type FormErrors } from '../http/forms';
 import { actorNames } from '../http/actors';
-import { NotFoundError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import { DATASET_NAME_HINT, DELIMITERS } from './commands';
-import { createReidService, type Upload } from './service';
+import { type Upload } from './service';
 import { runById, type RunRow } from './queries';
 import { sendReport } from './report-http';
-import { detectorLabel, isoMinute, metricRows, progressOf, RUN_STATUS_LABEL, THRESHOLD_NAME, thresholdRows, verdictOf } from './view-model';
+import { shownClasses } from './generalize';
+import { measureRun, RISKIEST_CLASSES } from './execute';
+import {
+  detectorLabel,
+  isoMinute,
+  metricRows,
+  progressOf,
+  RUN_STATUS_LABEL,
+  THRESHOLD_NAME,
+  thresholdRows,
+  verdictOf,
+} from './view-model';
+import { services } from '../services';
 
 const uuid = z.uuid();
 const FORM_FIELDS = ['source', 'dataset', 'delimiter', 'table', 'quasi', 'sensitive', 'kind'] as const;
@@ -55,7 +68,7 @@ function valuesOfRun(row: RunRow): FormValues {
 export function reidRoutes(deps: Deps, registry: RouteSpec[]): Router {
   const router = Router();
   const r = declare(router, registry, deps);
-  const service = createReidService(deps);
+  const service = services(deps).reid;
   const load = async (id: string) => {
     const row = uuid.safeParse(id).success ? await runById(deps.db, id) : undefined;
     if (!row) throw new NotFoundError('No such re-identification test.');
@@ -70,7 +83,10 @@ export function reidRoutes(deps: Deps, registry: RouteSpec[]): Router {
         values,
         errors,
         kinds: service.kinds(),
-        tables: service.tables().map((t) => ({ value: t.ref, label: `${t.ref}${t.dataset.releaseKind ? ` (${t.dataset.releaseKind})` : ''}` })),
+        tables: service.tables().map((t) => ({
+          value: t.ref,
+          label: `${t.ref}${t.dataset.releaseKind ? ` (${t.dataset.releaseKind})` : ''}`,
+        })),
         delimiters: DELIMITERS.map((d) => ({ value: d.value, label: d.label })),
         datasetHint: DATASET_NAME_HINT,
         uploadLimit: `${Number((deps.config.uploadLimitBytes / 1024 / 1024).toPrecision(3))} MB`,
@@ -85,7 +101,13 @@ export function reidRoutes(deps: Deps, registry: RouteSpec[]): Router {
       const row = await load(from);
       const values = valuesOfRun(row);
       const errors = row.status === 'failed' && row.error ? formError(errorField(row), row.error) : noErrors;
-      return formPage(res, row.source === 'csv' ? { ...values, fileNote: 'Choose the file again: uploaded files are deleted once their test ends.' } : values, errors);
+      return formPage(
+        res,
+        row.source === 'csv'
+          ? { ...values, fileNote: 'Choose the file again: uploaded files are deleted once their test ends.' }
+          : values,
+        errors,
+      );
     }
     const table = q('table');
     const defaults = table ? service.defaultsFor(table) : null;
@@ -101,17 +123,20 @@ export function reidRoutes(deps: Deps, registry: RouteSpec[]): Router {
   });
 
   r.post('/reid', can('create', 'reid_run'), async (req, res) => {
-    const values = Object.fromEntries(FORM_FIELDS.map((k) => [k, typeof req.body?.[k] === 'string' ? req.body[k] : ''])) as FormValues;
+    const values = Object.fromEntries(
+      FORM_FIELDS.map((k) => [k, typeof req.body?.[k] === 'string' ? req.body[k] : '']),
+    ) as FormValues;
     const file = uploadedFile(req);
     const resolved = service.resolve(req.body, file, req.uploadRejected);
     if (!resolved.ok) {
       // Browsers never refill a file input: say so rather than let the user wonder.
-      if (file && values.source === 'csv' && !resolved.errors.fields.file) values.fileNote = `Choose ${file.originalname} again: a form shown again cannot keep a chosen file.`;
+      if (file && values.source === 'csv' && !resolved.errors.fields.file)
+        values.fileNote = `Choose ${file.originalname} again: a form shown again cannot keep a chosen file.`;
       return formPage(res, values, resolved.errors, 422);
     }
     const row = await service.create(resolved.data, req.principal!);
     res.flash('success', `Test of ${row.dataset} queued.`);
-    res.redirect(303, `/reid/runs/${row.id}`);
+    res.redirect(303, paths.reid.run(row.id));
   });
 
   r.get('/reid/runs/:id', can('read', 'reid_run'), async (req, res) => {
@@ -128,11 +153,37 @@ export function reidRoutes(deps: Deps, registry: RouteSpec[]): Router {
       created: isoMinute(row.created_at),
       finished: isoMinute(row.finished_at),
       outcome: o,
+      classes: o ? shownClasses(o) : [],
       metrics: o ? metricRows(o) : [],
       thresholds: o ? thresholdRows(o) : [],
       thresholdName: THRESHOLD_NAME,
       detectorLabel,
       errorField: row.status === 'failed' ? errorField(row) : null,
+    });
+  });
+
+  // Raw values of the riskiest classes, for the few the access policy allows (default: no role). The
+  // run is measured again and the values are shown once, never stored; every view is audited.
+  r.get('/reid/runs/:id/classes/raw', can('reveal', 'reid_run'), async (req, res) => {
+    const row = await load(String(req.params.id));
+    if (row.status !== 'done') throw new NotFoundError('The test has no result to reveal.');
+    if (row.source === 'csv')
+      throw new ConflictError(
+        'An uploaded file is deleted when its test completes: raw values can only be shown for table tests.',
+      );
+    await deps.audit.append({
+      actor: req.principal!.id,
+      action: 'reid_run.reveal',
+      target: `reid_run:${row.id}`,
+      details: { dataset: row.dataset, classes: RISKIEST_CLASSES },
+    });
+    const run = await measureRun(deps, deps.policies.current(), row, () => {}, true);
+    res.setHeader('Cache-Control', 'no-store');
+    await res.page('reid/raw-classes', {
+      title: `Raw values: test of ${row.dataset}`,
+      run: row,
+      quasi: run.outcome.quasiIdentifiers,
+      classes: run.outcome.riskiestClasses,
     });
   });
 

@@ -106,7 +106,12 @@ function numericOrder(hist: SensitiveHistogram): Int32Array | null {
  * splits the run where the sign flips and prefix sums of Qc give each side, O(v log m) per class
  * instead of O(m) (a numeric attribute can have thousands of distinct values).
  */
-function orderedDistance(hist: SensitiveHistogram, multi: PairsByClass, rank: Int32Array, n: number): (cid: number, f: number) => number {
+function orderedDistance(
+  hist: SensitiveHistogram,
+  multi: PairsByClass,
+  rank: Int32Array,
+  n: number,
+): (cid: number, f: number) => number {
   const m = rank.length;
   const byRank = new Float64Array(m);
   for (let v = 0; v < m; v++) byRank[rank[v]] = hist.global[v];
@@ -141,7 +146,8 @@ function orderedDistance(hist: SensitiveHistogram, multi: PairsByClass, rank: In
       total = run(0, r - 1, 0, f) + run(r, m - 1, f, f);
     } else {
       const pairs: [number, number][] = [];
-      for (let p = multi.offsets[cid]; p < multi.offsets[cid + 1]; p++) pairs.push([rank[multi.values[p]], multi.counts[p]]);
+      for (let p = multi.offsets[cid]; p < multi.offsets[cid + 1]; p++)
+        pairs.push([rank[multi.values[p]], multi.counts[p]]);
       pairs.sort((x, y) => x[0] - y[0]);
       total = 0;
       let C = 0;

@@ -1,13 +1,20 @@
 // Re-identification runs as the web app and the API start them, and datasets' releases. A run is
 // validated against the active bundle (release kinds, the data map's tables and columns), stored
 // with its upload in one transaction, then queued; the row is the truth, the job its messenger.
+import { releaseGate } from '../training';
 import type { Deps } from '../deps';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../auth';
 import type { DataSystem, DatasetDef } from '../policies/types';
-import { enqueue } from '../../jobs/job';
 import type { FormErrors, Parsed } from '../http/forms';
 import { toFormErrors } from '../http/forms';
-import { apiRunSchema, DATASET_NAME, DATASET_NAME_HINT, DELIMITERS, newRunFormSchema, type NewRunForm } from './commands';
+import {
+  apiRunSchema,
+  DATASET_NAME,
+  DATASET_NAME_HINT,
+  DELIMITERS,
+  newRunFormSchema,
+  type NewRunForm,
+} from './commands';
 import { columnsFromDataMap } from './datamap-columns';
 import { storeUpload } from './uploads';
 import { datasetByName, hasActiveRun, type RunOptions, type RunRow } from './queries';
@@ -32,7 +39,11 @@ const FIELD_ORDER = ['source', 'file', 'dataset', 'delimiter', 'table', 'quasi',
 
 /** "Customers 2026.csv" → "Customers_2026". */
 export const datasetNameFromFile = (filename: string) =>
-  filename.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100);
+  filename
+    .replace(/\.[^.]*$/, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 100);
 
 export function createReidService(deps: Deps) {
   const bundle = () => deps.policies.current();
@@ -44,7 +55,9 @@ export function createReidService(deps: Deps) {
   }
 
   function tables(): { ref: string; system: DataSystem; dataset: DatasetDef }[] {
-    return bundle().datamap.systems.flatMap((system) => system.datasets.map((dataset) => ({ ref: `${system.name}.${dataset.name}`, system, dataset })));
+    return bundle().datamap.systems.flatMap((system) =>
+      system.datasets.map((dataset) => ({ ref: `${system.name}.${dataset.name}`, system, dataset })),
+    );
   }
 
   const findTable = (ref: string) => tables().find((t) => t.ref === ref) ?? null;
@@ -68,7 +81,8 @@ export function createReidService(deps: Deps) {
     let input: RunInput | null = null;
     if (parsed.success) {
       const form = parsed.data;
-      if (form.kind && !kinds().includes(form.kind)) fields.kind = `Choose a release kind from the policy: ${kinds().join(', ')}`;
+      if (form.kind && !kinds().includes(form.kind))
+        fields.kind = `Choose a release kind from the policy: ${kinds().join(', ')}`;
       input = form.source === 'csv' ? csvInput(form, file, fields) : tableInput(form, fields);
     }
     if (Object.keys(fields).length > 0 || !input) return { ok: false, errors: ordered(fields) };
@@ -119,7 +133,10 @@ export function createReidService(deps: Deps) {
     const sensitive = form.quasi.length || form.sensitive.length ? form.sensitive : defaults.sensitive;
     if (quasi.length === 0) fields.quasi = `The data map marks no quasi-identifier in ${t.ref}: name them`;
     const known = t.dataset.columns.map((c) => c.name);
-    for (const [field, list] of [['quasi', quasi], ['sensitive', sensitive]] as const) {
+    for (const [field, list] of [
+      ['quasi', quasi],
+      ['sensitive', sensitive],
+    ] as const) {
       const unknown = list.find((c) => !known.includes(c));
       if (unknown) fields[field] ??= `Unknown column "${unknown}": ${t.ref} has ${known.join(', ')}`;
     }
@@ -134,7 +151,14 @@ export function createReidService(deps: Deps) {
   async function create(input: RunInput, principal: Principal): Promise<RunRow> {
     const row = await deps.db.transaction(async (trx) => {
       const [run] = await trx('reid_runs')
-        .insert({ dataset: input.dataset, source: input.source, release_kind: input.releaseKind, options: input.options, requested_by: principal.id, bundle_hash: deps.policies.hash() })
+        .insert({
+          dataset: input.dataset,
+          source: input.source,
+          release_kind: input.releaseKind,
+          options: input.options,
+          requested_by: principal.id,
+          bundle_hash: deps.policies.hash(),
+        })
         .returning('*');
       await trx('datasets').insert({ name: input.dataset }).onConflict('name').ignore();
       if (input.upload) await storeUpload(trx, run.id, input.upload);
@@ -143,16 +167,28 @@ export function createReidService(deps: Deps) {
           actor: principal.id,
           action: 'reid.create',
           target: `reid_run:${run.id}`,
-          details: { dataset: input.dataset, source: input.source, releaseKind: input.releaseKind, quasi: input.options.quasi, sensitive: input.options.sensitive, bytes: input.options.bytes ?? null },
+          details: {
+            dataset: input.dataset,
+            source: input.source,
+            releaseKind: input.releaseKind,
+            quasi: input.options.quasi,
+            sensitive: input.options.sensitive,
+            bytes: input.options.bytes ?? null,
+          },
         },
         trx,
       );
       return run as RunRow;
     });
     // If this enqueue is lost, the reconciler sends it again (the row says the run is queued).
-    await enqueue(deps, 'reid', row.id, { runId: row.id }).catch((e) =>
-      deps.logger.warn({ event: 'reid.enqueue.failed', runId: row.id, error: (e as Error).message }, 'enqueue failed; the reconciler will retry'),
-    );
+    await deps.jobs
+      .enqueue('reid', row.id, { runId: row.id })
+      .catch((e) =>
+        deps.logger.warn(
+          { event: 'reid.enqueue.failed', runId: row.id, error: (e as Error).message },
+          'enqueue failed; the reconciler will retry',
+        ),
+      );
     return row;
   }
 
@@ -160,9 +196,15 @@ export function createReidService(deps: Deps) {
   async function release(name: string, principal: Principal): Promise<ReleaseOutcome> {
     const dataset = await datasetByName(deps.db, name);
     if (!dataset) return { ok: false, message: `No dataset ${name} has been tested.` };
-    if (dataset.release_status === 'released') return { ok: false, message: `${name} is already released (${dataset.released_at?.toISOString().slice(0, 10)}).` };
+    if (dataset.release_status === 'released')
+      return {
+        ok: false,
+        message: `${name} is already released (${dataset.released_at?.toISOString().slice(0, 10)}).`,
+      };
     if (dataset.release_status !== 'releasable' || !dataset.last_run_id) {
-      const last = dataset.last_run_id ? await deps.db('reid_runs').where({ id: dataset.last_run_id }).first('result') : null;
+      const last = dataset.last_run_id
+        ? await deps.db('reid_runs').where({ id: dataset.last_run_id }).first('result')
+        : null;
       const failures = (last?.result?.violations ?? []) as { message: string }[];
       return {
         ok: false,
@@ -172,15 +214,36 @@ export function createReidService(deps: Deps) {
             : `Release refused: ${name} has no completed re-identification test yet.`,
       };
     }
-    if (await hasActiveRun(deps.db, name)) return { ok: false, message: `Release refused: a newer test of ${name} is still running; wait for its result.` };
+    if (await hasActiveRun(deps.db, name))
+      return { ok: false, message: `Release refused: a newer test of ${name} is still running; wait for its result.` };
+    // Training data also needs a passing bias check and a current consent filter (issue 17).
+    const blockers = await releaseGate(deps, name);
+    if (blockers.length) return { ok: false, message: `Release refused: ${blockers.join('; ')}.` };
     return deps.db.transaction(async (trx) => {
       const [moved] = await trx('datasets')
         .where({ name, release_status: 'releasable', last_run_id: dataset.last_run_id })
-        .update({ release_status: 'released', released_by: principal.id, released_at: new Date(), updated_at: trx.fn.now() })
+        .update({
+          release_status: 'released',
+          released_by: principal.id,
+          released_at: new Date(),
+          updated_at: trx.fn.now(),
+        })
         .returning('name');
-      if (!moved) return { ok: false as const, message: `Release refused: the status of ${name} changed meanwhile; reload the page.` };
+      if (!moved)
+        return {
+          ok: false as const,
+          message: `Release refused: the status of ${name} changed meanwhile; reload the page.`,
+        };
       const run = await trx('reid_runs').where({ id: dataset.last_run_id }).first('report_sha256', 'bundle_hash');
-      await deps.audit.append({ actor: principal.id, action: 'dataset.release', target: `dataset:${name}`, details: { runId: dataset.last_run_id, reportSha256: run?.report_sha256, bundleHash: run?.bundle_hash } }, trx);
+      await deps.audit.append(
+        {
+          actor: principal.id,
+          action: 'dataset.release',
+          target: `dataset:${name}`,
+          details: { runId: dataset.last_run_id, reportSha256: run?.report_sha256, bundleHash: run?.bundle_hash },
+        },
+        trx,
+      );
       return { ok: true as const };
     });
   }
@@ -190,7 +253,10 @@ export function createReidService(deps: Deps) {
 
 function ordered(fields: Record<string, string>): FormErrors {
   const keys = Object.keys(fields).sort((a, b) => rank(a) - rank(b));
-  return { summary: keys.map((field) => ({ field, message: fields[field] })), fields: Object.fromEntries(keys.map((k) => [k, fields[k]])) };
+  return {
+    summary: keys.map((field) => ({ field, message: fields[field] })),
+    fields: Object.fromEntries(keys.map((k) => [k, fields[k]])),
+  };
 }
 
-const rank = (field: string) => (FIELD_ORDER.indexOf(field) + 1 || FIELD_ORDER.length + 1);
+const rank = (field: string) => FIELD_ORDER.indexOf(field) + 1 || FIELD_ORDER.length + 1;

@@ -10,7 +10,15 @@ const safe: EvaluationInput = {
   minClassSize: 12,
   recordsBelowK: { '2': 0, '5': 0, '10': 0 },
   prosecutor: { highest: 1 / 12, average: 0.05, recordsAtRisk: 0, riskThreshold: 0.2 },
-  sensitive: { diagnosis: { distinctL: 3, entropyL: 2.5, tCloseness: 0.1, orderedTCloseness: null, recordsBelowL: { '2': 0, '3': 0 } } },
+  sensitive: {
+    diagnosis: {
+      distinctL: 3,
+      entropyL: 2.5,
+      tCloseness: 0.1,
+      orderedTCloseness: null,
+      recordsBelowL: { '2': 0, '3': 0 },
+    },
+  },
   identifierLeaks: [],
 };
 
@@ -27,7 +35,11 @@ describe('selectThresholds', () => {
 describe('applyPolicy', () => {
   it('records where the thresholds came from and applies a risk-threshold override', () => {
     const applied = applyPolicy(entry('export', 10), 'abc', { riskThreshold: 0.1 });
-    expect(applied).toMatchObject({ kind: 'export', bundleHash: 'abc', thresholds: { k: 10, riskThreshold: 0.1, source: 'reid.yaml:4:5' } });
+    expect(applied).toMatchObject({
+      kind: 'export',
+      bundleHash: 'abc',
+      thresholds: { k: 10, riskThreshold: 0.1, source: 'reid.yaml:4:5' },
+    });
     expect(applyPolicy(DEFAULT_THRESHOLDS, null).thresholds.source).toBe('(built-in defaults)');
   });
 });
@@ -50,7 +62,9 @@ describe('evaluate', () => {
     };
     const result = evaluate(risky, { ...DEFAULT_THRESHOLDS, l: 2, t: 0.2 });
     expect(result.passed).toBe(false);
-    expect(result.violations.map(({ threshold, limit, actual, subject }) => ({ threshold, limit, actual, subject }))).toEqual([
+    expect(
+      result.violations.map(({ threshold, limit, actual, subject }) => ({ threshold, limit, actual, subject })),
+    ).toEqual([
       { threshold: 'k', limit: 5, actual: 1, subject: undefined },
       { threshold: 'maxProsecutorRisk', limit: 0.2, actual: 1, subject: undefined },
       { threshold: 'maxRecordsAtRisk', limit: 0.05, actual: 0.7, subject: undefined },
@@ -59,13 +73,20 @@ describe('evaluate', () => {
       // income's equal distance (0.9) is not held against it: numeric attributes use the ordered one (0.15)
       { threshold: 'zeroLeakedIdentifiers', limit: 0, actual: 1200, subject: 'notes' },
     ]);
-    expect(result.violations[0].message).toBe('k-anonymity is 1, the policy requires at least 5 (700 records are in classes smaller than 5)');
+    expect(result.violations[0].message).toBe(
+      'k-anonymity is 1, the policy requires at least 5 (700 records are in classes smaller than 5)',
+    );
     expect(result.violations[2].message).toBe('70% of records are at risk (1/f > 0.2), the policy allows at most 5%');
-    expect(result.violations[5].message).toBe('column notes holds email addresses in 1,200 records; the policy allows no direct identifiers');
+    expect(result.violations[5].message).toBe(
+      'column notes holds email addresses in 1,200 records; the policy allows no direct identifiers',
+    );
   });
 
   it('allows leaks when the policy does not forbid them', () => {
-    const leaky = { ...safe, identifierLeaks: [{ column: 'c', detector: 'ipv4' as const, count: 1, examples: ['10.*.*.*'] }] };
+    const leaky = {
+      ...safe,
+      identifierLeaks: [{ column: 'c', detector: 'ipv4' as const, count: 1, examples: ['10.*.*.*'] }],
+    };
     expect(evaluate(leaky, { ...DEFAULT_THRESHOLDS, zeroLeakedIdentifiers: false }).passed).toBe(true);
     expect(evaluate(leaky, DEFAULT_THRESHOLDS).passed).toBe(false);
   });

@@ -50,7 +50,9 @@ type Limits = Omit<ReidThresholds, 'source' | 'kind'>;
 export function evaluate(result: EvaluationInput, thresholds: Limits): Evaluation {
   if (result.prosecutor.riskThreshold !== thresholds.riskThreshold) {
     // recordsAtRisk depends on t: comparing figures measured at another t would be meaningless.
-    throw new Error(`records at risk were measured at t = ${result.prosecutor.riskThreshold}, the thresholds use ${thresholds.riskThreshold}`);
+    throw new Error(
+      `records at risk were measured at t = ${result.prosecutor.riskThreshold}, the thresholds use ${thresholds.riskThreshold}`,
+    );
   }
   const violations: Violation[] = [];
   const k = result.minClassSize;
@@ -62,7 +64,9 @@ export function evaluate(result: EvaluationInput, thresholds: Limits): Evaluatio
       actual: k,
       message:
         `k-anonymity is ${k}, the policy requires at least ${thresholds.k}` +
-        (below === undefined ? '' : ` (${recordCount(below)} ${below === 1 ? 'is' : 'are'} in classes smaller than ${thresholds.k})`),
+        (below === undefined
+          ? ''
+          : ` (${recordCount(below)} ${below === 1 ? 'is' : 'are'} in classes smaller than ${thresholds.k})`),
     });
   }
   const highest = result.prosecutor.highest;

@@ -11,7 +11,9 @@ describe('renderRiskTrendSvg', () => {
       { width: 200, height: 100, limit: 0.05 },
     );
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    const circles = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="4" fill="(#\w+)"><title>([^<]+)<\/title>/g)];
+    const circles = [
+      ...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="4" fill="(#\w+)"><title>([^<]+)<\/title>/g),
+    ];
     expect(circles.map((c) => c[4])).toEqual([
       '2026-11-01: 50% of records at risk, highest risk 100%, failed',
       '2026-11-02: 2% of records at risk, highest risk 10%, passed',
@@ -20,7 +22,9 @@ describe('renderRiskTrendSvg', () => {
     // plot height 100 − 16 − 28 = 56 from y = 16: 50% at 44, 2% at 70.9
     expect(circles.map((c) => Number(c[2]))).toEqual([44, 70.9]);
     expect(svg).toContain('data-testid="trend-limit"');
-    expect(svg).toContain('<desc id="reid-trend-desc">2 runs; latest 2026-11-02: 2% of records at risk, passed.</desc>');
+    expect(svg).toContain(
+      '<desc id="reid-trend-desc">2 runs; latest 2026-11-02: 2% of records at risk, passed.</desc>',
+    );
   });
 
   it('says so when there are no runs and escapes the title', () => {

@@ -36,14 +36,22 @@ export function renderRiskTrendSvg(points: TrendPoint[], options: TrendOptions =
 
   const parts: string[] = [];
   for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
-    parts.push(`<line x1="${PAD.left}" x2="${width - PAD.right}" y1="${f(y(tick))}" y2="${f(y(tick))}" stroke="#ddd"/>`);
-    parts.push(`<text x="${PAD.left - 6}" y="${f(y(tick) + 4)}" text-anchor="end" font-size="11" fill="#555">${tick * 100}%</text>`);
+    parts.push(
+      `<line x1="${PAD.left}" x2="${width - PAD.right}" y1="${f(y(tick))}" y2="${f(y(tick))}" stroke="#ddd"/>`,
+    );
+    parts.push(
+      `<text x="${PAD.left - 6}" y="${f(y(tick) + 4)}" text-anchor="end" font-size="11" fill="#555">${tick * 100}%</text>`,
+    );
   }
   if (options.limit !== undefined) {
-    parts.push(`<line x1="${PAD.left}" x2="${width - PAD.right}" y1="${f(y(options.limit))}" y2="${f(y(options.limit))}" stroke="${FAIL}" stroke-dasharray="4 3" data-testid="trend-limit"/>`);
+    parts.push(
+      `<line x1="${PAD.left}" x2="${width - PAD.right}" y1="${f(y(options.limit))}" y2="${f(y(options.limit))}" stroke="${FAIL}" stroke-dasharray="4 3" data-testid="trend-limit"/>`,
+    );
   }
   if (sorted.length === 0) {
-    parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="13" fill="#555">No test runs yet</text>`);
+    parts.push(
+      `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="13" fill="#555">No test runs yet</text>`,
+    );
   } else {
     const line = (get: (p: TrendPoint) => number, colour: string, dash: string, name: string) =>
       `<polyline fill="none" stroke="${colour}" stroke-width="2"${dash} points="${sorted.map((p, i) => `${f(x(i))},${f(y(get(p)))}`).join(' ')}" data-testid="trend-${name}"/>`;
@@ -51,12 +59,17 @@ export function renderRiskTrendSvg(points: TrendPoint[], options: TrendOptions =
     parts.push(line((p) => p.recordsAtRisk, '#1f4e79', '', 'at-risk'));
     sorted.forEach((p, i) => {
       const label = `${p.at.slice(0, 10)}: ${pct(p.recordsAtRisk)} of records at risk, highest risk ${pct(p.highestRisk)}, ${p.passed ? 'passed' : 'failed'}`;
-      parts.push(`<circle cx="${f(x(i))}" cy="${f(y(p.recordsAtRisk))}" r="4" fill="${p.passed ? PASS : FAIL}"><title>${escapeXml(label)}</title></circle>`);
+      parts.push(
+        `<circle cx="${f(x(i))}" cy="${f(y(p.recordsAtRisk))}" r="4" fill="${p.passed ? PASS : FAIL}"><title>${escapeXml(label)}</title></circle>`,
+      );
     });
     const first = sorted[0].at.slice(0, 10);
     const last = sorted[sorted.length - 1].at.slice(0, 10);
     parts.push(`<text x="${PAD.left}" y="${height - 8}" font-size="11" fill="#555">${escapeXml(first)}</text>`);
-    if (sorted.length > 1) parts.push(`<text x="${width - PAD.right}" y="${height - 8}" text-anchor="end" font-size="11" fill="#555">${escapeXml(last)}</text>`);
+    if (sorted.length > 1)
+      parts.push(
+        `<text x="${width - PAD.right}" y="${height - 8}" text-anchor="end" font-size="11" fill="#555">${escapeXml(last)}</text>`,
+      );
   }
   const latest = sorted.at(-1);
   const desc = latest

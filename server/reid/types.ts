@@ -31,9 +31,18 @@ export interface SensitiveMetrics {
 }
 
 export interface RiskyClass {
-  /** Quasi-identifier values; anything the leak detectors recognise is masked. */
+  /**
+   * Quasi-identifier values as they may be shown: a class below k (or above the risk threshold) has
+   * them generalized (server/reid/generalize.ts); anything the leak detectors recognise is masked.
+   */
   values: Record<string, string>;
   size: number;
+  /** 1 / size. Set when the list was made for a policy (k known). */
+  risk?: number;
+  /** Records of the dataset the shown combination matches (≥ k when generalized, unless every value is `*`). */
+  records?: number;
+  /** Whether `values` are generalized rather than the class's own. */
+  generalized?: boolean;
 }
 
 export interface ReidMetrics {

@@ -16,7 +16,9 @@ export async function uploadSize(db: Knex, runId: string): Promise<number | null
 export async function* readUpload(db: Knex, runId: string, size: number): AsyncGenerator<Uint8Array> {
   for (let offset = 0; offset < size; offset += SLICE_BYTES) {
     // substring() on bytea is 1-based.
-    const row = await db('reid_uploads').where({ run_id: runId }).first(db.raw('substring(bytes from ? for ?) AS slice', [offset + 1, SLICE_BYTES]));
+    const row = await db('reid_uploads')
+      .where({ run_id: runId })
+      .first(db.raw('substring(bytes from ? for ?) AS slice', [offset + 1, SLICE_BYTES]));
     if (!row) throw new Error(`the upload of run ${runId} disappeared while it was read`);
     yield row.slice as Buffer;
   }

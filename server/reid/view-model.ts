@@ -10,10 +10,25 @@ export const RUN_STATUS_LABEL: Record<RunRow['status'], string> = {
   failed: 'could not be completed',
 };
 
-export const RELEASE_STATUS: Record<ReleaseStatus, { label: string; tone: 'ok' | 'warn' | 'bad' | 'neutral'; explain: string }> = {
-  untested: { label: 'untested', tone: 'neutral', explain: 'No re-identification test has completed yet: the dataset cannot be released.' },
-  blocked: { label: 'blocked', tone: 'bad', explain: 'The latest test failed: the dataset cannot be released until a new test passes.' },
-  releasable: { label: 'releasable', tone: 'ok', explain: 'The latest test passed every threshold: a data steward may release the dataset.' },
+export const RELEASE_STATUS: Record<
+  ReleaseStatus,
+  { label: string; tone: 'ok' | 'warn' | 'bad' | 'neutral'; explain: string }
+> = {
+  untested: {
+    label: 'untested',
+    tone: 'neutral',
+    explain: 'No re-identification test has completed yet: the dataset cannot be released.',
+  },
+  blocked: {
+    label: 'blocked',
+    tone: 'bad',
+    explain: 'The latest test failed: the dataset cannot be released until a new test passes.',
+  },
+  releasable: {
+    label: 'releasable',
+    tone: 'ok',
+    explain: 'The latest test passed every threshold: a data steward may release the dataset.',
+  },
   released: { label: 'released', tone: 'ok', explain: 'Released after its latest test passed.' },
 };
 
@@ -30,7 +45,9 @@ const PHASE_LABEL: Record<ReidProgress['phase'], string> = {
 const COUNTING: ReidProgress['phase'][] = ['reading', 'fetching', 'population'];
 
 export function phaseLabel(p: ReidProgress): string {
-  return p.records > 0 && COUNTING.includes(p.phase) ? `${PHASE_LABEL[p.phase]}: ${p.records.toLocaleString('en')} records so far` : PHASE_LABEL[p.phase];
+  return p.records > 0 && COUNTING.includes(p.phase)
+    ? `${PHASE_LABEL[p.phase]}: ${p.records.toLocaleString('en')} records so far`
+    : PHASE_LABEL[p.phase];
 }
 
 /** The JSON views/static/app.js polls: {percent, status, label, done}. */
@@ -38,12 +55,20 @@ export function progressOf(row: Pick<RunRow, 'status' | 'progress_percent' | 'pr
   const done = row.status === 'done' || row.status === 'failed';
   const percent = row.status === 'done' ? 100 : done ? row.progress_percent : Math.min(99, row.progress_percent);
   const label =
-    row.status === 'done' ? `Done: the dataset ${row.passed ? 'passed' : 'failed'} the test` : row.progress_label || (row.status === 'queued' ? 'Waiting for a worker' : RUN_STATUS_LABEL[row.status]);
+    row.status === 'done'
+      ? `Done: the dataset ${row.passed ? 'passed' : 'failed'} the test`
+      : row.progress_label || (row.status === 'queued' ? 'Waiting for a worker' : RUN_STATUS_LABEL[row.status]);
   return { status: row.status, percent, label, done };
 }
 
 export const verdictOf = (row: Pick<RunRow, 'status' | 'passed'>) =>
-  row.status === 'done' ? (row.passed ? { label: 'passed', tone: 'ok' } : { label: 'failed', tone: 'bad' }) : row.status === 'failed' ? { label: 'error', tone: 'bad' } : { label: row.status, tone: 'warn' };
+  row.status === 'done'
+    ? row.passed
+      ? { label: 'passed', tone: 'ok' }
+      : { label: 'failed', tone: 'bad' }
+    : row.status === 'failed'
+      ? { label: 'error', tone: 'bad' }
+      : { label: row.status, tone: 'warn' };
 
 const num = (n: number) => n.toLocaleString('en');
 const share = (n: number) => String(Number(n.toPrecision(4)));
@@ -56,7 +81,10 @@ export function metricRows(o: ReidOutcome): { label: string; value: string }[] {
     { label: 'Smallest class (k-anonymity)', value: num(o.minClassSize) },
     { label: 'Class size average / largest', value: `${share(o.averageClassSize)} / ${num(o.maxClassSize)}` },
     { label: 'Sample uniques', value: `${num(o.sampleUniques)} (${percent(o.sampleUniqueness)})` },
-    ...Object.entries(o.recordsBelowK).map(([k, n]) => ({ label: `Records in classes smaller than ${k}`, value: num(n) })),
+    ...Object.entries(o.recordsBelowK).map(([k, n]) => ({
+      label: `Records in classes smaller than ${k}`,
+      value: num(n),
+    })),
     { label: 'Prosecutor risk: highest', value: percent(o.prosecutor.highest) },
     { label: 'Prosecutor risk: average', value: percent(o.prosecutor.average) },
     { label: `Records at risk (1/f > ${o.prosecutor.riskThreshold})`, value: percent(o.prosecutor.recordsAtRisk) },
@@ -65,7 +93,13 @@ export function metricRows(o: ReidOutcome): { label: string; value: string }[] {
   if (o.marketer) rows.push({ label: 'Marketer risk', value: percent(o.marketer.risk) });
   for (const [name, s] of Object.entries(o.sensitive)) {
     rows.push({ label: `${name}: distinct / entropy l-diversity`, value: `${s.distinctL} / ${share(s.entropyL)}` });
-    rows.push({ label: `${name}: t-closeness`, value: s.orderedTCloseness === null ? `${share(s.tCloseness)} (equal distance)` : `${share(s.orderedTCloseness)} (ordered distance)` });
+    rows.push({
+      label: `${name}: t-closeness`,
+      value:
+        s.orderedTCloseness === null
+          ? `${share(s.tCloseness)} (equal distance)`
+          : `${share(s.orderedTCloseness)} (ordered distance)`,
+    });
   }
   return rows;
 }

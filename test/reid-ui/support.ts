@@ -34,7 +34,8 @@ export function postRun(agent: TestAgent, form: RunForm) {
   for (const k of ['source', 'dataset', 'delimiter', 'table', 'quasi', 'sensitive', 'kind'] as const) {
     if (form[k] !== undefined) req = req.field(k, form[k]!);
   }
-  if (form.file) req = req.attach('file', Buffer.from(form.file.content), { filename: form.file.name, contentType: 'text/csv' });
+  if (form.file)
+    req = req.attach('file', Buffer.from(form.file.content), { filename: form.file.name, contentType: 'text/csv' });
   return req;
 }
 

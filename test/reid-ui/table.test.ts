@@ -29,15 +29,31 @@ describe('re-identification: a table of a registered data system', () => {
   });
 
   it('POST /reid › a table run reads crm.customers through the data map and records the result', async () => {
-    const res = await postRun(steward.agent, { csrf: await steward.csrf(), source: 'table', table: 'crm.customers', quasi: '', sensitive: '', kind: '' });
+    const res = await postRun(steward.agent, {
+      csrf: await steward.csrf(),
+      source: 'table',
+      table: 'crm.customers',
+      quasi: '',
+      sensitive: '',
+      kind: '',
+    });
     expect(res.status, res.text.slice(0, 400)).toBe(303);
     const id = runIdFrom(res.headers.location);
-    const row = await until(async () => {
-      const r = await t.deps.db('reid_runs').where({ id }).first();
-      return r && ['done', 'failed'].includes(r.status) ? r : null;
-    }, 30_000, 'the table run');
+    const row = await until(
+      async () => {
+        const r = await t.deps.db('reid_runs').where({ id }).first();
+        return r && ['done', 'failed'].includes(r.status) ? r : null;
+      },
+      30_000,
+      'the table run',
+    );
     expect(row.error).toBeNull();
-    expect(row).toMatchObject({ status: 'done', dataset: 'crm.customers', source: 'postgres', release_kind: 'default' });
+    expect(row).toMatchObject({
+      status: 'done',
+      dataset: 'crm.customers',
+      source: 'postgres',
+      release_kind: 'default',
+    });
     expect(row.options).toMatchObject({ system: 'crm', table: 'customers', quasi: ['date_of_birth', 'postal_code'] });
     expect(row.result.records).toBe(40);
     expect(row.result.quasiIdentifiers).toEqual(['date_of_birth', 'postal_code']);
@@ -55,7 +71,12 @@ describe('re-identification: a table of a registered data system', () => {
   });
 
   it('POST /reid › a column the data map does not list is a field error on the form', async () => {
-    const res = await postRun(steward.agent, { csrf: await steward.csrf(), source: 'table', table: 'crm.customers', quasi: 'postal_code, shoe_size' });
+    const res = await postRun(steward.agent, {
+      csrf: await steward.csrf(),
+      source: 'table',
+      table: 'crm.customers',
+      quasi: 'postal_code, shoe_size',
+    });
     expect(res.status).toBe(422);
     expect(res.text).toContain('href="#quasi">Unknown column &#34;shoe_size&#34;: crm.customers has id, email');
     expect(res.text).toContain('value="postal_code, shoe_size"');
@@ -63,24 +84,49 @@ describe('re-identification: a table of a registered data system', () => {
 
   it('POST /api/v1/reid/runs › a pipeline queues a table test, follows it and reads the dataset status', async () => {
     const token = await apiToken(t, 'data_steward');
-    const api = (method: 'get' | 'post', path: string) => request(t.app)[method](`/api/v1${path}`).set('authorization', `Bearer ${token}`);
+    const api = (method: 'get' | 'post', path: string) =>
+      request(t.app)[method](`/api/v1${path}`).set('authorization', `Bearer ${token}`);
     const bad = await api('post', '/reid/runs').send({ table: 'crm.customers', quasi: ['nope'], kind: 'moon' });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.error.fields).sort()).toEqual(['kind', 'quasi']);
-    const created = await api('post', '/reid/runs').send({ table: 'billing.invoices', quasi: ['amount_cents'], kind: 'export' });
+    const created = await api('post', '/reid/runs').send({
+      table: 'billing.invoices',
+      quasi: ['amount_cents'],
+      kind: 'export',
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const run = await until(async () => {
-      const r = await api('get', `/reid/runs/${created.body.id}`);
-      return r.body.progress.done ? r.body : null;
-    }, 30_000, 'the API run');
-    expect(run).toMatchObject({ status: 'done', dataset: 'billing.invoices', releaseKind: 'export', progress: { percent: 100 } });
+    const run = await until(
+      async () => {
+        const r = await api('get', `/reid/runs/${created.body.id}`);
+        return r.body.progress.done ? r.body : null;
+      },
+      30_000,
+      'the API run',
+    );
+    expect(run).toMatchObject({
+      status: 'done',
+      dataset: 'billing.invoices',
+      releaseKind: 'export',
+      progress: { percent: 100 },
+    });
     expect(run.outcome.policy.kind).toBe('export');
     const pdf = await api('get', `/reid/runs/${run.id}/report.pdf`);
     expect(pdf.status).toBe(200);
     expect(pdf.headers['x-content-sha256']).toBe(run.reportSha256);
     const dataset = await api('get', '/datasets/billing.invoices');
-    expect(dataset.body).toMatchObject({ name: 'billing.invoices', lastRunId: run.id, releaseStatus: run.passed ? 'releasable' : 'blocked' });
+    expect(dataset.body).toMatchObject({
+      name: 'billing.invoices',
+      lastRunId: run.id,
+      releaseStatus: run.passed ? 'releasable' : 'blocked',
+    });
     const board = await apiToken(t, 'ethics_board');
-    expect((await request(t.app).post('/api/v1/reid/runs').set('authorization', `Bearer ${board}`).send({ table: 'crm.customers' })).status).toBe(403);
+    expect(
+      (
+        await request(t.app)
+          .post('/api/v1/reid/runs')
+          .set('authorization', `Bearer ${board}`)
+          .send({ table: 'crm.customers' })
+      ).status,
+    ).toBe(403);
   });
 });

@@ -20,10 +20,14 @@ afterAll(async () => {
 });
 
 const finished = (id: string) =>
-  until(async () => {
-    const row = await t.deps.db('reid_runs').where({ id }).first('status');
-    return row && ['done', 'failed'].includes(row.status) ? row.status : null;
-  }, 30_000, `run ${id} to finish`);
+  until(
+    async () => {
+      const row = await t.deps.db('reid_runs').where({ id }).first('status');
+      return row && ['done', 'failed'].includes(row.status) ? row.status : null;
+    },
+    30_000,
+    `run ${id} to finish`,
+  );
 
 describe('re-identification: an uploaded CSV', () => {
   it('POST /reid › a CSV that fails k and leaks an email completes, names every violated threshold, and blocks the dataset', async () => {
@@ -45,7 +49,8 @@ describe('re-identification: an uploaded CSV', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('data-passed="false"');
     expect(page.text).toContain('FAILED');
-    for (const threshold of ['k', 'maxProsecutorRisk', 'maxRecordsAtRisk', 'zeroLeakedIdentifiers']) expect(page.text).toContain(`data-threshold="${threshold}"`);
+    for (const threshold of ['k', 'maxProsecutorRisk', 'maxRecordsAtRisk', 'zeroLeakedIdentifiers'])
+      expect(page.text).toContain(`data-threshold="${threshold}"`);
     expect(page.text).toContain('k-anonymity is 1, the policy requires at least 5');
     expect(page.text).toContain('column contact holds email addresses');
     expect(page.text).toContain('data-testid="riskiest-classes"');
@@ -53,13 +58,21 @@ describe('re-identification: an uploaded CSV', () => {
     expect(page.text).toMatch(/<th scope="col">zip<\/th>/);
 
     const progress = await steward.agent.get(`/reid/runs/${id}/progress`);
-    expect(progress.body).toEqual({ status: 'done', percent: 100, label: expect.stringContaining('failed'), done: true });
-
-    const pdf = await steward.agent.get(`/reid/runs/${id}/report.pdf`).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    expect(progress.body).toEqual({
+      status: 'done',
+      percent: 100,
+      label: expect.stringContaining('failed'),
+      done: true,
     });
+
+    const pdf = await steward.agent
+      .get(`/reid/runs/${id}/report.pdf`)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(pdf.status).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
     const bytes = pdf.body as Buffer;
@@ -67,9 +80,21 @@ describe('re-identification: an uploaded CSV', () => {
     const sha = crypto.createHash('sha256').update(bytes).digest('hex');
     expect(pdf.headers['x-content-sha256']).toBe(sha);
 
-    const finish = await t.deps.db('audit_log').where({ action: 'reid.finish', target: `reid_run:${id}` }).first();
-    expect(finish.details).toMatchObject({ passed: false, reportSha256: sha, releaseStatus: 'blocked', dataset: 'patients_2026' });
-    const actions = await t.deps.db('audit_log').where({ target: `reid_run:${id}` }).orderBy('seq').pluck('action');
+    const finish = await t.deps
+      .db('audit_log')
+      .where({ action: 'reid.finish', target: `reid_run:${id}` })
+      .first();
+    expect(finish.details).toMatchObject({
+      passed: false,
+      reportSha256: sha,
+      releaseStatus: 'blocked',
+      dataset: 'patients_2026',
+    });
+    const actions = await t.deps
+      .db('audit_log')
+      .where({ target: `reid_run:${id}` })
+      .orderBy('seq')
+      .pluck('action');
     expect(actions).toEqual(['reid.create', 'reid.start', 'reid.finish', 'reid.report.download']);
 
     expect(await t.deps.db('reid_uploads').where({ run_id: id }).first()).toBeUndefined();
@@ -77,7 +102,10 @@ describe('re-identification: an uploaded CSV', () => {
     expect(run).toEqual({ bundle_hash: t.deps.policies.hash(), passed: false });
     expect((await t.deps.db('datasets').where({ name: 'patients_2026' }).first()).release_status).toBe('blocked');
 
-    const refused = await steward.agent.post('/datasets/patients_2026/release').type('form').send({ _csrf: await steward.csrf() });
+    const refused = await steward.agent
+      .post('/datasets/patients_2026/release')
+      .type('form')
+      .send({ _csrf: await steward.csrf() });
     expect(refused.status).toBe(422);
     expect(refused.text).toContain('Release refused: the latest re-identification test of patients_2026 failed');
     expect(refused.text).toContain('data-testid="error-summary"');
@@ -95,7 +123,13 @@ describe('re-identification: an uploaded CSV', () => {
   });
 
   it('POST /datasets/:name/release › a dataset whose latest test passed is released, by a data steward only', async () => {
-    const res = await postRun(steward.agent, { csrf: await steward.csrf(), source: 'csv', delimiter: ';', quasi: 'age_band,zip3,sex', file: { content: PASSING_CSV, name: 'Survey 2026.csv' } });
+    const res = await postRun(steward.agent, {
+      csrf: await steward.csrf(),
+      source: 'csv',
+      delimiter: ';',
+      quasi: 'age_band,zip3,sex',
+      file: { content: PASSING_CSV, name: 'Survey 2026.csv' },
+    });
     expect(res.status).toBe(303);
     const id = runIdFrom(res.headers.location);
     expect(await finished(id)).toBe('done');
@@ -104,17 +138,36 @@ describe('re-identification: an uploaded CSV', () => {
     expect((await steward.agent.get(`/reid/runs/${id}`)).text).toContain('data-passed="true"');
 
     const officer = await signIn(t, 'compliance_officer');
-    expect((await officer.agent.post('/datasets/Survey_2026/release').type('form').send({ _csrf: await officer.csrf() })).status).toBe(403);
-    const released = await steward.agent.post('/datasets/Survey_2026/release').type('form').send({ _csrf: await steward.csrf() });
+    expect(
+      (
+        await officer.agent
+          .post('/datasets/Survey_2026/release')
+          .type('form')
+          .send({ _csrf: await officer.csrf() })
+      ).status,
+    ).toBe(403);
+    const released = await steward.agent
+      .post('/datasets/Survey_2026/release')
+      .type('form')
+      .send({ _csrf: await steward.csrf() });
     expect(released.status).toBe(303);
     expect((await t.deps.db('datasets').where({ name: 'Survey_2026' }).first()).release_status).toBe('released');
-    const entry = await t.deps.db('audit_log').where({ action: 'dataset.release', target: 'dataset:Survey_2026' }).first();
+    const entry = await t.deps
+      .db('audit_log')
+      .where({ action: 'dataset.release', target: 'dataset:Survey_2026' })
+      .first();
     expect(entry.details.runId).toBe(id);
   });
 
   it('POST /reid › a form without a file re-renders with a 422, an error summary and the input kept', async () => {
     const before = await t.deps.db('reid_runs').count({ n: '*' });
-    const res = await postRun(steward.agent, { csrf: await steward.csrf(), source: 'csv', dataset: 'kept_name', quasi: 'age, zip', sensitive: 'zip' });
+    const res = await postRun(steward.agent, {
+      csrf: await steward.csrf(),
+      source: 'csv',
+      dataset: 'kept_name',
+      quasi: 'age, zip',
+      sensitive: 'zip',
+    });
     expect(res.status).toBe(422);
     expect(res.text).toContain('data-testid="error-summary"');
     expect(res.text).toContain('href="#file">Choose the CSV file to upload');
@@ -126,7 +179,13 @@ describe('re-identification: an uploaded CSV', () => {
 
   it('POST /reid › a file over the upload limit is refused at its field, the other input kept', async () => {
     const big = ['a,b', ...Array.from({ length: 4000 }, (_, i) => `${i},x`)].join('\n');
-    const res = await postRun(steward.agent, { csrf: await steward.csrf(), source: 'csv', dataset: 'too_big', quasi: 'a', file: { content: big, name: 'big.csv' } });
+    const res = await postRun(steward.agent, {
+      csrf: await steward.csrf(),
+      source: 'csv',
+      dataset: 'too_big',
+      quasi: 'a',
+      file: { content: big, name: 'big.csv' },
+    });
     expect(res.status).toBe(422);
     expect(res.text).toMatch(/href="#file">The file is larger than the upload limit of 0.02 MB/);
     expect(res.text).toContain('value="too_big"');
@@ -134,16 +193,31 @@ describe('re-identification: an uploaded CSV', () => {
 
   it('POST /reid › a multipart form without the CSRF token gets 403 and stores nothing', async () => {
     const before = await t.deps.db('reid_runs').count({ n: '*' });
-    const res = await steward.agent.post('/reid').field('source', 'csv').field('quasi', 'age').attach('file', Buffer.from(FAILING_CSV), 'forged.csv');
+    const res = await steward.agent
+      .post('/reid')
+      .field('source', 'csv')
+      .field('quasi', 'age')
+      .attach('file', Buffer.from(FAILING_CSV), 'forged.csv');
     expect(res.status).toBe(403);
     expect(res.text).toContain('This form has expired');
-    const wrong = await steward.agent.post('/reid').field('_csrf', 'x'.repeat(32)).field('source', 'csv').field('quasi', 'age').attach('file', Buffer.from(FAILING_CSV), 'forged.csv');
+    const wrong = await steward.agent
+      .post('/reid')
+      .field('_csrf', 'x'.repeat(32))
+      .field('source', 'csv')
+      .field('quasi', 'age')
+      .attach('file', Buffer.from(FAILING_CSV), 'forged.csv');
     expect(wrong.status).toBe(403);
     expect(await t.deps.db('reid_runs').count({ n: '*' })).toEqual(before);
   });
 
   it('an unknown column fails the run, and "run again" shows the engine error at the field with the input kept', async () => {
-    const res = await postRun(steward.agent, { csrf: await steward.csrf(), source: 'csv', dataset: 'typo', quasi: 'age, zipcode', file: { content: FAILING_CSV, name: 'p.csv' } });
+    const res = await postRun(steward.agent, {
+      csrf: await steward.csrf(),
+      source: 'csv',
+      dataset: 'typo',
+      quasi: 'age, zipcode',
+      file: { content: FAILING_CSV, name: 'p.csv' },
+    });
     const id = runIdFrom(res.headers.location);
     expect(await finished(id)).toBe('failed');
     const page = await steward.agent.get(`/reid/runs/${id}`);
@@ -151,7 +225,9 @@ describe('re-identification: an uploaded CSV', () => {
     expect(page.text).toContain('unknown column &#34;zipcode&#34;');
     expect(page.text).toContain(`href="/reid/new?from=${id}#quasi"`);
     const again = await steward.agent.get(`/reid/new?from=${id}`);
-    expect(again.text).toContain('href="#quasi">unknown column &#34;zipcode&#34;; the file has: age, zip, sex, diagnosis, contact');
+    expect(again.text).toContain(
+      'href="#quasi">unknown column &#34;zipcode&#34;; the file has: age, zip, sex, diagnosis, contact',
+    );
     expect(again.text).toContain('value="age, zipcode"');
     expect(await t.deps.db('reid_uploads').where({ run_id: id }).first()).toBeUndefined();
     expect((await t.deps.db('datasets').where({ name: 'typo' }).first()).release_status).toBe('untested');

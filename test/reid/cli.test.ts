@@ -18,7 +18,9 @@ function file(name: string, content: string): string {
 // 10 records in two classes of 5 with varied diagnoses: meets k = 5 and the default thresholds.
 const safe = file(
   'safe.csv',
-  'age;sex;diagnosis\n' + ['flu', 'cold', 'hiv', 'flu', 'cold'].flatMap((d) => [`30;M;${d}`, `40;F;${d}`]).join('\n') + '\n',
+  'age;sex;diagnosis\n' +
+    ['flu', 'cold', 'hiv', 'flu', 'cold'].flatMap((d) => [`30;M;${d}`, `40;F;${d}`]).join('\n') +
+    '\n',
 );
 const risky = file('risky.csv', 'age,sex,email\n30,M,a@example.com\n31,F,\n32,M,\n');
 
@@ -31,7 +33,11 @@ beforeAll(async () => {
     t.text('text');
   });
   await tdb.db('training_snapshot_2026_10').insert(
-    Array.from({ length: 40 }, (_, i) => ({ age: 30 + (i % 2), zip: i % 2 ? null : '8001', text: i === 7 ? 'call me on +41 44 668 18 00' : 'hello' })),
+    Array.from({ length: 40 }, (_, i) => ({
+      age: 30 + (i % 2),
+      zip: i % 2 ? null : '8001',
+      text: i === 7 ? 'call me on +41 44 668 18 00' : 'hello',
+    })),
   );
 });
 afterAll(async () => {
@@ -41,7 +47,20 @@ afterAll(async () => {
 
 describe('lethe reid', () => {
   it('prints one JSON object with the documented fields and exits 0 when the dataset passes', async () => {
-    const r = await main(['reid', '--file', safe, '--delimiter', ';', '--quasi', 'age,sex', '--sensitive', 'diagnosis', '--json', '--policies', noPolicies]);
+    const r = await main([
+      'reid',
+      '--file',
+      safe,
+      '--delimiter',
+      ';',
+      '--quasi',
+      'age,sex',
+      '--sensitive',
+      'diagnosis',
+      '--json',
+      '--policies',
+      noPolicies,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const o = JSON.parse(r.stdout);
@@ -71,8 +90,15 @@ describe('lethe reid', () => {
     const o = JSON.parse(r.stdout);
     expect(o.passed).toBe(false);
     expect(o.identifierLeaks).toEqual([{ column: 'email', detector: 'email', count: 1, examples: ['a***@e***.com'] }]);
-    expect(o.violations.map((v: { threshold: string }) => v.threshold)).toEqual(['k', 'maxProsecutorRisk', 'maxRecordsAtRisk', 'zeroLeakedIdentifiers']);
-    expect(r.stderr).toBe('lethe reid: the dataset fails the policy: k, maxProsecutorRisk, maxRecordsAtRisk, zeroLeakedIdentifiers(email)\n');
+    expect(o.violations.map((v: { threshold: string }) => v.threshold)).toEqual([
+      'k',
+      'maxProsecutorRisk',
+      'maxRecordsAtRisk',
+      'zeroLeakedIdentifiers',
+    ]);
+    expect(r.stderr).toBe(
+      'lethe reid: the dataset fails the policy: k, maxProsecutorRisk, maxRecordsAtRisk, zeroLeakedIdentifiers(email)\n',
+    );
     expect(r.stdout).not.toContain('a@example.com');
   });
 
@@ -89,12 +115,30 @@ describe('lethe reid', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/^lethe reid: [^\n]+\n$/);
     }
-    expect((await main(['reid', '--file', safe, '--quasi', 'age,zip', '--policies', noPolicies])).stderr).toMatch(/unknown column "zip"/);
+    expect((await main(['reid', '--file', safe, '--quasi', 'age,zip', '--policies', noPolicies])).stderr).toMatch(
+      /unknown column "zip"/,
+    );
   });
 
   it('adds journalist and marketer risk with --population and applies --risk-threshold', async () => {
-    const population = file('population.csv', 'age,sex\n' + '30,M\n'.repeat(3) + '31,F\n'.repeat(4) + '32,M\n'.repeat(10));
-    const r = await main(['reid', '--file', risky, '--quasi', 'age,sex', '--population', population, '--risk-threshold', '0.3', '--json', '--policies', noPolicies]);
+    const population = file(
+      'population.csv',
+      'age,sex\n' + '30,M\n'.repeat(3) + '31,F\n'.repeat(4) + '32,M\n'.repeat(10),
+    );
+    const r = await main([
+      'reid',
+      '--file',
+      risky,
+      '--quasi',
+      'age,sex',
+      '--population',
+      population,
+      '--risk-threshold',
+      '0.3',
+      '--json',
+      '--policies',
+      noPolicies,
+    ]);
     const o = JSON.parse(r.stdout);
     expect(o.prosecutor.riskThreshold).toBe(0.3);
     expect(o.journalist).toEqual({ highest: 1 / 3, recordsAtRisk: 1 / 3, riskThreshold: 0.3, populationRecords: 17 });
@@ -102,7 +146,20 @@ describe('lethe reid', () => {
   });
 
   it("uses the bundle's thresholds for the release kind and stamps the bundle hash", async () => {
-    const r = await main(['reid', '--file', safe, '--delimiter', ';', '--quasi', 'age,sex', '--kind', 'export', '--json', '--policies', repoPolicies]);
+    const r = await main([
+      'reid',
+      '--file',
+      safe,
+      '--delimiter',
+      ';',
+      '--quasi',
+      'age,sex',
+      '--kind',
+      'export',
+      '--json',
+      '--policies',
+      repoPolicies,
+    ]);
     const o = JSON.parse(r.stdout);
     expect(o.policy.kind).toBe('export');
     expect(o.policy.bundleHash).toMatch(/^[0-9a-f]{64}$/);
@@ -113,17 +170,30 @@ describe('lethe reid', () => {
 
   it('tests a registered Postgres table with --table, reaching it through the data map', async () => {
     const env = (name: string) => (name === 'ASSISTANT_DATABASE_URL' ? tdb.url : undefined);
-    const argv = ['reid', '--table', 'assistant.training_snapshot_2026_10', '--quasi', 'age,zip', '--json', '--policies', repoPolicies];
+    const argv = [
+      'reid',
+      '--table',
+      'assistant.training_snapshot_2026_10',
+      '--quasi',
+      'age,zip',
+      '--json',
+      '--policies',
+      repoPolicies,
+    ];
     const r = await main(argv, env);
     const o = JSON.parse(r.stdout);
     expect(o.records).toBe(40);
     expect(o.equivalenceClasses).toBe(2);
     expect(o.policy.kind).toBe('training_snapshot'); // the dataset's release_kind
-    expect(o.identifierLeaks).toEqual([{ column: 'text', detector: 'phone', count: 1, examples: ['+** ** *** ** 00'] }]);
+    expect(o.identifierLeaks).toEqual([
+      { column: 'text', detector: 'phone', count: 1, examples: ['+** ** *** ** 00'] },
+    ]);
     expect(r.code).toBe(3);
     const missing = await main(argv, () => undefined);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe('lethe reid: data system assistant: set ASSISTANT_DATABASE_URL to its connection string\n');
+    expect(missing.stderr).toBe(
+      'lethe reid: data system assistant: set ASSISTANT_DATABASE_URL to its connection string\n',
+    );
   });
 
   it('prints a readable summary without --json', async () => {

@@ -30,7 +30,13 @@ function rows(count: number): Row[] {
     pick(['x', 'y', 'x,y']),
     rnd() < 0.05 ? null : pick(DIAGNOSES),
     Math.floor(rnd() * 30) * 1000,
-    i % 97 === 0 ? `user${i}@example.com` : i % 89 === 0 ? `+41 44 ${String(1000000 + i)}` : rnd() < 0.1 ? null : 'no contact',
+    i % 97 === 0
+      ? `user${i}@example.com`
+      : i % 89 === 0
+        ? `+41 44 ${String(1000000 + i)}`
+        : rnd() < 0.1
+          ? null
+          : 'no contact',
     `2026-01-${String(1 + (i % 28)).padStart(2, '0')} 10:${String(i % 60).padStart(2, '0')}:00`,
   ]);
 }
@@ -60,12 +66,19 @@ beforeAll(async () => {
     t.timestamp('seen_at', { useTz: false });
   });
   const objects = data.map((r) => Object.fromEntries(COLUMNS.map((c, i) => [c, r[i]])));
-  for (let i = 0; i < objects.length; i += 500) await tdb.db.withSchema('clinic').table('visits').insert(objects.slice(i, i + 500));
+  for (let i = 0; i < objects.length; i += 500)
+    await tdb.db
+      .withSchema('clinic')
+      .table('visits')
+      .insert(objects.slice(i, i + 500));
   await tdb.db.raw('ANALYZE clinic.visits');
 
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-reid-parity-'));
   csvPath = path.join(dir, 'visits.csv');
-  fs.writeFileSync(csvPath, [COLUMNS.map(csvField).join(','), ...data.map((r) => r.map(csvField).join(','))].join('\r\n') + '\r\n');
+  fs.writeFileSync(
+    csvPath,
+    [COLUMNS.map(csvField).join(','), ...data.map((r) => r.map(csvField).join(','))].join('\r\n') + '\r\n',
+  );
   // A population: every dataset record, twice, plus others.
   populationPath = path.join(dir, 'population.csv');
   const pop = [...data, ...data].map((r) => [r[0], r[1], r[2], r[3]].map(csvField).join(','));
@@ -91,14 +104,28 @@ describe('CSV and Postgres sources', () => {
     expect(JSON.stringify(fromTable, null, 2)).toBe(JSON.stringify(fromCsv, null, 2));
     // the comparison is only meaningful if the data exercises what differs between the sources
     expect(fromCsv.records).toBe(3000);
-    expect(fromCsv.riskiestClasses.some((c) => Object.values(c.values).includes(''))).toBe(true);
+    // Risky classes are listed generalized (issue 12); the raw listing of a reveal must agree too, and
+    // it is where the NULL / '' equivalence shows.
+    const rawCsv = await analyseCsv({ file: csvPath }, options({ revealRawClasses: true }));
+    const rawTable = await analyseTable(tdb.db, 'clinic.visits', options({ revealRawClasses: true }));
+    expect(JSON.stringify(rawTable.riskiestClasses)).toBe(JSON.stringify(rawCsv.riskiestClasses));
+    expect(rawCsv.riskiestClasses.some((c) => Object.values(c.values).includes(''))).toBe(true);
+    expect(fromCsv.riskiestClasses.every((c) => c.generalized)).toBe(true);
     expect(fromCsv.identifierLeaks.map((l) => `${l.column}:${l.detector}`)).toEqual(['contact:email', 'contact:phone']);
     expect(fromCsv.sensitive.income.orderedTCloseness).not.toBeNull();
   });
 
   it('give identical JSON with journalist and marketer risk and a linkage attack', async () => {
     const register = path.join(dir, 'register.csv');
-    fs.writeFileSync(register, 'age,sex\n' + data.slice(0, 50).map((r) => `${r[0]},${r[1] ?? ''}`).join('\n') + '\n');
+    fs.writeFileSync(
+      register,
+      'age,sex\n' +
+        data
+          .slice(0, 50)
+          .map((r) => `${r[0]},${r[1] ?? ''}`)
+          .join('\n') +
+        '\n',
+    );
     const extra = { population: { file: populationPath }, linkage: { file: register, on: ['age', 'sex'] } };
     const fromCsv = await analyseCsv({ file: csvPath }, options(extra));
     const fromTable = await analyseTable(tdb.db, 'clinic.visits', options(extra));
@@ -121,9 +148,15 @@ describe('cancelling', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(analyseCsv({ file: csvPath }, options({ signal: controller.signal }))).rejects.toThrow(/abort/i);
-    await expect(analyseTable(tdb.db, 'clinic.visits', options({ signal: controller.signal }))).rejects.toThrow(/abort/i);
+    await expect(analyseTable(tdb.db, 'clinic.visits', options({ signal: controller.signal }))).rejects.toThrow(
+      /abort/i,
+    );
     const midway = new AbortController();
-    const run = analyseTable(tdb.db, 'clinic.visits', options({ signal: midway.signal, onProgress: (p) => p.phase === 'grouping' && midway.abort() }));
+    const run = analyseTable(
+      tdb.db,
+      'clinic.visits',
+      options({ signal: midway.signal, onProgress: (p) => p.phase === 'grouping' && midway.abort() }),
+    );
     await expect(run).rejects.toThrow(/abort|cancel/i);
     expect((await tdb.db.raw('SELECT 1 AS one')).rows[0].one).toBe(1);
   });
@@ -142,7 +175,9 @@ describe('readTableClasses', () => {
   });
 
   it('treats an injection attempt in a column name as an unknown column', async () => {
-    const err = await readTableClasses(tdb.db, { table: 'clinic.visits', quasi: ['age" FROM pg_user; --'] }).catch((e) => e);
+    const err = await readTableClasses(tdb.db, { table: 'clinic.visits', quasi: ['age" FROM pg_user; --'] }).catch(
+      (e) => e,
+    );
     expect(err.problem).toBe('unknown_column');
   });
 });

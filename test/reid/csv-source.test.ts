@@ -22,12 +22,17 @@ async function* chunks(bytes: Buffer, size: number) {
 }
 
 // The six hand-computed records of server/reid/metrics.test.ts, as a file.
-const SAMPLE = 'age,sex,diagnosis,income\n30,M,flu,10\n40,F,flu,10\n30,M,flu,20\n50,M,cold,20\n30,M,cold,30\n40,F,hiv,40\n';
+const SAMPLE =
+  'age,sex,diagnosis,income\n30,M,flu,10\n40,F,flu,10\n30,M,flu,20\n50,M,cold,20\n30,M,cold,30\n40,F,hiv,40\n';
 const SAMPLE_CLASSES: ClassListInput = {
   quasi: ['age', 'sex'],
   sensitive: ['diagnosis', 'income'],
   classes: [
-    { values: ['30', 'M'], size: 3, histograms: { diagnosis: { flu: 2, cold: 1 }, income: { '10': 1, '20': 1, '30': 1 } } },
+    {
+      values: ['30', 'M'],
+      size: 3,
+      histograms: { diagnosis: { flu: 2, cold: 1 }, income: { '10': 1, '20': 1, '30': 1 } },
+    },
     { values: ['40', 'F'], size: 2, histograms: { diagnosis: { flu: 1, hiv: 1 }, income: { '10': 1, '40': 1 } } },
     { values: ['50', 'M'], size: 1, histograms: { diagnosis: { cold: 1 }, income: { '20': 1 } } },
   ],
@@ -39,7 +44,10 @@ async function metricsOf(content: string | Buffer, quasi: string[], sensitive: s
 }
 
 async function failure(promise: Promise<unknown>): Promise<ReidInputError> {
-  const err = await promise.then(() => null, (e: unknown) => e);
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ReidInputError);
   return err as ReidInputError;
 }
@@ -51,7 +59,8 @@ describe('readCsvClasses', () => {
   });
 
   it('reads a byte-order mark, CRLF, quoted fields and a detected semicolon delimiter', async () => {
-    const text = '\uFEFFage;"city"\r\n30;"Zürich"\r\n30;"Zürich"\r\n41;"Saint-Denis; Réunion"\r\n41;"Saint-Denis; Réunion"\r\n';
+    const text =
+      '\uFEFFage;"city"\r\n30;"Zürich"\r\n30;"Zürich"\r\n41;"Saint-Denis; Réunion"\r\n41;"Saint-Denis; Réunion"\r\n';
     const m = await metricsOf(text, ['age', 'city']);
     expect(m.equivalenceClasses).toBe(2);
     expect(m.minClassSize).toBe(2);
@@ -76,14 +85,22 @@ describe('readCsvClasses', () => {
   it('gives the same classes when an upload arrives in tiny chunks', async () => {
     const bytes = Buffer.from('\uFEFF' + SAMPLE.replace(/\n/g, '\r\n'));
     for (const size of [1, 3, 64]) {
-      const { table } = await readCsvClasses({ stream: chunks(bytes, size), quasi: ['age', 'sex'], sensitive: ['diagnosis', 'income'], delimiter: ',' });
+      const { table } = await readCsvClasses({
+        stream: chunks(bytes, size),
+        quasi: ['age', 'sex'],
+        sensitive: ['diagnosis', 'income'],
+        delimiter: ',',
+      });
       expect(JSON.stringify(computeMetrics(table))).toBe(JSON.stringify(analyseClasses(SAMPLE_CLASSES)));
     }
   });
 
   it('scans every column for direct identifiers in the same pass', async () => {
     const { leaks } = await readCsvClasses({
-      file: file('leaks.csv', 'age,contact,note\n30,jane@example.com,"card 4242 4242 4242 4242"\n31,+49 30 1234567,ok\n'),
+      file: file(
+        'leaks.csv',
+        'age,contact,note\n30,jane@example.com,"card 4242 4242 4242 4242"\n31,+49 30 1234567,ok\n',
+      ),
       quasi: ['age'],
     });
     expect(leaks!.results()).toEqual([
@@ -100,13 +117,19 @@ describe('readCsvClasses', () => {
   });
 
   it('refuses unreadable, empty, oversized, ragged and non-UTF-8 files', async () => {
-    expect((await failure(readCsvClasses({ file: path.join(dir, 'missing.csv'), quasi: ['a'] }))).problem).toBe('unreadable_file');
+    expect((await failure(readCsvClasses({ file: path.join(dir, 'missing.csv'), quasi: ['a'] }))).problem).toBe(
+      'unreadable_file',
+    );
     expect((await failure(readCsvClasses({ file: dir, quasi: ['a'] }))).problem).toBe('unreadable_file');
     expect((await failure(readCsvClasses({ file: file('e.csv', ''), quasi: ['a'] }))).problem).toBe('empty');
-    expect((await failure(readCsvClasses({ file: file('big.csv', SAMPLE), quasi: ['age'], maxBytes: 10 }))).problem).toBe('too_large');
+    expect(
+      (await failure(readCsvClasses({ file: file('big.csv', SAMPLE), quasi: ['age'], maxBytes: 10 }))).problem,
+    ).toBe('too_large');
     const ragged = await failure(readCsvClasses({ file: file('r.csv', 'a,b\n1,2\n3\n'), quasi: ['a'] }));
     expect(ragged.message).toMatch(/row 3 .*1 fields where the header has 2/);
-    const latin1 = await failure(readCsvClasses({ file: file('l.csv', Buffer.from('a\nZ\xfcrich\n', 'latin1')), quasi: ['a'] }));
+    const latin1 = await failure(
+      readCsvClasses({ file: file('l.csv', Buffer.from('a\nZ\xfcrich\n', 'latin1')), quasi: ['a'] }),
+    );
     expect(latin1.message).toMatch(/not valid UTF-8/);
     const nul = await failure(readCsvClasses({ file: file('n.csv', 'a\nx\0y\n'), quasi: ['a'] }));
     expect(nul.message).toMatch(/NUL/);
@@ -127,7 +150,12 @@ describe('analyseCsv', () => {
     const fractions: number[] = [];
     const o = await analyseCsv(
       { file: file('p.csv', SAMPLE) },
-      { quasi: ['age', 'sex'], sensitive: ['diagnosis'], policy, onProgress: (p) => (phases.push(p.phase), fractions.push(p.fraction)) },
+      {
+        quasi: ['age', 'sex'],
+        sensitive: ['diagnosis'],
+        policy,
+        onProgress: (p) => (phases.push(p.phase), fractions.push(p.fraction)),
+      },
     );
     expect(o.passed).toBe(false);
     expect(o.violations.map((v) => [v.threshold, v.subject, v.actual])).toEqual([
@@ -143,7 +171,10 @@ describe('analyseCsv', () => {
   });
 
   it('adds journalist and marketer risk from a population file and a linkage attack from an auxiliary file', async () => {
-    const population = file('pop.csv', 'sex,age\n' + 'M,30\n'.repeat(6) + 'F,40\n'.repeat(4) + 'M,50\n'.repeat(5) + 'F,60\n');
+    const population = file(
+      'pop.csv',
+      'sex,age\n' + 'M,30\n'.repeat(6) + 'F,40\n'.repeat(4) + 'M,50\n'.repeat(5) + 'F,60\n',
+    );
     const register = file('register.csv', 'age,name\n50,R. Roe\n40,J. Doe\n70,N. One\n');
     const o = await analyseCsv(
       { file: file('s.csv', SAMPLE) },
@@ -151,6 +182,13 @@ describe('analyseCsv', () => {
     );
     expect(o.journalist).toEqual({ highest: 0.25, recordsAtRisk: 0, riskThreshold: 0.4, populationRecords: 16 });
     expect(o.marketer!.risk).toBeCloseTo(0.2, 12);
-    expect(o.linkage).toEqual({ on: ['age'], auxiliaryRecords: 3, uniqueMatches: 1, multipleMatches: 1, noMatch: 1, share: 1 / 3 });
+    expect(o.linkage).toEqual({
+      on: ['age'],
+      auxiliaryRecords: 3,
+      uniqueMatches: 1,
+      multipleMatches: 1,
+      noMatch: 1,
+      share: 1 / 3,
+    });
   });
 });
