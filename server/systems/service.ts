@@ -2,8 +2,8 @@
 // from the environment variable the map names, compare the live schema with the map
 // (server/datamap/check.ts) and report. Each system gets its own short-lived pool with tight timeouts,
 // so one unreachable database cannot hold the page, and the pool is gone when the page is rendered.
-import knexFactory, { type Knex } from 'knex';
 import { checkSystem, type SystemCheck } from '../datamap/check';
+import { openSystem, type SystemHandle } from './connections';
 import type { Deps } from '../deps';
 import type { DatasetKind, DataSystem } from '../policies/types';
 
@@ -11,43 +11,67 @@ export interface SystemStatus {
   name: string;
   description: string;
   connectionEnv: string;
+  /** The engine the data map names (server/systems/engines). */
+  engine: DataSystem['engine'];
   /** ok, drift (mapped tables or columns missing), unmapped (only extra columns or tables), unreachable, not_configured. */
   status: 'ok' | 'drift' | 'unmapped' | 'unreachable' | 'not_configured';
   check: SystemCheck | null;
-  datasets: { name: string; kind: DatasetKind; ai: boolean; description: string; columns: number; builtFrom: string[] }[];
+  datasets: {
+    name: string;
+    kind: DatasetKind;
+    ai: boolean;
+    description: string;
+    columns: number;
+    builtFrom: string[];
+    keyDeclared: boolean;
+  }[];
   models: { name: string; trainedOn: string[] }[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 3000;
-const quiet = { warn() {}, error() {}, debug() {}, deprecate() {} };
 
-export async function checkSystems(deps: Pick<Deps, 'policies' | 'config' | 'logger'>, opts: { timeoutMs?: number } = {}): Promise<SystemStatus[]> {
+export async function checkSystems(
+  deps: Pick<Deps, 'policies' | 'config' | 'logger'>,
+  opts: { timeoutMs?: number } = {},
+): Promise<SystemStatus[]> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return Promise.all(deps.policies.current().datamap.systems.map((s) => checkOne(deps, s, timeoutMs)));
 }
 
-async function checkOne(deps: Pick<Deps, 'config' | 'logger'>, system: DataSystem, timeoutMs: number): Promise<SystemStatus> {
+async function checkOne(
+  deps: Pick<Deps, 'config' | 'logger'>,
+  system: DataSystem,
+  timeoutMs: number,
+): Promise<SystemStatus> {
   const base = describe(system);
   const url = deps.config.systemUrl(system.connectionEnv);
   if (!url) return { ...base, status: 'not_configured', check: null };
-  let db: Knex | null = null;
+  let handle: SystemHandle | null = null;
   let check: SystemCheck;
   try {
-    db = knexFactory({
-      client: 'pg',
-      connection: { connectionString: url, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, application_name: 'lethe-systems-check' },
-      pool: { min: 0, max: 1 },
-      acquireConnectionTimeout: timeoutMs,
-      log: quiet,
-    });
-    check = await checkSystem(system, db, { timeoutMs });
+    handle = openSystem(system, url, { timeoutMs, applicationName: 'lethe-systems-check' });
+    check = await checkSystem(system, handle.db, { timeoutMs, introspect: handle.engine.introspect });
   } catch (err) {
-    check = { system: system.name, reachable: false, error: (err as Error).message, missingTables: [], missingColumns: [], unmappedColumns: [], unmappedTables: [], ok: false };
+    check = {
+      system: system.name,
+      reachable: false,
+      error: (err as Error).message,
+      missingTables: [],
+      missingColumns: [],
+      unmappedColumns: [],
+      keys: [],
+      unmappedTables: [],
+      ok: false,
+    };
   } finally {
-    if (db) await settleWithin(db.destroy(), 1000);
+    if (handle) await handle.close();
   }
   if (check.error) check = { ...check, error: redact(check.error, url) };
-  if (!check.reachable) deps.logger.warn({ event: 'system.check.unreachable', system: system.name, error: check.error }, 'data system unreachable');
+  if (!check.reachable)
+    deps.logger.warn(
+      { event: 'system.check.unreachable', system: system.name, error: check.error },
+      'data system unreachable',
+    );
   return { ...base, status: statusOf(check), check };
 }
 
@@ -62,6 +86,7 @@ function describe(system: DataSystem): Omit<SystemStatus, 'status' | 'check'> {
     name: system.name,
     description: system.description,
     connectionEnv: system.connectionEnv,
+    engine: system.engine,
     datasets: system.datasets.map((d) => ({
       name: d.name,
       kind: d.kind,
@@ -69,6 +94,7 @@ function describe(system: DataSystem): Omit<SystemStatus, 'status' | 'check'> {
       description: d.description,
       columns: d.columns.length,
       builtFrom: d.builtFrom,
+      keyDeclared: d.primaryKey.length > 0,
     })),
     models: system.models.map((m) => ({ name: m.name, trainedOn: m.trainedOn })),
   };
@@ -84,11 +110,5 @@ export function redact(message: string, url: string): string {
     // Not a URL (a key=value string): the whole string was already replaced above.
   }
   if (password) out = out.split(password).join('***');
-  return out.replace(/postgres(ql)?:\/\/\S+/g, '[connection string]');
-}
-
-async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
+  return out.replace(/(postgres(ql)?|mysql|mariadb):\/\/\S+/g, '[connection string]');
 }

@@ -6,8 +6,16 @@ let t: TestDatabase;
 let id: string;
 beforeAll(async () => {
   t = await createTestDatabase();
-  [{ id }] = await t.db('requests')
-    .insert({ type: 'erasure', regulation: 'gdpr', identity_index: 'x', submitted_by: 'user:x', received_at: new Date(), due_at: new Date() })
+  [{ id }] = await t
+    .db('requests')
+    .insert({
+      type: 'erasure',
+      regulation: 'gdpr',
+      identity_index: 'x',
+      submitted_by: 'user:x',
+      received_at: new Date(),
+      due_at: new Date(),
+    })
     .returning('id');
 });
 afterAll(() => t.drop());
@@ -28,7 +36,10 @@ describe('leases', () => {
       id,
       async (lease) => {
         // Another worker takes over (as after this one stalled past the lease).
-        await t.db('requests').where({ id }).update({ lease_owner: 'someone-else', lease_until: t.db.raw(`now() + interval '1 minute'`) });
+        await t
+          .db('requests')
+          .where({ id })
+          .update({ lease_owner: 'someone-else', lease_until: t.db.raw(`now() + interval '1 minute'`) });
         await new Promise((r) => setTimeout(r, 400));
         lease.assertHeld();
         return 'kept going';

@@ -14,7 +14,9 @@ beforeAll(async () => {
   // not know, addresses complete, every other CRM table absent.
   crm = await createTestDatabase({ empty: true });
   await crm.db.raw(`CREATE TABLE customers (id bigint PRIMARY KEY, email text, full_name text, loyalty_tier text)`);
-  await crm.db.raw(`CREATE TABLE addresses (id bigint PRIMARY KEY, customer_id bigint, street text, city text, postal_code text, country text)`);
+  await crm.db.raw(
+    `CREATE TABLE addresses (id bigint PRIMARY KEY, customer_id bigint, street text, city text, postal_code text, country text)`,
+  );
   t = await createTestApp({ env: { CRM_DATABASE_URL: crm.url, BILLING_DATABASE_URL: DEAD_URL } });
   officer = await signIn(t, 'compliance_officer');
 });
@@ -24,7 +26,9 @@ afterAll(async () => {
 });
 
 const section = (html: string, system: string) => {
-  const m = new RegExp(`<section aria-labelledby="system-${system}" data-testid="system-${system}">([\\s\\S]*?)</section>`).exec(html);
+  const m = new RegExp(
+    `<section aria-labelledby="system-${system}" data-testid="system-${system}">([\\s\\S]*?)</section>`,
+  ).exec(html);
   if (!m) throw new Error(`no section for ${system}`);
   return m[1];
 };
@@ -77,7 +81,9 @@ describe('Systems page', () => {
 
 describe('redact', () => {
   it('removes the connection string and its password from a driver message', () => {
-    expect(redact(`connect failed for ${DEAD_URL}\n    at stack`, DEAD_URL)).toBe('connect failed for [connection string]');
+    expect(redact(`connect failed for ${DEAD_URL}\n    at stack`, DEAD_URL)).toBe(
+      'connect failed for [connection string]',
+    );
     expect(redact('password s3cret-pw rejected', DEAD_URL)).toBe('password *** rejected');
   });
 });

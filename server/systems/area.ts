@@ -1,0 +1,9 @@
+// Registered data systems: the Systems check page.
+import type { Area } from '../area-descriptor';
+import { systemsRoutes } from './routes';
+
+export const systemsArea: Area = {
+  name: 'systems',
+  web: [systemsRoutes],
+  nav: [{ href: '/systems', label: 'Systems', action: 'read', resource: 'system' }],
+};

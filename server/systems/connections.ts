@@ -1,0 +1,147 @@
+// The one way into the registered data systems. Every pool to a system the data map names is opened
+// here, with its limits and timeouts, on the engine the map's `engine:` picks (./engines), and closed
+// here: by its owner's destroy(), and at process shutdown by closeAllConnections() for any still
+// open. The connection string comes from a resolver (config reads the env var the map names), so this
+// module never touches process.env and tests can point systems at throw-away databases.
+//
+// Callers: the erasure and access-export walk (server/requests/engine.ts), re-identification tests on
+// a table (server/reid/execute.ts), training snapshots and bias checks (server/training/), the Systems
+// page's checks (server/systems/service.ts, openSystem with tight timeouts).
+import type { Knex } from 'knex';
+import type { Connections, ResolveUrl } from '../erasure/connections';
+import { ErasureConfigError } from '../erasure/errors';
+import type { SchemaInfo } from '../erasure/schema';
+import type { DataMap, DataSystem } from '../policies/types';
+import { engineFor, urlFitsEngine, type DataEngine } from './engines';
+
+export type { Connections, ResolveUrl } from '../erasure/connections';
+
+export interface ConnectionOptions {
+  /** Connections per system (default 2). */
+  poolMax?: number;
+  schemaTtlMs?: number;
+  /** Server-side limit per statement; unset = the server's default. */
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  applicationName?: string;
+}
+
+/** Closers of every pool set still open, for closeAllConnections. */
+const open = new Set<() => Promise<void>>();
+
+/** Closes every pool still open (process shutdown). */
+export async function closeAllConnections(): Promise<void> {
+  await Promise.all([...open].map((close) => close().catch(() => {})));
+}
+
+/** The engine a system of the map runs on. */
+export function systemEngine(system: DataSystem): DataEngine {
+  return engineFor(system);
+}
+
+function openPool(system: DataSystem, url: string, opts: ConnectionOptions): Knex {
+  const engine = engineFor(system);
+  if (!urlFitsEngine(engine, url)) {
+    throw new ErasureConfigError(
+      `system ${system.name}: ${system.connectionEnv} does not hold a ${engine.name} connection string (expected ${engine.schemes.join(' or ')}//…)`,
+    );
+  }
+  return engine.open(url, {
+    poolMax: opts.poolMax ?? 2,
+    applicationName: opts.applicationName ?? 'lethe',
+    ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
+    ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+  });
+}
+
+/** One pool per system of the map, opened on first use; `destroy()` closes them all. */
+export function createConnections(datamap: DataMap, resolveUrl: ResolveUrl, opts: ConnectionOptions = {}): Connections {
+  const pools = new Map<string, Knex>();
+  const schemas = new Map<string, { at: number; info: Promise<SchemaInfo> }>();
+  const ttl = opts.schemaTtlMs ?? 60_000;
+  const systemOf = (name: string): DataSystem => {
+    const system = datamap.systems.find((s) => s.name === name);
+    if (!system) throw new ErasureConfigError(`system ${name} is not in the data map`);
+    return system;
+  };
+  const get = (name: string): Knex => {
+    let db = pools.get(name);
+    if (db) return db;
+    const system = systemOf(name);
+    const url = resolveUrl(system);
+    if (!url) throw new ErasureConfigError(`system ${name}: environment variable ${system.connectionEnv} is not set`);
+    db = openPool(system, url, opts);
+    pools.set(name, db);
+    return db;
+  };
+  const close = () => connections.destroy();
+  const connections: Connections = {
+    get,
+    dialect: (name) => engineFor(systemOf(name)).dialect,
+    schema(name) {
+      const hit = schemas.get(name);
+      if (hit && Date.now() - hit.at < ttl) return hit.info;
+      const info = engineFor(systemOf(name)).introspect(get(name));
+      info.catch(() => schemas.delete(name));
+      schemas.set(name, { at: Date.now(), info });
+      return info;
+    },
+    async destroy() {
+      open.delete(close);
+      await Promise.all([...pools.values()].map((p) => p.destroy()));
+      pools.clear();
+      schemas.clear();
+    },
+  };
+  open.add(close);
+  return connections;
+}
+
+/** `createConnections` for the time `fn` runs, always closed afterwards. */
+export async function withConnections<T>(
+  datamap: DataMap,
+  resolveUrl: ResolveUrl,
+  opts: ConnectionOptions,
+  fn: (c: Connections) => Promise<T>,
+): Promise<T> {
+  const connections = createConnections(datamap, resolveUrl, opts);
+  try {
+    return await fn(connections);
+  } finally {
+    await connections.destroy();
+  }
+}
+
+export interface SystemHandle {
+  db: Knex;
+  engine: DataEngine;
+  introspect(): Promise<SchemaInfo>;
+  close(): Promise<void>;
+}
+
+/** One system alone, a single connection with tight timeouts (the Systems page's checks). */
+export function openSystem(
+  system: DataSystem,
+  url: string,
+  opts: ConnectionOptions & { timeoutMs: number },
+): SystemHandle {
+  const engine = engineFor(system);
+  const db = openPool(system, url, {
+    poolMax: 1,
+    statementTimeoutMs: opts.timeoutMs,
+    connectTimeoutMs: opts.timeoutMs,
+    ...opts,
+  });
+  const close = async () => {
+    open.delete(close);
+    await settleWithin(db.destroy(), 1000);
+  };
+  open.add(close);
+  return { db, engine, introspect: () => engine.introspect(db), close };
+}
+
+async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
