@@ -19,6 +19,44 @@ import * as m20261128130100 from './20261128130100_create_reid_uploads';
 import * as m20261128130200 from './20261128130200_create_datasets';
 import * as m20261128140000 from './20261128140000_users_totp_last_step';
 import * as m20261128150000 from './20261128150000_requests_acknowledged';
+import * as m20261130100000 from './20261130100000_audit_log_key_id';
+import * as m20261130100100 from './20261130100100_create_audit_chain_start';
+import * as m20261130100200 from './20261130100200_create_audit_checkpoints';
+import * as m20261130100300 from './20261130100300_request_artifacts_audit_head';
+import * as m20261130100400 from './20261130100400_create_anon_rate_limit';
+import * as m20261130100500 from './20261130100500_requests_closed_without_identity';
+import * as m20261201100000 from './20261201100000_create_policy_active';
+import * as m20261201100100 from './20261201100100_create_policy_processes';
+import * as m20261201100200 from './20261201100200_api_tokens_personal';
+import * as m20261201100300 from './20261201100300_create_invitations';
+import * as m20261201100400 from './20261201100400_create_role_changes';
+import * as m20261201100500 from './20261201100500_create_policy_activation_requests';
+import * as m20261201120000 from './20261201120000_reid_results_generalized';
+import * as m20261201150000 from './20261201150000_create_use_cases';
+import * as m20261201150100 from './20261201150100_create_use_case_versions';
+import * as m20261201150200 from './20261201150200_create_use_case_reviewers';
+import * as m20261201150300 from './20261201150300_create_use_case_votes';
+import * as m20261201150400 from './20261201150400_create_use_case_decisions';
+import * as m20261201150500 from './20261201150500_create_use_case_conditions';
+import * as m20261201150600 from './20261201150600_create_use_case_triggers';
+import * as m20261201150700 from './20261201150700_create_board_packets';
+import * as m20261201170000 from './20261201170000_create_consent_events';
+import * as m20261201170100 from './20261201170100_create_do_not_train';
+import * as m20261201170200 from './20261201170200_create_dataset_versions';
+import * as m20261201170300 from './20261201170300_create_snapshot_exclusions';
+import * as m20261201170400 from './20261201170400_create_bias_checks';
+import * as m20261201090000 from './20261201090000_create_request_held_rows';
+import * as m20261201090100 from './20261201090100_requests_part_held_without_identity';
+import * as m20261201090200 from './20261201090200_request_held_rows_mentions';
+import * as m20261201090300 from './20261201090300_requests_subject_values';
+import * as m20261201140000 from './20261201140000_create_reports';
+import * as m20261201140100 from './20261201140100_create_report_signing_keys';
+import * as m20261202080000 from './20261202080000_requests_shared_decisions';
+import * as m20261202500001 from './20261202500001_list_indexes';
+import * as m20261202700001 from './20261202700001_create_anonymization_runs';
+import * as m20261202700002 from './20261202700002_create_pseudonym_keys';
+import * as m20261202600001 from './20261202600001_create_audit_runs';
+import * as m20261202600002 from './20261202600002_create_findings';
 
 export interface Migration {
   name: string;
@@ -48,4 +86,42 @@ export const migrations: Migration[] = [
   m('20261128130200_create_datasets', m20261128130200),
   m('20261128140000_users_totp_last_step', m20261128140000),
   m('20261128150000_requests_acknowledged', m20261128150000),
+  m('20261130100000_audit_log_key_id', m20261130100000),
+  m('20261130100100_create_audit_chain_start', m20261130100100),
+  m('20261130100200_create_audit_checkpoints', m20261130100200),
+  m('20261130100300_request_artifacts_audit_head', m20261130100300),
+  m('20261130100400_create_anon_rate_limit', m20261130100400),
+  m('20261130100500_requests_closed_without_identity', m20261130100500),
+  m('20261201100000_create_policy_active', m20261201100000),
+  m('20261201100100_create_policy_processes', m20261201100100),
+  m('20261201100200_api_tokens_personal', m20261201100200),
+  m('20261201100300_create_invitations', m20261201100300),
+  m('20261201100400_create_role_changes', m20261201100400),
+  m('20261201100500_create_policy_activation_requests', m20261201100500),
+  m('20261201120000_reid_results_generalized', m20261201120000),
+  m('20261201150000_create_use_cases', m20261201150000),
+  m('20261201150100_create_use_case_versions', m20261201150100),
+  m('20261201150200_create_use_case_reviewers', m20261201150200),
+  m('20261201150300_create_use_case_votes', m20261201150300),
+  m('20261201150400_create_use_case_decisions', m20261201150400),
+  m('20261201150500_create_use_case_conditions', m20261201150500),
+  m('20261201150600_create_use_case_triggers', m20261201150600),
+  m('20261201150700_create_board_packets', m20261201150700),
+  m('20261201170000_create_consent_events', m20261201170000),
+  m('20261201170100_create_do_not_train', m20261201170100),
+  m('20261201170200_create_dataset_versions', m20261201170200),
+  m('20261201170300_create_snapshot_exclusions', m20261201170300),
+  m('20261201170400_create_bias_checks', m20261201170400),
+  m('20261201090000_create_request_held_rows', m20261201090000),
+  m('20261201090100_requests_part_held_without_identity', m20261201090100),
+  m('20261201090200_request_held_rows_mentions', m20261201090200),
+  m('20261201090300_requests_subject_values', m20261201090300),
+  m('20261201140000_create_reports', m20261201140000),
+  m('20261201140100_create_report_signing_keys', m20261201140100),
+  m('20261202080000_requests_shared_decisions', m20261202080000),
+  m('20261202500001_list_indexes', m20261202500001),
+  m('20261202700001_create_anonymization_runs', m20261202700001),
+  m('20261202700002_create_pseudonym_keys', m20261202700002),
+  m('20261202600001_create_audit_runs', m20261202600001),
+  m('20261202600002_create_findings', m20261202600002),
 ];
