@@ -27,21 +27,28 @@ export async function bareErase(dbs: Record<DemoSystem, Knex>, s: BareSubject, k
   await dbs.billing.transaction(async (t) => {
     const mine = '(customer_id = ? OR lower(billing_email) = ?)';
     await t.raw(`DELETE FROM invoices WHERE ${mine} AND issued_at + interval 'P10Y' <= ?`, [s.id, s.email, now]);
-    await t.raw(`UPDATE invoices SET billing_name = ?, billing_email = ? WHERE ${mine} AND issued_at + interval 'P10Y' > ? AND billing_name <> ?`, [
-      '[redacted]', '[redacted]', s.id, s.email, now, '[redacted]',
-    ]);
+    await t.raw(
+      `UPDATE invoices SET billing_name = ?, billing_email = ? WHERE ${mine} AND issued_at + interval 'P10Y' > ? AND billing_name <> ?`,
+      ['[redacted]', '[redacted]', s.id, s.email, now, '[redacted]'],
+    );
   });
   await dbs.support.transaction(async (t) => {
     const mine = '(customer_id = ? OR lower(requester_email) = ?)';
     await t.raw('DELETE FROM ticket_messages WHERE lower(author_email) = ?', [s.email]);
-    await t.raw(`DELETE FROM ticket_messages WHERE ticket_id IN (SELECT id FROM tickets WHERE ${mine})`, [s.id, s.email]);
+    await t.raw(`DELETE FROM ticket_messages WHERE ticket_id IN (SELECT id FROM tickets WHERE ${mine})`, [
+      s.id,
+      s.email,
+    ]);
     await t.raw(`UPDATE ticket_messages SET ${redact('body')} WHERE body ILIKE ?`, [re, REDACTED, like]);
     await t.raw(`DELETE FROM tickets WHERE ${mine}`, [s.id, s.email]);
     await t.raw('UPDATE tickets SET cc_email = ? WHERE lower(cc_email) = ?', [hashValue(keys.hash, s.email), s.email]);
     await t.raw(`UPDATE tickets SET ${redact('subject')} WHERE subject ILIKE ?`, [re, REDACTED, like]);
     await t.raw(`UPDATE tickets SET ${redact('body')} WHERE body ILIKE ?`, [re, REDACTED, like]);
   });
-  await dbs.analytics.raw('UPDATE events SET user_id = ?, ip_address = NULL WHERE user_id = ?', [pseudonymize(keys.pseudonym, s.id), s.id]);
+  await dbs.analytics.raw('UPDATE events SET user_id = ?, ip_address = NULL WHERE user_id = ?', [
+    pseudonymize(keys.pseudonym, s.id),
+    s.id,
+  ]);
   await dbs.assistant.transaction(async (t) => {
     await t.raw('DELETE FROM prompt_logs WHERE lower(user_email) = ?', [s.email]);
     await t.raw(`UPDATE prompt_logs SET ${redact('prompt')} WHERE prompt ILIKE ?`, [re, REDACTED, like]);

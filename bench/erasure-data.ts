@@ -25,10 +25,18 @@ export function urlOf(adminUrl: string, name: string): string {
 }
 
 /** Creates (or reuses) the bench templates; returns their database names. */
-export async function ensureTemplates(adminUrl: string, customers: number, seed: number): Promise<{ names: Record<DemoSystem, string>; generatedMs: number | null }> {
+export async function ensureTemplates(
+  adminUrl: string,
+  customers: number,
+  seed: number,
+): Promise<{ names: Record<DemoSystem, string>; generatedMs: number | null }> {
   const prefix = 'lethe_bench_tpl';
   // The marker names the generator's content too, so a changed schema is never benchmarked on stale data.
-  const generator = crypto.createHash('sha256').update(fs.readFileSync(new URL('../server/demo/systems.sql', import.meta.url))).digest('hex').slice(0, 12);
+  const generator = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(new URL('../server/demo/systems.sql', import.meta.url)))
+    .digest('hex')
+    .slice(0, 12);
   const marker = `lethe erasure bench v1: customers=${customers} seed=${seed} generator=${generator}`;
   const names = Object.fromEntries(DEMO_SYSTEMS.map((s) => [s, `${prefix}_${s}`])) as Record<DemoSystem, string>;
   const found = await admin<{ datname: string; comment: string | null }>(
@@ -36,14 +44,19 @@ export async function ensureTemplates(adminUrl: string, customers: number, seed:
     `SELECT datname, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = ANY($1)`,
     [Object.values(names)],
   );
-  if (found.length === DEMO_SYSTEMS.length && found.every((f) => f.comment === marker)) return { names, generatedMs: null };
+  if (found.length === DEMO_SYSTEMS.length && found.every((f) => f.comment === marker))
+    return { names, generatedMs: null };
   const t = performance.now();
   await createDemoSystems(adminUrl, { customers, seed, prefix, textIndexes: true });
   for (const name of Object.values(names)) await admin(adminUrl, `COMMENT ON DATABASE ${name} IS '${marker}'`);
   return { names, generatedMs: performance.now() - t };
 }
 
-export async function cloneTemplates(adminUrl: string, templates: Record<DemoSystem, string>, prefix: string): Promise<Urls> {
+export async function cloneTemplates(
+  adminUrl: string,
+  templates: Record<DemoSystem, string>,
+  prefix: string,
+): Promise<Urls> {
   const urls = {} as Urls;
   for (const s of DEMO_SYSTEMS) {
     const name = `${prefix}_${s}`;
@@ -63,15 +76,25 @@ export async function contentDigest(urls: Urls, tables: Record<DemoSystem, strin
   const out: Record<string, string> = {};
   for (const s of DEMO_SYSTEMS) {
     for (const t of tables[s]) {
-      const [row] = await admin<{ n: string; h: string }>(urls[s], `SELECT count(*)::text AS n, md5(coalesce(string_agg(row_to_json(x)::text, '' ORDER BY id), '')) AS h FROM ${t} x`);
+      const [row] = await admin<{ n: string; h: string }>(
+        urls[s],
+        `SELECT count(*)::text AS n, md5(coalesce(string_agg(row_to_json(x)::text, '' ORDER BY id), '')) AS h FROM ${t} x`,
+      );
       out[`${s}.${t}`] = `${row.n}:${row.h}`;
     }
   }
   return out;
 }
 
-export async function subjectsOf(url: string, ids: number[]): Promise<{ id: string; email: string; phone: string | null }[]> {
-  return admin(url, 'SELECT id::text, email, phone FROM customers WHERE id = ANY($1::bigint[]) ORDER BY array_position($1::bigint[], id)', [ids]);
+export async function subjectsOf(
+  url: string,
+  ids: number[],
+): Promise<{ id: string; email: string; phone: string | null }[]> {
+  return admin(
+    url,
+    'SELECT id::text, email, phone FROM customers WHERE id = ANY($1::bigint[]) ORDER BY array_position($1::bigint[], id)',
+    [ids],
+  );
 }
 
 export async function serverVersion(adminUrl: string): Promise<string> {

@@ -42,4 +42,13 @@ if (config.mode === 'csv') {
 }
 const cpu = process.cpuUsage(cpuStart);
 const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-console.log(JSON.stringify({ ms: Math.round(ms), cpuMs, peakRssMb: mb(process.resourceUsage().maxRSS), baselineRssMb: baselineRss, records, classes }));
+console.log(
+  JSON.stringify({
+    ms: Math.round(ms),
+    cpuMs,
+    peakRssMb: mb(process.resourceUsage().maxRSS),
+    baselineRssMb: baselineRss,
+    records,
+    classes,
+  }),
+);

@@ -83,12 +83,16 @@ export function writeReidSection(file: string, f: BenchFigures): string[] {
   lines.push(
     '',
     `Individual runs (ms): CSV worst ${f.csvWorst.runs.join(', ')}; CSV coarse ${f.csvCoarse.runs.join(', ')}` +
-      ('skipped' in pg ? '.' : `; table ${pg.runs.ours.map(Math.round).join(', ')}; bare ${pg.runs.bare.map(Math.round).join(', ')}.`),
+      ('skipped' in pg
+        ? '.'
+        : `; table ${pg.runs.ours.map(Math.round).join(', ')}; bare ${pg.runs.bare.map(Math.round).join(', ')}.`),
     `Peak RSS is the whole measuring process (Node + tsx alone: ${f.csvWorst.baselineRssMb} MB before the analysis starts).`,
   );
   const section = `${START}\n${lines.join('\n')}\n${END}`;
   const intro = '## Re-identification\n\n';
-  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures measured by `npm run bench`; each section is written by its benchmark.\n';
+  let text = fs.existsSync(file)
+    ? fs.readFileSync(file, 'utf8')
+    : '# Benchmarks\n\nFigures measured by `npm run bench`; each section is written by its benchmark.\n';
   const heading = text.indexOf(intro);
   if (heading >= 0 && text.includes(END)) {
     // The section is ours from its heading to the end marker: rewrite it whole.

@@ -21,7 +21,8 @@ const RUNS = 3;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.join(here, '.data');
 const csvPath = path.join(dataDir, `reid-${ROWS}-${SEED}.csv`);
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const adminUrl =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const COARSE = ['age', 'sex', 'education'];
 
 interface Measured {
@@ -34,7 +35,11 @@ interface Measured {
 }
 
 function measure(config: object): Measured {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'reid-measure.ts'), JSON.stringify(config)], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, 'reid-measure.ts'), JSON.stringify(config)],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`measurement failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
@@ -44,7 +49,11 @@ const hasPsql = spawnSync('psql', ['--version']).status === 0;
 
 function psql(url: string, args: string[], stdout: 'pipe' | 'ignore' = 'pipe'): { ms: number; out: string } {
   const t = performance.now();
-  const r = spawnSync('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args], { encoding: 'utf8', stdio: ['ignore', stdout, 'pipe'], maxBuffer: 1 << 26 });
+  const r = spawnSync('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', stdout, 'pipe'],
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
   return { ms: performance.now() - t, out: r.stdout ?? '' };
 }
@@ -105,8 +114,12 @@ async function benchPostgres(): Promise<BenchFigures['postgres']> {
       bareQuasi.push(psql(url, ['-c', `COPY (${groupBy(REID_BENCH_QUASI)}) TO STDOUT`], 'ignore').ms);
       const plan = psql(url, ['-At', '-c', `EXPLAIN (ANALYZE, TIMING OFF) ${groupBy(all)}`]).out;
       server.push(Number(/Execution Time: ([\d.]+) ms/.exec(plan)![1]));
-      bareWorkMem.push(psql(url, ['-c', "SET work_mem = '64MB'", '-c', `COPY (${groupBy(all)}) TO STDOUT`], 'ignore').ms);
-      ours.push(measure({ mode: 'table', url, table: 'reid_bench', quasi: REID_BENCH_QUASI, sensitive: REID_BENCH_SENSITIVE }));
+      bareWorkMem.push(
+        psql(url, ['-c', "SET work_mem = '64MB'", '-c', `COPY (${groupBy(all)}) TO STDOUT`], 'ignore').ms,
+      );
+      ours.push(
+        measure({ mode: 'table', url, table: 'reid_bench', quasi: REID_BENCH_QUASI, sensitive: REID_BENCH_SENSITIVE }),
+      );
     }
     return {
       version,
@@ -129,14 +142,25 @@ async function benchPostgres(): Promise<BenchFigures['postgres']> {
 async function main(): Promise<void> {
   fs.mkdirSync(dataDir, { recursive: true });
   if (!fs.existsSync(csvPath)) {
-    console.log(`generating ${ROWS.toLocaleString('en')} rows (seed ${SEED}) into ${path.relative(process.cwd(), csvPath)}`);
+    console.log(
+      `generating ${ROWS.toLocaleString('en')} rows (seed ${SEED}) into ${path.relative(process.cwd(), csvPath)}`,
+    );
     await writeBenchCsv(csvPath + '.tmp', ROWS, SEED);
     fs.renameSync(csvPath + '.tmp', csvPath);
   }
   const loadBefore = os.loadavg()[0];
   const csv = (quasi: readonly string[]) => {
-    const runs = Array.from({ length: RUNS }, () => measure({ mode: 'csv', file: csvPath, quasi, sensitive: REID_BENCH_SENSITIVE }));
-    return { ms: median(runs.map((r) => r.ms)), cpuMs: median(runs.map((r) => r.cpuMs)), peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)), baselineRssMb: runs[0].baselineRssMb, classes: runs[0].classes, runs: runs.map((r) => r.ms) };
+    const runs = Array.from({ length: RUNS }, () =>
+      measure({ mode: 'csv', file: csvPath, quasi, sensitive: REID_BENCH_SENSITIVE }),
+    );
+    return {
+      ms: median(runs.map((r) => r.ms)),
+      cpuMs: median(runs.map((r) => r.cpuMs)),
+      peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+      baselineRssMb: runs[0].baselineRssMb,
+      classes: runs[0].classes,
+      runs: runs.map((r) => r.ms),
+    };
   };
   console.log('CSV, 8 quasi-identifiers…');
   const worst = csv(REID_BENCH_QUASI);
@@ -151,7 +175,8 @@ async function main(): Promise<void> {
     fileMb: Math.round(fs.statSync(csvPath).size / 1e6),
     machine: {
       cpus: os.availableParallelism(),
-      cpu: /model name\s*:\s*(.+)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
+      cpu:
+        /model name\s*:\s*(.+)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
       memoryGb: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
       load: [loadBefore, os.loadavg()[0]],

@@ -1,0 +1,186 @@
+// The web under load (issue 21): a fresh database with 100,000 requests and 1,000,000 audit-log
+// entries (SQL bulk rows, test/support/scale-data.ts), the web process started as `npm run web`
+// would (compiled build when current), and autocannon on each page with a signed-in session.
+// Reports req/s, p50, p99, errors (non-2xx + socket errors) and the web process's RSS before and
+// after. Median of 3 runs per page. BENCH_WEB_SECONDS (default 20) and BENCH_WEB_CONNECTIONS (50).
+// Target: every page's p99 within 5× of /healthz, no errors, RSS growth under 50 MB.
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { createDb } from '../server/db/knex';
+import { migrateLatest } from '../server/db/migrate';
+import { insertAuditEntries, insertRequests } from '../test/support/scale-data';
+import { totpNow } from '../server/auth/totp';
+
+const SECONDS = Number(process.env.BENCH_WEB_SECONDS ?? 20);
+const CONNECTIONS = Number(process.env.BENCH_WEB_CONNECTIONS ?? 50);
+const REQUESTS = Number(process.env.BENCH_WEB_REQUESTS ?? 100_000);
+const AUDIT = Number(process.env.BENCH_WEB_AUDIT ?? 1_000_000);
+const RUNS = 3;
+const PORT = 3900 + Math.floor(Math.random() * 90);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const adminUrl =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const name = `lethe_bench_web_${crypto.randomBytes(4).toString('hex')}`;
+const dbUrl = (() => {
+  const u = new URL(adminUrl);
+  u.pathname = '/' + name;
+  return u.toString();
+})();
+
+async function admin(sql: string) {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+const rssMb = (pid: number) =>
+  Math.round(Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+await admin(`CREATE DATABASE ${name}`);
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-bench-web-'));
+let web: ReturnType<typeof spawn> | undefined;
+try {
+  const db = createDb(dbUrl, 2);
+  await migrateLatest(db);
+  let t = Date.now();
+  await insertRequests(db, REQUESTS);
+  await insertAuditEntries(db, AUDIT);
+  await db.raw('ANALYZE');
+  console.log(
+    `seeded ${REQUESTS.toLocaleString('en')} requests and ${AUDIT.toLocaleString('en')} audit entries in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+  );
+  await db.destroy();
+
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: dbUrl,
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    LETHE_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
+    LETHE_REPORT_SIGNING_KEY: crypto.randomBytes(32).toString('hex'),
+    LETHE_DATA_DIR: dataDir,
+    LETHE_ANON_RATE_LIMIT: '100000000',
+    LOG_LEVEL: 'warn',
+  };
+  const password = 'bench horse battery staple';
+  const create = spawn(
+    process.execPath,
+    [
+      path.join(root, 'bin', 'lethe.mjs'),
+      'user',
+      'create',
+      '--email',
+      'officer@bench.example',
+      '--role',
+      'compliance_officer',
+      '--password-stdin',
+    ],
+    { env, stdio: ['pipe', 'inherit', 'inherit'] },
+  );
+  create.stdin!.end(password);
+  await new Promise((resolve) => create.on('exit', resolve));
+
+  web = spawn(process.execPath, [path.join(root, 'scripts', 'launch.mjs'), 'server/main.ts'], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${PORT}`;
+  for (t = Date.now(); ;) {
+    try {
+      if ((await fetch(base + '/healthz')).ok) break;
+    } catch {}
+    if (Date.now() - t > 120_000) throw new Error('the web process did not answer /healthz in 120 s');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  // Sign in through the real pages (password, then TOTP enrolment), keeping the cookies.
+  const jar = new Map<string, string>();
+  const call = async (p: string, form?: Record<string, string>) => {
+    const res = await fetch(base + p, {
+      method: form ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: {
+        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    for (const c of res.headers.getSetCookie()) {
+      const [kv] = c.split(';');
+      const i = kv.indexOf('=');
+      jar.set(kv.slice(0, i), kv.slice(i + 1));
+    }
+    return { status: res.status, text: await res.text(), location: res.headers.get('location') };
+  };
+  const csrf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
+  const login = await call('/login');
+  const posted = await call('/login', { _csrf: csrf(login.text), email: 'officer@bench.example', password });
+  if (posted.location === '/mfa/enrol') {
+    const enrol = await call('/mfa/enrol');
+    const secret = /data-testid="totp-secret">([A-Z2-7]+)</.exec(enrol.text)![1];
+    await call('/mfa/enrol', { _csrf: csrf(enrol.text), code: totpNow(secret) });
+  }
+  if ((await call('/requests')).status !== 200) throw new Error('sign-in failed');
+  const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const firstPage = await call('/audit-log');
+  const deepSeq = AUDIT - 1_000_000 + 50 > 0 ? AUDIT - 1_000_000 + 50 : 50;
+
+  const pages: [string, string][] = [
+    ['bare route', '/healthz'],
+    ['dashboard', '/'],
+    ['requests, first page', '/requests?status='],
+    ['requests, filtered', '/requests?status=completed&type=erasure&regulation=gdpr'],
+    ['requests, deep page (offset 50,000)', '/requests?status=&page=2000'],
+    ['audit log, first page', '/audit-log'],
+    [
+      `audit log, ${AUDIT.toLocaleString('en')} entries back (keyset)`,
+      `/audit-log?page=${Math.ceil(AUDIT / 50) - 1}&after=${deepSeq}`,
+    ],
+  ];
+  if (!firstPage.text.includes('Page 1 of')) throw new Error('audit log page did not render');
+  const rssBefore = rssMb(web.pid!);
+  console.log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  console.log(`${CONNECTIONS} connections, ${SECONDS} s per run, median of ${RUNS}; web RSS before: ${rssBefore} MB`);
+  console.log('| page | req/s | p50 ms | p99 ms | errors |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const [label, p] of pages) {
+    const runs: autocannon.Result[] = [];
+    for (let i = 0; i < RUNS; i++)
+      runs.push(await autocannon({ url: base + p, connections: CONNECTIONS, duration: SECONDS, headers: { cookie } }));
+    const errors = runs.map((r) => r.errors + r.timeouts + r.non2xx);
+    console.log(
+      `| ${label} \`${p}\` | ${median(runs.map((r) => r.requests.average)).toFixed(0)} | ${median(runs.map((r) => r.latency.p50))} | ${median(runs.map((r) => r.latency.p99))} | ${median(errors)} (max ${Math.max(...errors)}) |`,
+    );
+  }
+  console.log(
+    `web RSS after: ${rssMb(web.pid!)} MB (before ${rssBefore} MB); load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+} finally {
+  if (web && web.exitCode === null) {
+    const exited = new Promise((r) => web!.once('exit', r));
+    web.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  }
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
