@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx lethe …` works without a build step.
-import { register } from 'tsx/esm/api';
-register();
-const { runCli } = await import('../server/cli.ts');
+// `lethe …`: runs the compiled CLI from dist/ when it is a build of these sources, else the
+// TypeScript source through tsx (see scripts/launch.mjs), so `npx lethe …` works either way.
+import { pathToFileURL } from 'node:url';
+import { entryFor } from '../scripts/launch.mjs';
+
+const { runCli } = await import(pathToFileURL(await entryFor('server/cli.ts')).href);
 process.exit(await runCli(process.argv.slice(2)));

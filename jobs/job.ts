@@ -23,6 +23,11 @@ export interface JobDefinition<P extends object = object> {
 /** Every job payload carries ids only, plus the bundle hash it was enqueued under. */
 export type Stamped<P> = P & { bundleHash: string };
 
-export async function enqueue<P extends object>(deps: Pick<Deps, 'queues' | 'policies'>, kind: JobKind, jobId: string, payload: P): Promise<void> {
-  await deps.queues.enqueue(kind, { ...payload, bundleHash: deps.policies.hash() }, { jobId });
+export async function enqueue<P extends object>(
+  deps: Pick<Deps, 'jobs'>,
+  kind: JobKind,
+  jobId: string,
+  payload: P,
+): Promise<void> {
+  await deps.jobs.enqueue(kind, jobId, payload);
 }

@@ -1,26 +1,15 @@
 // The one place that knows which queue backend runs: BullMQ on Redis when REDIS_URL is set
 // (production), else BullMQ's PostgreSQL backend on Lethe's own database (zero-setup demo).
 // Nothing else in the codebase knows or cares which.
-import { Queue, Worker, createPostgresBackend, runMigrations, type Job, type JobsOptions } from 'bullmq';
+import { Queue, Worker, createPostgresBackend, runMigrations, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { JOB_KINDS, type JobKind, type Queues } from '../server/job-queue';
 
-export const JOB_KINDS = ['erasure', 'access-export', 'reid', 'audit', 'retention', 'report'] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
+export { JOB_KINDS, type JobKind, type Queues };
 
 export type QueueBackendConfig =
-  | { kind: 'redis'; url: string; prefix: string }
-  | { kind: 'postgres'; url: string; schema?: string };
-
-export interface Queues {
-  backend: 'redis' | 'postgres';
-  enqueue(kind: JobKind, payload: object, opts: { jobId: string } & JobsOptions): Promise<void>;
-  getJob(kind: JobKind, jobId: string): Promise<Job | undefined>;
-  worker(kind: JobKind, processor: (job: Job) => Promise<unknown>, concurrency: number): Worker;
-  counts(): Promise<Record<JobKind, Record<string, number>>>;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
+  { kind: 'redis'; url: string; prefix: string } | { kind: 'postgres'; url: string; schema?: string };
 
 // Retries with exponential backoff for transient failures; handlers throw UnrecoverableError
 // for configuration errors so those fail at once.
@@ -49,7 +38,11 @@ export async function createQueues(cfg: QueueBackendConfig): Promise<Queues> {
     closers.push(async () => redis?.quit());
   }
 
-  const pgConnection = () => ({ connectionString: cfg.url, schema: (cfg.kind === 'postgres' && cfg.schema) || 'bullmq', max: 4 });
+  const pgConnection = () => ({
+    connectionString: cfg.url,
+    schema: (cfg.kind === 'postgres' && cfg.schema) || 'bullmq',
+    max: 4,
+  });
 
   function queue(kind: JobKind): Queue {
     let q = queues.get(kind);
@@ -57,7 +50,11 @@ export async function createQueues(cfg: QueueBackendConfig): Promise<Queues> {
       q =
         cfg.kind === 'redis'
           ? new Queue(kind, { connection: redis!, prefix: cfg.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS })
-          : (new Queue(kind, { connection: pgConnection(), defaultJobOptions: DEFAULT_JOB_OPTIONS }, createPostgresBackend) as unknown as Queue);
+          : (new Queue(
+              kind,
+              { connection: pgConnection(), defaultJobOptions: DEFAULT_JOB_OPTIONS },
+              createPostgresBackend,
+            ) as unknown as Queue);
       queues.set(kind, q);
       const created = q;
       closers.push(() => created.close());
@@ -76,16 +73,28 @@ export async function createQueues(cfg: QueueBackendConfig): Promise<Queues> {
       const timing = { lockDuration: 15_000, stalledInterval: 5_000 };
       const w =
         cfg.kind === 'redis'
-          ? new Worker(kind, processor, { connection: new Redis(cfg.url, { maxRetriesPerRequest: null }), prefix: cfg.prefix, concurrency, ...timing })
-          : (new Worker(kind, processor, { connection: pgConnection(), concurrency, ...timing }, createPostgresBackend) as unknown as Worker);
+          ? new Worker(kind, processor, {
+              connection: new Redis(cfg.url, { maxRetriesPerRequest: null }),
+              prefix: cfg.prefix,
+              concurrency,
+              ...timing,
+            })
+          : (new Worker(
+              kind,
+              processor,
+              { connection: pgConnection(), concurrency, ...timing },
+              createPostgresBackend,
+            ) as unknown as Worker);
       closers.push(() => w.close());
       return w;
     },
     async counts() {
       const out = {} as Record<JobKind, Record<string, number>>;
-      for (const kind of JOB_KINDS) out[kind] = await queue(kind).getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+      for (const kind of JOB_KINDS)
+        out[kind] = await queue(kind).getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
       return out;
     },
+    list: (kind, states, limit) => queue(kind).getJobs(states, 0, limit - 1, false),
     async ping() {
       await queue('audit').getJobCounts('waiting');
     },

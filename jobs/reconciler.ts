@@ -3,20 +3,26 @@
 import type { Deps } from '../server/deps';
 import { JOBS } from './registry';
 import type { JobKind } from './queues';
-import { purgeExpiredSessions } from '../server/http/session-store';
-import { WINDOW_MS } from '../server/auth/throttle';
-import { EXPORT_RETENTION_DAYS } from '../server/requests/artifacts-http';
+import { purgeExpiredRows } from '../server/housekeeping';
 
 export async function reconcileOnce(deps: Deps): Promise<number> {
   let requeued = 0;
+  await deps.policies.refresh(); // holds lifted or added by another process count at once
   for (const [kind, def] of Object.entries(JOBS) as [JobKind, NonNullable<(typeof JOBS)[JobKind]>][]) {
     if (!def.pending) continue;
     for (const { jobId, payload } of await def.pending(deps)) {
       const job = await deps.queues.getJob(kind, jobId);
       const state = job ? await job.getState() : 'missing';
-      if (state === 'waiting' || state === 'active' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
+      if (
+        state === 'waiting' ||
+        state === 'active' ||
+        state === 'delayed' ||
+        state === 'prioritized' ||
+        state === 'waiting-children'
+      )
+        continue;
       if (job) await job.remove().catch(() => {});
-      await deps.queues.enqueue(kind, { ...payload, bundleHash: deps.policies.hash() }, { jobId });
+      await deps.jobs.enqueue(kind, jobId, payload);
       requeued++;
       deps.logger.info({ event: 'reconciler.requeued', kind, jobId, previousState: state }, 'work re-enqueued');
     }
@@ -24,16 +30,8 @@ export async function reconcileOnce(deps: Deps): Promise<number> {
   return requeued;
 }
 
-/** Rows that only expire: sessions past their expiry, login throttles past their window. */
-export async function housekeep(deps: Deps): Promise<{ sessions: number; throttles: number; exports: number }> {
-  const sessions = await purgeExpiredSessions(deps.db);
-  const throttles = await deps.db('login_throttle').where('window_started_at', '<', new Date(Date.now() - WINDOW_MS)).del();
-  const exports = await deps.db('request_artifacts')
-    .where({ kind: 'export' })
-    .andWhere('created_at', '<', new Date(Date.now() - EXPORT_RETENTION_DAYS * 86_400_000))
-    .del();
-  return { sessions, throttles, exports };
-}
+/** Rows that only expire (sessions, login throttles, expired access packages): each area purges its own. */
+export const housekeep = (deps: Deps) => purgeExpiredRows(deps);
 
 export function startReconciler(deps: Deps, everyMs: number) {
   let running = false;

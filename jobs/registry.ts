@@ -1,21 +1,10 @@
-// The one map from job kind to its definition.
+// The one map from job kind to its definition, built from the areas' descriptors (`jobs`).
 import type { JobKind } from './queues';
 import type { JobDefinition } from './job';
-import { auditJob } from './audit';
-import { erasureJob } from './erasure';
-import { accessExportJob } from './access-export';
-import { reidJob } from './reid';
+import { AREAS } from '../server/areas';
+import { jobsOf } from '../server/area-descriptor';
 
 // Handlers are typed by their own payloads; the registry erases that to the common shape.
-type AnyJob = JobDefinition<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type AnyJob = JobDefinition<any>;
 
-export const JOBS: Partial<Record<JobKind, AnyJob>> = {
-  audit: auditJob,
-  erasure: erasureJob,
-  'access-export': accessExportJob,
-  reid: reidJob,
-};
-
-export const registerJob = (def: AnyJob) => {
-  JOBS[def.kind] = def;
-};
+export const JOBS: Partial<Record<JobKind, AnyJob>> = Object.fromEntries(jobsOf(AREAS));

@@ -6,6 +6,7 @@ import { JOBS } from './registry';
 import type { JobKind } from './queues';
 import type { Stamped } from './job';
 import { startReconciler } from './reconciler';
+import { runWithLogScope } from '../server/logger';
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -17,33 +18,46 @@ export function startWorkers(deps: Deps, opts: { reconcileEveryMs?: number } = {
   for (const [kind, def] of Object.entries(JOBS) as [JobKind, NonNullable<(typeof JOBS)[JobKind]>][]) {
     const worker = deps.queues.worker(
       kind,
-      async (job) => {
-        const started = Date.now();
-        const payload = job.data as Stamped<object>;
-        deps.logger.info({ event: 'job.start', kind, jobId: job.id, attempt: job.attemptsMade + 1 }, `job ${kind} started`);
-        const result = await def.handle(
-          {
-            deps,
-            jobId: String(job.id),
-            bundleHash: payload.bundleHash ?? deps.policies.hash(),
-            attempt: job.attemptsMade + 1,
-            progress: async (percent, label) => {
-              await job.updateProgress({ percent, label: label ?? '' });
+      async (job) =>
+        runWithLogScope(async () => {
+          const started = Date.now();
+          const payload = job.data as Stamped<object>;
+          deps.logger.info(
+            { event: 'job.start', kind, jobId: job.id, attempt: job.attemptsMade + 1 },
+            `job ${kind} started`,
+          );
+          // Never on an older bundle than the job was stamped with: the process first adopts the
+          // active one (that bundle or a newer), or the job waits (retries) for one that can.
+          const bundle = await deps.policies.ensureAtLeast(payload.bundleHash ?? deps.policies.hash());
+          const result = await def.handle(
+            {
+              deps,
+              jobId: String(job.id),
+              bundleHash: bundle.hash,
+              attempt: job.attemptsMade + 1,
+              progress: async (percent, label) => {
+                await job.updateProgress({ percent, label: label ?? '' });
+              },
             },
-          },
-          payload,
-        );
-        deps.logger.info({ event: 'job.done', kind, jobId: job.id, ms: Date.now() - started }, `job ${kind} done`);
-        return result ?? null;
-      },
+            payload,
+          );
+          deps.logger.info({ event: 'job.done', kind, jobId: job.id, ms: Date.now() - started }, `job ${kind} done`);
+          return result ?? null;
+        }),
       def.concurrency,
     );
     worker.on('failed', (job, err) => {
       if (!job) return;
       const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
-      deps.logger.warn({ event: 'job.failed', kind, jobId: job.id, attempt: job.attemptsMade, final, error: err.message }, `job ${kind} failed`);
+      deps.logger.warn(
+        { event: 'job.failed', kind, jobId: job.id, attempt: job.attemptsMade, final, error: err.message },
+        `job ${kind} failed`,
+      );
       // Another worker holding the request is not a failure of the request: the reconciler retries.
-      if (final && def.failed && err.name !== 'LeaseHeldError') def.failed(deps, job.data, err, String(job.id)).catch((e) => deps.logger.error({ event: 'job.failed.hook', err: e }));
+      if (final && def.failed && err.name !== 'LeaseHeldError')
+        def
+          .failed(deps, job.data, err, String(job.id))
+          .catch((e) => deps.logger.error({ event: 'job.failed.hook', err: e }));
     });
     worker.on('error', (err) => deps.logger.error({ event: 'worker.error', kind, error: err.message }, 'worker error'));
     workers.push(worker);

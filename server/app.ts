@@ -7,25 +7,32 @@ import './http/types';
 import { PgSessionStore } from './http/session-store';
 import { resolvePrincipal } from './http/principal';
 import { csrf } from './http/csrf';
+import { anonymousRateLimit } from './http/rate-limit';
 import { pageRenderer, VIEWS_DIR } from './http/render';
 import { errorHandler, notFound } from './http/error-handler';
 import type { RouteSpec } from './http/guard';
 import { createMetrics } from './health/metrics';
 import { healthRoutes } from './health/routes';
 import { apiRouter } from './api/routes';
-import { webAreas, apiAreas } from './areas';
+import { AREAS } from './areas';
+import { shapeOf, type Area } from './area-descriptor';
+import { runWithLogScope } from './logger';
 
 export interface LetheApp extends express.Express {
   routes: RouteSpec[];
 }
 
-export function createApp(deps: Deps): LetheApp {
+/** The web app built from `areas` (server/areas.ts unless a test passes its own list). */
+export function createApp(deps: Deps, areas: readonly Area[] = AREAS): LetheApp {
   const app = express() as LetheApp;
+  const shape = shapeOf(areas);
   const routes: RouteSpec[] = [];
   app.routes = routes;
   const metrics = createMetrics(deps.queues);
   app.set('trust proxy', deps.config.trustProxy);
   app.disable('x-powered-by');
+  // Each request gets its own set of identity values the logger redacts (noteLogIdentities).
+  app.use((_req, _res, next) => runWithLogScope(next));
   app.use(metrics.httpTimer);
   app.use(
     helmet({
@@ -46,27 +53,43 @@ export function createApp(deps: Deps): LetheApp {
   );
   app.use(healthRoutes(deps, metrics));
   app.use('/static', express.static(path.join(VIEWS_DIR, 'static'), { maxAge: '1h' }));
-  app.use('/api/v1', apiRouter(deps, routes, apiAreas));
+  app.use(
+    '/api/v1',
+    apiRouter(
+      deps,
+      routes,
+      areas.flatMap((a) => (a.api ? [a.api] : [])),
+    ),
+  );
   app.use(
     session({
       name: 'lethe.sid',
       store: new PgSessionStore(deps.db),
-      secret: deps.crypto.key('session').toString('hex'),
+      // Signed with the current key; cookies signed before a rotation stay valid while the old key is in the keyring.
+      secret: deps.crypto.keyIds.map((kid) => deps.crypto.keyFor('session', kid)!.toString('hex')),
       resave: false,
       saveUninitialized: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 8 * 60 * 60 * 1000 },
     }),
   );
-  app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(resolvePrincipal(deps));
+  app.use(anonymousRateLimit(deps.db, deps.config.anonRateLimitPerMinute));
+  app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   // Signed-in pages and downloads hold personal data and one-time secrets: never cache them.
   app.use((req, res, next) => {
     if (req.principal || req.session?.pendingUserId) res.set('Cache-Control', 'no-store');
     next();
   });
-  app.use(pageRenderer(deps));
-  app.use(csrf({ uploadLimitBytes: deps.config.uploadLimitBytes }));
-  for (const area of webAreas) app.use(area(deps, routes));
+  app.use(pageRenderer(deps, shape.nav, shape.viewDirs));
+  app.use(
+    csrf({
+      uploadLimitBytes: deps.config.uploadLimitBytes,
+      publicUploadLimitBytes: deps.config.verifyUploadLimitBytes,
+      uploadPaths: shape.uploadPaths,
+      publicUploadPaths: shape.publicUploadPaths,
+    }),
+  );
+  for (const area of areas) for (const web of area.web ?? []) app.use(web(deps, routes, shape));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

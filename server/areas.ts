@@ -1,27 +1,53 @@
-// The list of areas the app is built from. A new area adds its router here and nowhere else.
-import type { Router } from 'express';
-import type { Deps } from './deps';
-import type { RouteSpec } from './http/guard';
-import type { ApiArea } from './api/routes';
-import { authRoutes } from './auth/routes';
-import { dashboardRoutes } from './dashboard/routes';
-import { auditLogRoutes } from './audit-log/routes';
-import { adminRoutes } from './admin/routes';
-import { requestRoutes } from './requests/routes';
-import { policiesRoutes } from './policies-ui/routes';
-import { systemsRoutes } from './systems/routes';
-import { requestsApi } from './requests/api';
-import { registerPanel } from './dashboard/panels';
-import { aiArtefactsPanel, urgentRequestsPanel } from './requests/panels';
-import { reidRoutes } from './reid/routes';
-import { datasetRoutes } from './reid/datasets-routes';
-import { blockedDatasetsPanel } from './reid/panels';
-import { reidApi } from './reid/api';
+// The list of areas the processes are built from: the web app's routers, the API, the
+// navigation (in this order), the dashboard panels, the upload paths, the CLI commands and
+// the worker's job kinds (see server/area-descriptor.ts). A new area is a folder with an
+// `area.ts` descriptor and one entry here. Job code lives in jobs/ (only process wiring such
+// as this file imports it), so an area's jobs are attached to its entry here.
+import type { Area } from './area-descriptor';
+import { authArea } from './auth/area';
+import { dashboardArea } from './dashboard/area';
+import { requestsArea } from './requests/area';
+import { reidArea } from './reid/area';
+import { useCasesArea } from './use-cases/area';
+import { trainingArea } from './training/area';
+import { reportsArea } from './reports/area';
+import { auditLogArea } from './audit-log/area';
+import { policiesArea } from './policies-ui/area';
+import { systemsArea } from './systems/area';
+import { adminArea } from './admin/area';
+import { accountArea } from './account/area';
+import { keysArea } from './keys/area';
+import { demoArea } from './demo/area';
+import { datamapArea } from './datamap/area';
+import { anonymizeArea } from './anonymize/area';
+import { auditsArea } from './audits/area';
+import { jobsConsoleArea } from './jobs-console/area';
+import { erasureJob } from '../jobs/erasure';
+import { accessExportJob } from '../jobs/access-export';
+import { reidJob } from '../jobs/reid';
+import { boardPacketJob } from '../jobs/board-packet';
+import { reportJob } from '../jobs/report';
+import { auditJob } from '../jobs/audit';
+import { anonymizeJob } from '../jobs/anonymize';
 
-export const webAreas: ((deps: Deps, registry: RouteSpec[]) => Router)[] = [authRoutes, dashboardRoutes, requestRoutes, auditLogRoutes, adminRoutes, policiesRoutes, systemsRoutes, datasetRoutes, reidRoutes];
-
-export const apiAreas: ApiArea[] = [requestsApi, reidApi];
-
-registerPanel(urgentRequestsPanel);
-registerPanel(aiArtefactsPanel);
-registerPanel(blockedDatasetsPanel);
+export const AREAS: readonly Area[] = [
+  authArea,
+  dashboardArea,
+  { ...requestsArea, jobs: [erasureJob, accessExportJob] },
+  { ...reidArea, jobs: [reidJob] },
+  { ...useCasesArea, jobs: [boardPacketJob] },
+  trainingArea,
+  { ...anonymizeArea, jobs: [anonymizeJob] },
+  // Periodic audits (policies/schedules.yaml) and their findings.
+  { ...auditsArea, jobs: [auditJob] },
+  { ...reportsArea, jobs: [reportJob] },
+  auditLogArea,
+  policiesArea,
+  systemsArea,
+  jobsConsoleArea,
+  adminArea,
+  accountArea,
+  keysArea,
+  demoArea,
+  datamapArea,
+];

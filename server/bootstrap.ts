@@ -10,31 +10,47 @@ import { createAuditLog } from './audit-log/service';
 import { createPolicyRuntime } from './policy-runtime/service';
 import { createAuthService } from './auth/service';
 import { createQueues } from '../jobs/queues';
+import { createMailer } from './notify/mailer';
 import type { Deps } from './deps';
+import { createJobQueue } from './job-queue';
 
 export interface BuildOptions {
   databaseUrl: string;
   logger?: Logger;
   migrate?: boolean;
+  /** Shown beside this process's bundle on /readyz and the admin page. */
+  role?: string;
 }
 
 export async function buildDeps(config: Config, opts: BuildOptions): Promise<Deps> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = createDb(opts.databaseUrl);
   if (opts.migrate !== false) {
-    const applied = await migrateLatest(db);
-    if (applied.length) logger.info({ event: 'db.migrated', applied }, `applied ${applied.length} migrations`);
+    // With a restricted application role (README "Database roles"), the owner migrates.
+    const owner = config.migrationDatabaseUrl ? createDb(config.migrationDatabaseUrl, 1) : db;
+    try {
+      const applied = await migrateLatest(owner);
+      if (applied.length) logger.info({ event: 'db.migrated', applied }, `applied ${applied.length} migrations`);
+    } finally {
+      if (owner !== db) await owner.destroy();
+    }
   }
-  const policies = await createPolicyRuntime(db, config.policiesDir, logger);
-  const crypto = createCrypto(config.secretKey);
-  const audit = createAuditLog(db, () => policies.hash());
+  const policies = await createPolicyRuntime(db, config.policiesDir, logger, {
+    role: opts.role ?? 'process',
+    databaseUrl: opts.databaseUrl,
+    pollMs: config.policyPollMs,
+  });
+  const crypto = createCrypto(config.secretKey, config.secretKeyring);
+  const audit = createAuditLog(db, () => policies.hash(), { crypto, checkpointEvery: config.auditCheckpointEvery });
   const auth = createAuthService({ db, crypto, audit, policies });
   const queues = await createQueues(
     config.redisUrl
       ? { kind: 'redis', url: config.redisUrl, prefix: config.queuePrefix }
       : { kind: 'postgres', url: opts.databaseUrl },
   );
-  return { config, databaseUrl: opts.databaseUrl, db, logger, crypto, audit, policies, auth, queues };
+  const mailer = createMailer(config, logger);
+  const jobs = createJobQueue(queues, () => policies.hash());
+  return { config, databaseUrl: opts.databaseUrl, db, logger, crypto, audit, policies, auth, queues, jobs, mailer };
 }
 
 /** The database URL: DATABASE_URL, or the embedded PostgreSQL under LETHE_DATA_DIR. */
@@ -42,7 +58,10 @@ export async function resolveDatabaseUrl(config: Config, logger: Logger): Promis
   if (config.databaseUrl) return config.databaseUrl;
   const started = Date.now();
   const embedded = await ensureEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
-  logger.info({ event: 'db.embedded', port: config.embeddedPgPort, ms: Date.now() - started }, 'using embedded PostgreSQL');
+  logger.info(
+    { event: 'db.embedded', port: config.embeddedPgPort, ms: Date.now() - started },
+    'using embedded PostgreSQL',
+  );
   return embedded.url;
 }
 
@@ -50,5 +69,5 @@ export async function bootstrap(opts: { role: string; env?: NodeJS.ProcessEnv })
   const config = loadConfig(opts.env);
   const logger = createLogger(config.logLevel, `lethe-${opts.role}`);
   const databaseUrl = await resolveDatabaseUrl(config, logger);
-  return buildDeps(config, { databaseUrl, logger });
+  return buildDeps(config, { databaseUrl, logger, role: opts.role });
 }

@@ -1,87 +1,115 @@
-// `lethe …`: administration from the shell. Each area registers its own commands; commands
-// that need the database open it lazily (DATABASE_URL, else the embedded one under
+// `lethe …`: administration from the shell. One runner and one context (server/cli-context.ts)
+// for every command. Each area's descriptor (server/areas.ts) lists its top-level commands and a
+// loader for their code; only the
+// area whose command is run is imported, so `lethe --help` and `lethe reid` load no more than they
+// need. Commands that need the database open it lazily (DATABASE_URL, else the embedded one under
 // LETHE_DATA_DIR: the one a running `npm start` uses, or started here and stopped after).
 import { Command, CommanderError } from 'commander';
-import { loadConfig, ConfigError } from './config';
-import { createLogger } from './logger';
-import { buildDeps } from './bootstrap';
-import { ensureEmbeddedPostgres } from './db/embedded';
-import { createDb } from './db/knex';
-import { migrateLatest } from './db/migrate';
+import { CliFailure, type CliContext, type CliIO } from './cli-context';
+import { processEnv } from './config';
+import { AREAS } from './areas';
+import type { Area, AreaCommands } from './area-descriptor';
 import type { Deps } from './deps';
-import { InvalidBundleError } from './policy-runtime/service';
-import { registerPolicyCommands } from './policies/cli';
-import { registerAdminCommands } from './admin/cli';
-import { registerDemoCommands } from './demo/cli';
-import { registerReidCommands } from './reid/cli';
-import { registerDatamapCommands } from './datamap/cli';
 
-export interface CliIO {
-  out(text: string): void;
-  err(text: string): void;
+export { CliFailure, type CliContext, type CliIO } from './cli-context';
+
+export type { CliRegister } from './area-descriptor';
+
+/** One area's commands: their names and one-line descriptions (shown without loading the area) and the loader. */
+export type CliArea = AreaCommands & { area?: string };
+
+/** `lethe migrate`, then every area's commands (server/areas.ts), in the list's order. */
+export function cliAreasOf(areas: readonly Area[]): CliArea[] {
+  const migrate: CliArea = {
+    commands: { migrate: 'apply database migrations' },
+    load: async () => (await import('./db/cli')).registerDbCommands,
+  };
+  return [migrate, ...areas.flatMap((a) => (a.cli ? [{ ...a.cli, area: a.name }] : []))];
 }
 
-/** Thrown by a command for an expected failure: the message is printed, the exit code returned. */
-export class CliFailure extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
+export const cliAreas: CliArea[] = cliAreasOf(AREAS);
+
+/** The command argv runs (`lethe reid …` → reid, `lethe help policy` → policy), if any. */
+function commandNamed(argv: string[]): string | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
 }
 
-export interface CliContext {
-  io: CliIO;
-  env: NodeJS.ProcessEnv;
-  /** Sets the exit code for a command that reports failure without throwing (policy check). */
-  setExitCode(code: number): void;
-  /** Opens the full dependencies (database, policies, audit log…); closed when the command ends. */
-  deps(): Promise<Deps>;
-}
-
-export function buildProgram(ctx: CliContext): Command {
+/**
+ * The program for argv: the areas that own the command being run are loaded and registered in
+ * full; every other command is listed by name and description only. `all` loads every area.
+ */
+export async function buildProgram(
+  ctx: CliContext,
+  argv: string[] | 'all',
+  areas: CliArea[] = cliAreas,
+): Promise<Command> {
   const program = new Command('lethe')
     .description('Lethe: data-subject requests, AI governance and audit evidence')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
-
-  program
-    .command('migrate')
-    .description('apply database migrations')
-    .action(async () => {
-      const deps = await ctx.deps();
-      ctx.io.out(`migrations up to date (${(await deps.db('knex_migrations').count({ n: '*' }))[0].n} applied)\n`);
-    });
-
-  registerAdminCommands(program, ctx);
-  registerDemoCommands(program, ctx);
-  registerPolicyCommands(program, {
-    out: (line: string) => ctx.io.out(line + '\n'),
-    err: (line: string) => ctx.io.err(line + '\n'),
-    exit: (code: number) => ctx.setExitCode(code),
-  });
-  registerReidCommands(
-    program,
-    { out: (line) => ctx.io.out(line + '\n'), err: (line) => ctx.io.err(line + '\n'), exit: (code) => ctx.setExitCode(code) },
-    (name) => ctx.env[name],
-  );
-  registerDatamapCommands(program, {
-    out: { write: (s: string) => ctx.io.out(s) },
-    err: { write: (s: string) => ctx.io.err(s) },
-  });
+  const wanted = argv === 'all' ? undefined : commandNamed(argv);
+  const listed = new Set<string>();
+  for (const area of areas) {
+    const names = Object.keys(area.commands);
+    if (wanted === undefined ? argv === 'all' : names.includes(wanted)) {
+      const before = new Set(program.commands.map((c) => c.name()));
+      (await area.load())(program, ctx);
+      // The declared names are what a listing shows without loading the area: keep them true.
+      const undeclared = program.commands.map((c) => c.name()).filter((n) => !before.has(n) && !names.includes(n));
+      if (undeclared.length)
+        throw new Error(
+          `The ${area.area ?? 'an'} area registers \`lethe ${undeclared.join('`, `lethe ')}\` without declaring it in its descriptor's cli.commands.`,
+        );
+      for (const name of names) listed.add(name);
+    }
+  }
+  for (const area of areas) {
+    for (const [name, description] of Object.entries(area.commands)) {
+      if (listed.has(name)) continue;
+      listed.add(name);
+      program.command(name).description(description);
+    }
+  }
   return program;
 }
 
-export async function runCli(argv: string[], io: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, env = process.env): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+  env = processEnv(),
+  input?: AsyncIterable<Buffer | string>,
+): Promise<number> {
   let deps: Deps | undefined;
   let stopEmbedded: (() => Promise<void>) | undefined;
   let exitCode = 0;
   const ctx: CliContext = {
     io,
+    // Standard input is opened only by a command that reads it.
+    get input() {
+      return input ?? process.stdin;
+    },
     env,
     setExitCode: (code) => {
       exitCode = code;
     },
     async deps() {
       if (deps) return deps;
+      const [
+        { loadConfig },
+        { createLogger },
+        { buildDeps },
+        { ensureEmbeddedPostgres },
+        { createDb },
+        { migrateLatest },
+      ] = await Promise.all([
+        import('./config'),
+        import('./logger'),
+        import('./bootstrap'),
+        import('./db/embedded'),
+        import('./db/knex'),
+        import('./db/migrate'),
+      ]);
       const config = loadConfig(env);
       const logger = createLogger(env.LOG_LEVEL ?? 'warn', 'lethe-cli');
       let url = config.databaseUrl;
@@ -90,26 +118,27 @@ export async function runCli(argv: string[], io: CliIO = { out: (s) => process.s
         url = embedded.url;
         stopEmbedded = embedded.stop;
       }
-      const db = createDb(url, 2);
+      const db = createDb(config.migrationDatabaseUrl ?? url, 2);
       await migrateLatest(db);
       await db.destroy();
-      deps = await buildDeps(config, { databaseUrl: url, logger, migrate: false });
+      deps = await buildDeps(config, { databaseUrl: url, logger, migrate: false, role: 'cli' });
       return deps;
     },
   };
-  const program = buildProgram(ctx);
-  // The data-map commands report failure through process.exitCode; read it and put it back.
-  const saved = process.exitCode;
-  process.exitCode = undefined;
   try {
+    const program = await buildProgram(ctx, argv);
     await program.parseAsync(argv, { from: 'user' });
-    return exitCode || Number(process.exitCode ?? 0);
+    return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof CliFailure) {
       io.err(err.message.endsWith('\n') ? err.message : err.message + '\n');
       return err.exitCode;
     }
+    const [{ ConfigError }, { InvalidBundleError }] = await Promise.all([
+      import('./config'),
+      import('./policy-runtime/service'),
+    ]);
     if (err instanceof ConfigError || err instanceof InvalidBundleError) {
       io.err(err.message + '\n');
       return 1;
@@ -117,8 +146,8 @@ export async function runCli(argv: string[], io: CliIO = { out: (s) => process.s
     io.err(`lethe: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    process.exitCode = saved;
     if (deps) {
+      await deps.policies.close();
       await deps.queues.close();
       await deps.db.destroy();
     }

@@ -9,9 +9,18 @@ const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: z.url().optional(),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
-  LETHE_QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default('lethe'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  LETHE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default('lethe'),
   LETHE_DATA_DIR: z.string().default('./.lethe'),
   LETHE_EMBEDDED_PG_PORT: z.coerce.number().int().default(54329),
   LETHE_POLICIES_DIR: z.string().default('./policies'),
@@ -19,11 +28,45 @@ const envSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 32 bytes as 64 hex characters (openssl rand -hex 32)')
     .optional(),
+  /** Older master keys, read-only after `lethe keys rotate` (comma-separated, 64 hex each). */
+  LETHE_SECRET_KEYRING: z
+    .string()
+    .regex(/^\s*[0-9a-fA-F]{64}(\s*,\s*[0-9a-fA-F]{64})*\s*$/, 'must be 64-hex keys separated by commas')
+    .optional(),
+  /** Owner connection for migrations when the application runs as a restricted role. */
+  DATABASE_MIGRATION_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  LETHE_AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(100),
+  /** /metrics: a bearer token, and/or the networks allowed to scrape (CIDR list). Loopback only by default. */
+  LETHE_METRICS_TOKEN: z.string().min(16).optional(),
+  LETHE_METRICS_NETWORKS: z.string().default('127.0.0.1/32,::1/128'),
+  /** Anonymous requests per client address per minute (login page, sign-in, API errors, unknown paths). */
+  LETHE_ANON_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
   LETHE_UPLOAD_LIMIT_MB: z.coerce.number().positive().default(200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
   LETHE_WATCH_POLICIES: z.enum(['0', '1']).optional(),
   LETHE_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How often a process re-reads the active policy bundle if a LISTEN notification was missed. */
+  LETHE_POLICY_POLL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Outgoing mail: an smtp:// or smtps:// URL; unset, messages are written as .eml files under the data dir. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().default('Lethe <lethe@localhost>'),
+  /** Ed25519 key that signs issued reports: a PKCS#8 PEM, or its 32-byte seed as 64 hex (openssl rand -hex 32). */
+  LETHE_REPORT_SIGNING_KEY: z
+    .string()
+    .refine(
+      (v) => /^\s*[0-9a-fA-F]{64}\s*$/.test(v) || v.includes('BEGIN PRIVATE KEY'),
+      'must be 64 hex characters (openssl rand -hex 32) or a PKCS#8 PEM',
+    )
+    .optional(),
+  /** Uploads to the public /verify page, in MB. */
+  LETHE_VERIFY_LIMIT_MB: z.coerce.number().positive().default(20),
 });
 
 export interface Config {
@@ -39,17 +82,36 @@ export interface Config {
   policiesDir: string;
   /** 32-byte master key; sub-keys for encryption, blind index, sessions are derived from it. */
   secretKey: Buffer;
+  /** Older master keys: decrypt and verify only, never encrypt. */
+  secretKeyring: Buffer[];
+  migrationDatabaseUrl: string | null;
+  auditCheckpointEvery: number;
+  metricsToken: string | null;
+  metricsNetworks: string[];
+  anonRateLimitPerMinute: number;
   uploadLimitBytes: number;
   logLevel: string;
   trustProxy: boolean;
   watchPolicies: boolean;
   /** How often the worker re-enqueues work Postgres says is due but has no live job. */
   reconcileIntervalMs: number;
+  policyPollMs: number;
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** The Ed25519 private key reports are signed with (its public half is at /.well-known/lethe-report-key). */
+  reportSigningKey: crypto.KeyObject;
+  verifyUploadLimitBytes: number;
   /** Connection string of a registered data system, from the env var its data map names. */
   systemUrl(envName: string): string | undefined;
 }
 
 export class ConfigError extends Error {}
+
+/** One variable of the process environment. This file is the only reader of process.env (eslint.config.js). */
+export const envVar = (name: string): string | undefined => process.env[name];
+
+/** The whole process environment, for a process's entry point to load its configuration from. */
+export const processEnv = (): NodeJS.ProcessEnv => process.env;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -71,11 +133,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPgPort: e.LETHE_EMBEDDED_PG_PORT,
     policiesDir: path.resolve(e.LETHE_POLICIES_DIR),
     secretKey: resolveSecretKey(e.LETHE_SECRET_KEY, e.NODE_ENV, dataDir),
+    secretKeyring: (e.LETHE_SECRET_KEYRING ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean)
+      .map((k) => Buffer.from(k, 'hex')),
+    migrationDatabaseUrl: e.DATABASE_MIGRATION_URL ?? null,
+    auditCheckpointEvery: e.LETHE_AUDIT_CHECKPOINT_EVERY,
+    metricsToken: e.LETHE_METRICS_TOKEN ?? null,
+    metricsNetworks: e.LETHE_METRICS_NETWORKS.split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
+    anonRateLimitPerMinute: e.LETHE_ANON_RATE_LIMIT,
     uploadLimitBytes: Math.round(e.LETHE_UPLOAD_LIMIT_MB * 1024 * 1024),
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY === '1',
     watchPolicies: e.LETHE_WATCH_POLICIES ? e.LETHE_WATCH_POLICIES === '1' : e.NODE_ENV === 'development',
     reconcileIntervalMs: e.LETHE_RECONCILE_INTERVAL_MS,
+    policyPollMs: e.LETHE_POLICY_POLL_MS,
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
+    reportSigningKey: resolveReportKey(e.LETHE_REPORT_SIGNING_KEY, e.NODE_ENV, dataDir),
+    verifyUploadLimitBytes: Math.round(e.LETHE_VERIFY_LIMIT_MB * 1024 * 1024),
     // The demo's generated connection strings never stand in for a production setting.
     systemUrl: (name) => env[name] ?? (e.NODE_ENV === 'production' ? undefined : demoSystemUrls(dataDir)[name]),
   };
@@ -97,7 +176,10 @@ function resolveSecretKey(hex: string | undefined, nodeEnv: string, dataDir: str
     stored = null;
   }
   if (stored !== null) {
-    if (!/^[0-9a-fA-F]{64}$/.test(stored)) throw new ConfigError(`Invalid configuration:\n  ${file}: not a 32-byte hex key; remove it to generate a new one (data encrypted with the old key becomes unreadable)`);
+    if (!/^[0-9a-fA-F]{64}$/.test(stored))
+      throw new ConfigError(
+        `Invalid configuration:\n  ${file}: not a 32-byte hex key; remove it to generate a new one (data encrypted with the old key becomes unreadable)`,
+      );
     return Buffer.from(stored, 'hex');
   }
   {
@@ -107,6 +189,51 @@ function resolveSecretKey(hex: string | undefined, nodeEnv: string, dataDir: str
     return key;
   }
 }
+
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** An Ed25519 private key from a PKCS#8 PEM or a 64-hex seed. */
+export function ed25519PrivateKey(text: string): crypto.KeyObject {
+  const t = text.trim().replace(/\\n/g, '\n');
+  if (/^[0-9a-fA-F]{64}$/.test(t))
+    return crypto.createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(t, 'hex')]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+  const key = crypto.createPrivateKey(t);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new ConfigError('Invalid configuration:\n  LETHE_REPORT_SIGNING_KEY: not an Ed25519 key');
+  return key;
+}
+
+// Production brings its own signing key. Development keeps a generated one in the data folder
+// (so reports stay verifiable across restarts); tests get one per process unless they set it.
+function resolveReportKey(text: string | undefined, nodeEnv: string, dataDir: string): crypto.KeyObject {
+  if (text) return ed25519PrivateKey(text);
+  if (nodeEnv === 'production') {
+    throw new ConfigError(
+      'Invalid configuration:\n  LETHE_REPORT_SIGNING_KEY: required in production (openssl rand -hex 32)',
+    );
+  }
+  if (nodeEnv === 'test') return (testReportKey ??= crypto.generateKeyPairSync('ed25519').privateKey);
+  const file = path.join(dataDir, 'report-signing.key');
+  try {
+    return ed25519PrivateKey(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new ConfigError(`Invalid configuration:\n  ${file}: not an Ed25519 key; remove it to generate a new one`);
+  }
+  const pem = crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    fs.writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
+  } catch {
+    // another process wrote it first: use theirs
+  }
+  return ed25519PrivateKey(fs.readFileSync(file, 'utf8'));
+}
+let testReportKey: crypto.KeyObject | undefined;
 
 export const DEMO_SYSTEMS_FILE = 'demo-systems.json';
 

@@ -7,7 +7,8 @@ import type { Crypto } from './crypto';
 import type { AuditLog } from './audit-log/service';
 import type { PolicyRuntime } from './policy-runtime/service';
 import type { AuthService } from './auth/service';
-import type { Queues } from '../jobs/queues';
+import type { JobQueue, Queues } from './job-queue';
+import type { Mailer } from './notify/mailer';
 
 export interface Deps {
   config: Config;
@@ -20,4 +21,7 @@ export interface Deps {
   policies: PolicyRuntime;
   auth: AuthService;
   queues: Queues;
+  /** Services enqueue work here (never through jobs/). */
+  jobs: JobQueue;
+  mailer: Mailer;
 }

@@ -8,6 +8,8 @@ export async function startWeb(deps: Awaited<ReturnType<typeof bootstrap>>) {
   const app = createApp(deps);
   const server = app.listen(deps.config.port, deps.config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  // Watching (development): files edited while the process was down apply at start too.
+  if (deps.config.watchPolicies) await deps.policies.reload(deps.audit, 'system:file-watch');
   const stopWatching = deps.config.watchPolicies ? watchPolicies(deps) : () => {};
   return {
     server,
@@ -23,6 +25,9 @@ export async function startWeb(deps: Awaited<ReturnType<typeof bootstrap>>) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const deps = await bootstrap({ role: 'web' });
   const web = await startWeb(deps);
-  deps.logger.info({ event: 'web.ready', url: deps.config.publicUrl }, `Lethe web listening on ${deps.config.publicUrl}`);
+  deps.logger.info(
+    { event: 'web.ready', url: deps.config.publicUrl },
+    `Lethe web listening on ${deps.config.publicUrl}`,
+  );
   onShutdown(deps, web.close);
 }

@@ -1,6 +1,7 @@
 // Graceful shutdown on SIGTERM/SIGINT (workers finish or hand back their jobs) and policy
 // reload on SIGHUP: an invalid bundle is reported and the active one kept.
 import type { Deps } from './deps';
+import { closeAllConnections } from './systems/connections';
 
 export function onShutdown(deps: Deps, ...closers: (() => Promise<void>)[]): void {
   let closing = false;
@@ -10,7 +11,10 @@ export function onShutdown(deps: Deps, ...closers: (() => Promise<void>)[]): voi
     deps.logger.info({ event: 'process.stopping', signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
-    for (const c of closers) await c().catch((e) => deps.logger.error({ event: 'shutdown.error', error: (e as Error).message }));
+    for (const c of closers)
+      await c().catch((e) => deps.logger.error({ event: 'shutdown.error', error: (e as Error).message }));
+    await closeAllConnections();
+    await deps.policies.close();
     await deps.queues.close();
     await deps.db.destroy();
     process.exit(0);
@@ -18,6 +22,8 @@ export function onShutdown(deps: Deps, ...closers: (() => Promise<void>)[]): voi
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => {
-    deps.policies.reload(deps.audit, 'system:sighup').catch((e) => deps.logger.error({ event: 'policy.reload.error', error: (e as Error).message }));
+    deps.policies
+      .reload(deps.audit, 'system:sighup')
+      .catch((e) => deps.logger.error({ event: 'policy.reload.error', error: (e as Error).message }));
   });
 }

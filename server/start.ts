@@ -23,7 +23,9 @@ const lines = [
   `  database: ${deps.config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${deps.config.dataDir}`} · jobs: ${deps.queues.backend}${firstRun ? ' · demo data seeded' : ''}`,
   '',
   '  Demo logins (password for all: ' + (logins[0]?.password ?? '-') + ')',
-  ...logins.map((l) => `    ${l.role.padEnd(19)} ${l.email.padEnd(32)} ${l.totpSecret ? `TOTP key ${l.totpSecret}` : ''}`),
+  ...logins.map(
+    (l) => `    ${l.role.padEnd(19)} ${l.email.padEnd(32)} ${l.totpSecret ? `TOTP key ${l.totpSecret}` : ''}`,
+  ),
   '',
   '  Two-factor: add the TOTP key to an authenticator app, or print the current code with',
   '    npx lethe demo totp <email>',

@@ -1,8 +1,8 @@
 // The dashboard is a list of panels contributed by each area (requests, re-identification,
-// audits…). An area registers a panel builder; it returns null when it has nothing to show
-// or the principal may not see it.
+// audits…) through its descriptor (`panels`). A panel builder returns null when it has nothing
+// to show or the principal may not see it.
 import type { Deps } from '../deps';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../auth';
 
 export interface Panel {
   id: string;
@@ -14,17 +14,23 @@ export interface Panel {
   href?: string;
 }
 
-export type PanelBuilder = (deps: Deps, principal: Principal, can: (action: string, resource: string) => boolean) => Promise<Panel | null>;
+export type PanelBuilder = (
+  deps: Deps,
+  principal: Principal,
+  can: (action: string, resource: string) => boolean,
+) => Promise<Panel | null>;
 
-const builders: PanelBuilder[] = [];
-export const registerPanel = (b: PanelBuilder) => builders.push(b);
-
-export async function buildPanels(deps: Deps, principal: Principal, can: (a: string, r: string) => boolean): Promise<Panel[]> {
+export async function buildPanels(
+  builders: readonly PanelBuilder[],
+  deps: Deps,
+  principal: Principal,
+  can: (a: string, r: string) => boolean,
+): Promise<Panel[]> {
   const panels = await Promise.all(builders.map((b) => b(deps, principal, can)));
   return panels.filter((p): p is Panel => p !== null);
 }
 
-registerPanel(async (deps, _p, can) => {
+export const policyBundlePanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'policy')) return null;
   const rejection = deps.policies.lastRejection();
   return {
@@ -34,14 +40,19 @@ registerPanel(async (deps, _p, can) => {
     tone: rejection ? 'bad' : 'ok',
     lines: rejection
       ? [
-          { text: `A reload was rejected at ${rejection.at.toISOString()}: ${rejection.problems.length} problem(s). The bundle above stays active.`, tone: 'bad' },
-          ...rejection.problems.slice(0, 5).map((p) => ({ text: `${p.file}:${p.line}:${p.column}: ${p.message}`, tone: 'bad' as const })),
+          {
+            text: `A reload was rejected at ${rejection.at.toISOString()}: ${rejection.problems.length} problem(s). The bundle above stays active.`,
+            tone: 'bad',
+          },
+          ...rejection.problems
+            .slice(0, 5)
+            .map((p) => ({ text: `${p.file}:${p.line}:${p.column}: ${p.message}`, tone: 'bad' as const })),
         ]
       : [{ text: 'Active and valid.' }],
   };
-});
+};
 
-registerPanel(async (deps, _p, can) => {
+export const auditLogPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'audit_log')) return null;
   const head = await deps.audit.head();
   return {
@@ -51,12 +62,18 @@ registerPanel(async (deps, _p, can) => {
     lines: [{ text: head ? `Chain head ${head.hash.slice(0, 16)}…` : 'No entries yet.' }],
     href: '/audit-log',
   };
-});
+};
 
-registerPanel(async (deps, _p, can) => {
+export const jobsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'dashboard')) return null;
   const counts = await deps.queues.counts().catch(() => null);
-  if (!counts) return { id: 'jobs', title: 'Background jobs', tone: 'bad', lines: [{ text: 'The queue backend is not answering.', tone: 'bad' }] };
+  if (!counts)
+    return {
+      id: 'jobs',
+      title: 'Background jobs',
+      tone: 'bad',
+      lines: [{ text: 'The queue backend is not answering.', tone: 'bad' }],
+    };
   const failed = Object.values(counts).reduce((n, c) => n + (c.failed ?? 0), 0);
   const active = Object.values(counts).reduce((n, c) => n + (c.active ?? 0) + (c.waiting ?? 0), 0);
   return {
@@ -64,6 +81,11 @@ registerPanel(async (deps, _p, can) => {
     title: 'Background jobs',
     figure: active,
     tone: failed ? 'warn' : 'ok',
-    lines: [{ text: `${active} queued or running, ${failed} failed (${deps.queues.backend} backend).`, tone: failed ? 'warn' : undefined }],
+    lines: [
+      {
+        text: `${active} queued or running, ${failed} failed (${deps.queues.backend} backend).`,
+        tone: failed ? 'warn' : undefined,
+      },
+    ],
   };
-});
+};

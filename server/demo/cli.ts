@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { CliFailure, type CliContext } from '../cli';
+import { CliFailure, type CliContext } from '../cli-context';
 import { seedDemo, isSeeded } from './seed';
 import { DEMO_DOMAIN } from './users';
-import { userByEmail } from '../auth/queries';
-import { totpNow } from '../auth/totp';
+import { userByEmail } from '../auth';
+import { totpNow } from '../auth';
 
 export function registerDemoCommands(program: Command, ctx: CliContext): void {
   program
@@ -25,11 +25,12 @@ export function registerDemoCommands(program: Command, ctx: CliContext): void {
     .command('demo')
     .description('demo helpers (refused in production)')
     .command('totp <email>')
-    .description("print the current two-factor code of a demo user")
+    .description('print the current two-factor code of a demo user')
     .action(async (email: string) => {
       const deps = await ctx.deps();
       if (deps.config.env === 'production') throw new CliFailure('Refused: demo helpers are disabled in production');
-      if (!email.toLowerCase().endsWith(`@${DEMO_DOMAIN}`)) throw new CliFailure(`Only demo users (@${DEMO_DOMAIN}) have printable codes`);
+      if (!email.toLowerCase().endsWith(`@${DEMO_DOMAIN}`))
+        throw new CliFailure(`Only demo users (@${DEMO_DOMAIN}) have printable codes`);
       const user = await userByEmail(deps.db, email);
       if (!user?.mfa_secret_enc) throw new CliFailure(`${email} has no two-factor secret`);
       ctx.io.out(totpNow(deps.crypto.decrypt(user.mfa_secret_enc)) + '\n');

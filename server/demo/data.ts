@@ -4,12 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO_SYSTEMS_FILE } from '../config';
 import type { Deps } from '../deps';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../auth';
 import { createDemoSystems, demoEnv } from './systems';
-import { createRequestService } from '../requests/service';
-import { userByEmail } from '../auth/queries';
-import { userPrincipal } from '../auth/principal';
+import { userByEmail } from '../auth';
+import { userPrincipal } from '../auth';
 import { DEMO_USERS } from './users';
+import { services } from '../services';
 
 export const DEMO_CUSTOMERS = 500;
 
@@ -18,8 +18,13 @@ export async function seedDemoSystems(deps: Deps): Promise<void> {
   admin.pathname = '/postgres';
   const urls = await createDemoSystems(admin.toString(), { customers: DEMO_CUSTOMERS, seed: 42, prefix: 'lethe_demo' });
   fs.mkdirSync(deps.config.dataDir, { recursive: true });
-  fs.writeFileSync(path.join(deps.config.dataDir, DEMO_SYSTEMS_FILE), JSON.stringify(demoEnv(urls), null, 2), { mode: 0o600 });
-  deps.logger.info({ event: 'demo.systems', systems: Object.keys(urls).length, customers: DEMO_CUSTOMERS }, 'demo data systems created');
+  fs.writeFileSync(path.join(deps.config.dataDir, DEMO_SYSTEMS_FILE), JSON.stringify(demoEnv(urls), null, 2), {
+    mode: 0o600,
+  });
+  deps.logger.info(
+    { event: 'demo.systems', systems: Object.keys(urls).length, customers: DEMO_CUSTOMERS },
+    'demo data systems created',
+  );
 }
 
 async function principal(deps: Deps, email: string): Promise<Principal> {
@@ -43,20 +48,40 @@ async function customerEmails(deps: Deps, n: number): Promise<string[]> {
 }
 
 export async function seedDemoRequests(deps: Deps): Promise<void> {
-  const service = createRequestService(deps);
+  const service = services(deps).requests;
   const [olga, oscar] = [await principal(deps, DEMO_USERS[1].email), await principal(deps, DEMO_USERS[2].email)];
   const emails = await customerEmails(deps, 4);
   const day = 86_400_000;
   const now = Date.now();
   // Received 25 days ago under GDPR: at risk (due in a few days), awaiting identity verification.
-  await service.create({ type: 'erasure', regulation: 'gdpr', identity: { email: emails[0] }, reference: 'ZD-10231' }, olga, new Date(now - 25 * day));
+  await service.create(
+    { type: 'erasure', regulation: 'gdpr', identity: { email: emails[0] }, reference: 'ZD-10231' },
+    olga,
+    new Date(now - 25 * day),
+  );
   // LGPD access request received 17 days ago: overdue.
-  await service.create({ type: 'access', regulation: 'lgpd', identity: { email: emails[1] }, reference: 'ZD-10245' }, oscar, new Date(now - 17 * day));
+  await service.create(
+    { type: 'access', regulation: 'lgpd', identity: { email: emails[1] }, reference: 'ZD-10245' },
+    oscar,
+    new Date(now - 17 * day),
+  );
   // CCPA erasure, identity verified, waiting for a second officer's approval.
-  const ccpa = await service.create({ type: 'erasure', regulation: 'ccpa', identity: { email: emails[2] }, reference: 'WEB-88' }, olga, new Date(now - 3 * day));
-  await service.verify(ccpa.id, { method: 'account_login', evidence: 'Submitted from the signed-in account page' }, olga);
+  const ccpa = await service.create(
+    { type: 'erasure', regulation: 'ccpa', identity: { email: emails[2] }, reference: 'WEB-88' },
+    olga,
+    new Date(now - 3 * day),
+  );
+  await service.verify(
+    ccpa.id,
+    { method: 'account_login', evidence: 'Submitted from the signed-in account page' },
+    olga,
+  );
   // GDPR erasure approved by a second officer: the worker runs it right after start.
-  const gdpr = await service.create({ type: 'erasure', regulation: 'gdpr', identity: { email: emails[3] }, reference: 'ZD-10260' }, oscar, new Date(now - 2 * day));
+  const gdpr = await service.create(
+    { type: 'erasure', regulation: 'gdpr', identity: { email: emails[3] }, reference: 'ZD-10260' },
+    oscar,
+    new Date(now - 2 * day),
+  );
   await service.verify(gdpr.id, { method: 'email_link', evidence: 'Confirmation link clicked' }, oscar);
   await service.approve(gdpr.id, olga);
 }

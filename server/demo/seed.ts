@@ -2,11 +2,12 @@
 import type { Deps } from '../deps';
 import { seedDemoUsers, type DemoLogin } from './users';
 import { seedDemoRequests, seedDemoSystems } from './data';
+import { seedDemoUseCases } from '../use-cases';
 
 export type SeedStep = (deps: Deps) => Promise<void>;
 
 // Each area's demo data, in order (systems before the requests that point into them).
-export const demoSeedSteps: SeedStep[] = [seedDemoSystems, seedDemoRequests];
+export const demoSeedSteps: SeedStep[] = [seedDemoSystems, seedDemoRequests, seedDemoUseCases];
 
 export async function isSeeded(deps: Deps): Promise<boolean> {
   const row = await deps.db('audit_log').where({ action: 'demo.seeded' }).first('seq');

@@ -4,6 +4,7 @@
 // The schema and generator live in systems.sql; the data map describing them is policies/datamap/.
 import fs from 'node:fs';
 import pg from 'pg';
+import { fromRoot } from '../app-root';
 
 export const DEMO_SYSTEMS = ['crm', 'billing', 'support', 'analytics', 'assistant'] as const;
 export type DemoSystem = (typeof DEMO_SYSTEMS)[number];
@@ -38,10 +39,18 @@ const TEXT_INDEXES: Record<DemoSystem, string[]> = {
   billing: [],
   support: ['tickets (subject)', 'tickets (body)', 'ticket_messages (body)'],
   analytics: [],
-  assistant: ['prompt_logs (prompt)', 'prompt_logs (completion)', 'embeddings (source_text)', 'training_snapshot_2026_10 (text)'],
+  assistant: [
+    'prompt_logs (prompt)',
+    'prompt_logs (completion)',
+    'embeddings (source_text)',
+    'training_snapshot_2026_10 (text)',
+  ],
 };
 
-export async function createDemoSystems(target: string | CreateDatabase, opts: DemoOptions): Promise<Record<DemoSystem, string>> {
+export async function createDemoSystems(
+  target: string | CreateDatabase,
+  opts: DemoOptions,
+): Promise<Record<DemoSystem, string>> {
   const create = typeof target === 'string' ? adminCreator(target, opts.prefix ?? 'lethe_demo') : target;
   const urls = {} as Record<DemoSystem, string>;
   for (const system of DEMO_SYSTEMS) urls[system] = await create(system);
@@ -56,7 +65,10 @@ export async function fillDemoSystem(url: string, system: DemoSystem, opts: Demo
   const anchor = new Date(opts.anchor ?? DEMO_ANCHOR);
   if (Number.isNaN(anchor.getTime())) throw new Error('anchor must be an ISO date');
   const fill = (sql: string) =>
-    sql.replaceAll('{{customers}}', String(customers)).replaceAll('{{seed}}', String(opts.seed)).replaceAll('{{anchor}}', anchor.toISOString());
+    sql
+      .replaceAll('{{customers}}', String(customers))
+      .replaceAll('{{seed}}', String(opts.seed))
+      .replaceAll('{{anchor}}', anchor.toISOString());
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -85,7 +97,7 @@ async function addTextIndexes(client: pg.Client, system: DemoSystem): Promise<vo
 let cached: Record<string, string> | null = null;
 function sections(): Record<string, string> {
   if (cached) return cached;
-  const text = fs.readFileSync(new URL('./systems.sql', import.meta.url), 'utf8');
+  const text = fs.readFileSync(fromRoot('server', 'demo', 'systems.sql'), 'utf8');
   const out: Record<string, string> = {};
   for (const part of text.split(/^-- section: /m).slice(1)) {
     const nl = part.indexOf('\n');

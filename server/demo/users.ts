@@ -1,7 +1,7 @@
 // The demo company's staff: one user per role. Users whose role requires MFA are enrolled with
 // a TOTP secret printed at start (add it to any authenticator app, or `npx lethe demo totp`).
 import type { Deps } from '../deps';
-import { userByEmail } from '../auth/queries';
+import { userByEmail } from '../auth';
 
 export const DEMO_DOMAIN = 'northwind.example';
 
@@ -12,6 +12,8 @@ export const DEMO_USERS = [
   { email: `eve.ethics@${DEMO_DOMAIN}`, displayName: 'Eve Ethics', role: 'ethics_board' },
   { email: `aude.auditor@${DEMO_DOMAIN}`, displayName: 'Aude Auditor', role: 'auditor' },
   { email: `dan.steward@${DEMO_DOMAIN}`, displayName: 'Dan Steward', role: 'data_steward' },
+  { email: `bram.board@${DEMO_DOMAIN}`, displayName: 'Bram Board', role: 'ethics_board' },
+  { email: `chen.chair@${DEMO_DOMAIN}`, displayName: 'Chen Chair', role: 'board_chair' },
 ] as const;
 
 export const DEMO_PASSWORD = 'northwind-demo-2026';
@@ -31,7 +33,7 @@ export async function seedDemoUsers(deps: Deps): Promise<DemoLogin[]> {
     let secret: string | null = user.mfa_secret_enc ? deps.crypto.decrypt(user.mfa_secret_enc) : null;
     if (!secret && deps.auth.mfaRequired(u.role)) {
       const { secret: s } = await deps.auth.beginEnrolment(user);
-      const { totpNow } = await import('../auth/totp');
+      const { totpNow } = await import('../auth');
       await deps.auth.confirmEnrolment(user.id, s, totpNow(s));
       secret = s;
     }
@@ -44,7 +46,13 @@ export async function demoLogins(deps: Deps): Promise<DemoLogin[]> {
   const out: DemoLogin[] = [];
   for (const u of DEMO_USERS) {
     const row = await userByEmail(deps.db, u.email);
-    if (row) out.push({ email: u.email, role: u.role, password: DEMO_PASSWORD, totpSecret: row.mfa_secret_enc ? deps.crypto.decrypt(row.mfa_secret_enc) : null });
+    if (row)
+      out.push({
+        email: u.email,
+        role: u.role,
+        password: DEMO_PASSWORD,
+        totpSecret: row.mfa_secret_enc ? deps.crypto.decrypt(row.mfa_secret_enc) : null,
+      });
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // queue backend at scrape time (so every process reports the shared truth).
 import type { RequestHandler } from 'express';
 import { Registry, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
-import type { Queues } from '../../jobs/queues';
+import type { Queues } from '../job-queue';
 
 export interface Metrics {
   registry: Registry;
@@ -35,12 +35,20 @@ export function createMetrics(queues: Queues): Metrics {
     async collect() {
       const counts = await queues.counts().catch(() => null);
       if (!counts) return;
-      for (const [queue, states] of Object.entries(counts)) for (const [state, n] of Object.entries(states)) this.set({ queue, state }, n);
+      for (const [queue, states] of Object.entries(counts))
+        for (const [state, n] of Object.entries(states)) this.set({ queue, state }, n);
     },
   });
   const httpTimer: RequestHandler = (req, res, next) => {
     const end = http.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: (req.route?.path as string) ?? (res.statusCode === 404 ? 'unmatched' : req.path.split('/').slice(0, 3).join('/')), status: String(res.statusCode) }));
+    // Only a route's pattern is a label: every path no route matched (404s, refusals before
+    // routing) is one value, so random paths cannot grow the label set.
+    res.on('finish', () =>
+      end({
+        route: req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched',
+        status: String(res.statusCode),
+      }),
+    );
     next();
   };
   return { registry, httpTimer, jobDuration };

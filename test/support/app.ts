@@ -5,7 +5,7 @@ import path from 'node:path';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { loadConfig } from '../../server/config';
-import { createLogger } from '../../server/logger';
+import { createLogger, type Logger } from '../../server/logger';
 import { buildDeps } from '../../server/bootstrap';
 import { createApp, type LetheApp } from '../../server/app';
 import type { Deps } from '../../server/deps';
@@ -22,8 +22,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(opts: { queue?: 'redis' | 'postgres'; policiesDir?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export async function createTestApp(
+  opts: {
+    queue?: 'redis' | 'postgres';
+    policiesDir?: string;
+    env?: Record<string, string>;
+    database?: TestDatabase;
+    migrate?: boolean;
+    logger?: Logger;
+    role?: string;
+  } = {},
+): Promise<TestApp> {
+  // A database given by the caller (migrated here when asked) stays the caller's to drop.
+  const database = opts.database ?? (await createTestDatabase());
   const redis = testRedis();
   const env: NodeJS.ProcessEnv = {
     NODE_ENV: 'test',
@@ -36,7 +47,12 @@ export async function createTestApp(opts: { queue?: 'redis' | 'postgres'; polici
     ...opts.env,
   };
   const config = loadConfig(env);
-  const deps = await buildDeps(config, { databaseUrl: database.url, logger: createLogger('silent'), migrate: false });
+  const deps = await buildDeps(config, {
+    databaseUrl: database.url,
+    logger: opts.logger ?? createLogger('silent'),
+    migrate: opts.migrate ?? false,
+    role: opts.role ?? 'test',
+  });
   const app = createApp(deps);
   return {
     deps,
@@ -44,16 +60,21 @@ export async function createTestApp(opts: { queue?: 'redis' | 'postgres'; polici
     database,
     env,
     async close() {
+      await deps.policies.close();
       await deps.queues.close();
       await deps.db.destroy();
-      await database.drop();
+      if (!opts.database) await database.drop();
     },
   };
 }
 
 export const PASSWORD = 'correct horse battery staple';
 
-export async function createUser(t: TestApp, role: string, email = `${role}-${crypto.randomBytes(3).toString('hex')}@test.example`) {
+export async function createUser(
+  t: TestApp,
+  role: string,
+  email = `${role}-${crypto.randomBytes(3).toString('hex')}@test.example`,
+) {
   return t.deps.auth.createUser({ email, displayName: `Test ${role}`, role, password: PASSWORD }, 'system:test');
 }
 
@@ -76,12 +97,18 @@ export async function signIn(t: TestApp, role: string): Promise<SignedIn> {
   const user = await createUser(t, role);
   const agent = request.agent(t.app);
   const loginPage = await agent.get('/login');
-  let res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(loginPage.text), email: user.email, password: PASSWORD });
+  let res = await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(loginPage.text), email: user.email, password: PASSWORD });
   let totpSecret: string | null = null;
   if (res.headers.location === '/mfa/enrol') {
     const enrol = await agent.get('/mfa/enrol');
     totpSecret = /data-testid="totp-secret">([A-Z2-7]+)</.exec(enrol.text)![1];
-    res = await agent.post('/mfa/enrol').type('form').send({ _csrf: csrfFrom(enrol.text), code: totpNow(totpSecret) });
+    res = await agent
+      .post('/mfa/enrol')
+      .type('form')
+      .send({ _csrf: csrfFrom(enrol.text), code: totpNow(totpSecret) });
     if (res.status !== 200) throw new Error(`enrolment failed: ${res.status}`);
   } else if (res.status !== 303 || res.headers.location !== '/') {
     throw new Error(`login failed: ${res.status} ${res.headers.location}`);
@@ -96,8 +123,40 @@ export async function signIn(t: TestApp, role: string): Promise<SignedIn> {
   };
 }
 
-/** A token minted by its own (fictional) person, so two tokens are two pairs of eyes. */
-export async function apiToken(t: TestApp, role: string, createdBy = `user:${crypto.randomUUID()}`): Promise<string> {
-  const { token } = await t.deps.auth.createToken({ name: `test ${role}`, role }, createdBy);
-  return token;
+/**
+ * A personal token of a person holding `role` (a new user each time, so two tokens are two pairs
+ * of eyes), or of the given owner ("user:<id>"), optionally limited to some permissions.
+ */
+export async function apiToken(t: TestApp, role: string, owner?: string, permissions?: string[]): Promise<string> {
+  const ownerId = owner ? owner.slice('user:'.length) : (await createUser(t, role)).id;
+  const outcome = await t.deps.auth.createToken({ name: `test ${role}`, permissions }, ownerId, `user:${ownerId}`);
+  if (outcome.kind !== 'ok') throw new Error(outcome.message);
+  return outcome.token;
+}
+
+/**
+ * A TOTP code the user has not used yet, for re-authentication: the earliest step within the
+ * ±1 window after the last one they used (waiting for the next step when all are used).
+ */
+export async function freshTotp(t: TestApp, userId: string): Promise<string> {
+  const { authenticator } = await import('otplib');
+  const user = await t.deps.db('users').where({ id: userId }).first('mfa_secret_enc', 'totp_last_step');
+  const secret = t.deps.crypto.decrypt(user.mfa_secret_enc);
+  for (;;) {
+    const now = Math.floor(Date.now() / 30_000);
+    const last = user.totp_last_step === null ? -Infinity : Number(user.totp_last_step);
+    const step = [now - 1, now, now + 1].find((s) => s > last);
+    if (step !== undefined) return authenticator.clone({ epoch: step * 30_000 + 15_000 }).generate(secret);
+    await new Promise((r) => setTimeout(r, 1000));
+    user.totp_last_step = (await t.deps.db('users').where({ id: userId }).first('totp_last_step')).totp_last_step;
+  }
+}
+
+/** The API as one token holder: `post(path, body)` and `get(path)` under /api/v1, Bearer-authenticated. */
+export function apiAs(app: LetheApp, token: string) {
+  return {
+    post: (p: string, body: object = {}) =>
+      request(app).post(`/api/v1${p}`).set('authorization', `Bearer ${token}`).send(body),
+    get: (p: string) => request(app).get(`/api/v1${p}`).set('authorization', `Bearer ${token}`),
+  };
 }

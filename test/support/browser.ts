@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { createApp } from '../../server/app';
 import type { TestApp } from './app';
 
@@ -16,8 +16,29 @@ export const hasChromium = fs.existsSync(CHROMIUM);
 export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
+}
+
+/** Playwright waits 30 s by default; under a full parallel suite on two cores a sign-in
+ * (argon2 plus a page load) can take longer, so every wait gets the test's own budget. */
+export const BROWSER_WAIT_MS = 90_000;
+
+/** A page in a fresh context whose waits and navigations use BROWSER_WAIT_MS. */
+export async function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(BROWSER_WAIT_MS);
+  context.setDefaultNavigationTimeout(BROWSER_WAIT_MS);
+  return context.newPage();
 }
 
 export async function serve(t: TestApp): Promise<{ url: string; server: Server; close(): Promise<void> }> {
@@ -38,13 +59,19 @@ export async function serve(t: TestApp): Promise<{ url: string; server: Server; 
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Runs axe-core on the page; returns serious and critical violations (ids and targets). */
-export async function accessibilityViolations(page: Page): Promise<{ id: string; impact: string; targets: string[] }[]> {
+export async function accessibilityViolations(
+  page: Page,
+): Promise<{ id: string; impact: string; targets: string[] }[]> {
   // Evaluated through the DevTools protocol, which the page's CSP does not govern.
   await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
     // @ts-expect-error axe is injected above
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v: { id: string; impact: string; nodes: { target: string[] }[] }) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+    return r.violations.map((v: { id: string; impact: string; nodes: { target: string[] }[] }) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => n.target.join(' ')),
+    }));
   });
   return result.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical');
 }
@@ -56,19 +83,37 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Signs in through the pages; enrols TOTP on the way when the role requires it. */
+/** Signs in through the pages; enrols TOTP on the way when the role requires it.
+ * Waits for the URL only (`commit`), not for every subresource's `load`: the next step waits
+ * for the elements it needs anyway. When the sign-in is answered with anything but a redirect,
+ * the error says what the server answered instead of timing out on the URL. */
 export async function signInInBrowser(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
   const { totpNow } = await import('../../server/auth/totp');
-  await page.goto(`${baseUrl}/login`);
+  const started = Date.now();
+  await page.goto(`${baseUrl}/login`, { waitUntil: 'domcontentloaded' });
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(password);
+  const answered = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login',
+  );
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/(mfa\/enrol|login\/mfa)?$/);
+  const response = await answered;
+  if (response.status() !== 303) {
+    const said = await page
+      .getByTestId('error-summary')
+      .textContent({ timeout: 2000 })
+      .catch(() => '');
+    throw new Error(
+      `sign-in of ${email} answered ${response.status()} after ${Date.now() - started} ms: ${said?.trim()}`,
+    );
+  }
+  await page.waitForURL(/\/(mfa\/enrol|login\/mfa)?$/, { waitUntil: 'commit' });
   if (page.url().endsWith('/mfa/enrol')) {
     const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
     await page.getByLabel('Code from the app').fill(totpNow(secret));
     await page.getByRole('button', { name: /Turn on/ }).click();
     await page.getByRole('link', { name: /saved them/ }).click();
   }
-  await page.waitForURL(`${baseUrl}/`);
+  await page.waitForURL(`${baseUrl}/`, { waitUntil: 'commit' });
+  await page.waitForLoadState('domcontentloaded');
 }

@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startServices } from './services';
 import { createDb } from '../../server/db/knex';
 import { migrateLatest } from '../../server/db/migrate';
+import { dropMysqlDatabases } from './mysql';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -42,9 +43,12 @@ export default async function setup(project: TestProject) {
   return async () => {
     const client = new pg.Client({ connectionString: services.adminUrl });
     await client.connect();
-    const { rows } = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`lethe_t_${runId}_%`]);
+    const { rows } = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+      `lethe_t_${runId}_%`,
+    ]);
     for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await client.end();
+    await dropMysqlDatabases(`lethe_t_${runId}_`);
     await services.stop();
   };
 }

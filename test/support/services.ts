@@ -29,7 +29,12 @@ async function pgAnswers(url: string): Promise<boolean> {
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
     return (await redis.ping()) === 'PONG';
@@ -57,14 +62,24 @@ export async function startServices(): Promise<Services> {
     const found = spawnSync('which', ['redis-server']).stdout?.toString().trim();
     if (!found) throw new Error('No Redis answers at ' + redisUrl + ' and no redis-server is on PATH');
     const port = 56000 + Math.floor(Math.random() * 1000);
-    const child: ChildProcess = spawn(found, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const child: ChildProcess = spawn(
+      found,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     for (let i = 0; i < 50 && !(await portAnswers(port)); i++) await new Promise((r) => setTimeout(r, 100));
     redisUrl = `redis://127.0.0.1:${port}`;
     stops.push(async () => {
       child.kill('SIGTERM');
     });
   }
-  return { adminUrl, redisUrl, stop: async () => { for (const s of stops.reverse()) await s(); } };
+  return {
+    adminUrl,
+    redisUrl,
+    stop: async () => {
+      for (const s of stops.reverse()) await s();
+    },
+  };
 }

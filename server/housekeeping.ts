@@ -1,0 +1,16 @@
+// Rows that only expire, each purged by the area that owns its table: sessions and anonymous
+// rate limits (HTTP), login throttles (auth), access packages past their window (requests).
+// The worker's reconciler calls this on every tick.
+import type { Deps } from './deps';
+import { purgeExpiredSessions } from './http/session-store';
+import { purgeRateLimits } from './http/rate-limit';
+import { purgeLapsedThrottles } from './auth/throttle';
+import { purgeExpiredExports } from './requests/artifacts-http';
+
+export async function purgeExpiredRows(deps: Deps): Promise<{ sessions: number; throttles: number; exports: number }> {
+  const sessions = await purgeExpiredSessions(deps.db);
+  const throttles = await purgeLapsedThrottles(deps);
+  await purgeRateLimits(deps.db);
+  const exports = await purgeExpiredExports(deps.db);
+  return { sessions, throttles, exports };
+}

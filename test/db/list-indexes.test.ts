@@ -1,0 +1,143 @@
+// Every list and filter query on the large tables (requests, audit_log) is served by an index:
+// planned with enable_seqscan = off, no plan may still scan either table sequentially, and a
+// filtered count must use an index on (at least one of) the columns it filters by. (A page may
+// walk its sort column's index and filter on the way: with LIMIT that is the planner's best plan.)
+import type { Knex } from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { insertAuditEntries, insertRequests } from '../support/scale-data';
+import { listPage, listQuery, LIST_SORTS, type ListFilter } from '../../server/requests/queries';
+import { filtered, pageQuery, type AuditFilter, type PageStart } from '../../server/audit-log/queries';
+
+const LARGE = new Set(['requests', 'audit_log']);
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Cond'?: string;
+  'Recheck Cond'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+/** The plan's problems: sequential scans of a large table, or filter columns no index serves. */
+async function problems(db: Knex, query: Knex.QueryBuilder, filterColumns: string[]): Promise<string[]> {
+  return db.transaction(async (trx) => {
+    await trx.raw('SET LOCAL enable_seqscan = off');
+    const { rows } = await trx.raw(`EXPLAIN (FORMAT JSON) ${query.toString()}`);
+    const all = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
+    const found = all
+      .filter((n) => n['Node Type'] === 'Seq Scan' && LARGE.has(n['Relation Name'] ?? ''))
+      .map((n) => `Seq Scan on ${n['Relation Name']}`);
+    const conds = all.map((n) => `${n['Index Cond'] ?? ''} ${n['Recheck Cond'] ?? ''}`).join(' ');
+    if (filterColumns.length > 0 && !filterColumns.some((c) => new RegExp(`\\b${c}\\b`).test(conds))) {
+      found.push(`no index used for ${filterColumns.join('/')}`);
+    }
+    return found;
+  });
+}
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  // Enough rows that the planner's choices are those of a real installation.
+  await insertRequests(t.db, 20_000);
+  await insertAuditEntries(t.db, 50_000);
+  await t.db.raw('ANALYZE requests');
+  await t.db.raw('ANALYZE audit_log');
+});
+afterAll(() => t?.drop());
+
+const requestFilters: ListFilter[] = [
+  { status: 'open' },
+  { status: 'completed' },
+  { status: 'open', type: 'erasure' },
+  { status: 'open', regulation: 'gdpr' },
+  { type: 'access' },
+  { regulation: 'ccpa' },
+  { type: 'erasure', regulation: 'lgpd' },
+];
+const filterColumns = (f: ListFilter) =>
+  [f.status && 'status', f.type && 'type', f.regulation && 'regulation'].filter((c): c is string => !!c);
+
+function requestQueries(db: Knex) {
+  const out: [string, Knex.QueryBuilder, string[]][] = [];
+  for (const f of [...requestFilters, {}]) {
+    out.push([`count ${JSON.stringify(f)}`, listQuery(db, f).count({ n: '*' }), filterColumns(f)]);
+    for (const sort of Object.keys(LIST_SORTS) as (keyof typeof LIST_SORTS)[]) {
+      for (const dir of ['asc', 'desc'] as const) {
+        // Unfiltered pages must at least walk the sort column's index.
+        out.push([`page ${JSON.stringify(f)} by ${sort} ${dir}`, listPage(db, f, sort, dir, 25, 2500), []]);
+      }
+    }
+  }
+  return out;
+}
+
+const auditFilters: AuditFilter[] = [
+  {},
+  { actor: 'system:scheduler' },
+  { action: 'request.' },
+  { from: new Date('2026-01-01') },
+  { to: new Date('2026-06-01') },
+  { from: new Date('2026-01-01'), to: new Date('2026-02-01') },
+  { actor: 'system:scheduler', action: 'request.' },
+];
+const auditColumns = (f: AuditFilter) =>
+  [f.actor && 'actor', f.action && 'action', (f.from || f.to) && 'at'].filter((c): c is string => !!c);
+
+function auditQueries(db: Knex) {
+  const out: [string, Knex.QueryBuilder, string[]][] = [];
+  const starts: PageStart[] = [{ offset: 0 }, { after: 900_000 }, { before: 100 }];
+  for (const f of auditFilters) {
+    out.push([`count ${JSON.stringify(f)}`, filtered(db, f).count({ n: '*' }), auditColumns(f)]);
+    for (const sort of ['desc', 'asc'] as const) {
+      for (const start of starts) {
+        // A keyset page starts from its seq through an index (or narrows by a filter's first).
+        out.push([
+          `page ${JSON.stringify(f)} ${sort} ${JSON.stringify(start)}`,
+          pageQuery(db, f, sort, 50, start),
+          'offset' in start ? [] : ['seq', ...auditColumns(f)],
+        ]);
+      }
+    }
+  }
+  return out;
+}
+
+describe('list queries on the large tables use indexes (EXPLAIN, enable_seqscan = off)', () => {
+  it('the request list: every filter, every sort, and its count', async () => {
+    const failures: string[] = [];
+    for (const [name, q, cols] of requestQueries(t.db))
+      for (const p of await problems(t.db, q, cols)) failures.push(`${name}: ${p}`);
+    expect(failures).toEqual([]);
+  });
+
+  it('the audit log: every filter, first, keyset and offset pages, and its count', async () => {
+    const failures: string[] = [];
+    for (const [name, q, cols] of auditQueries(t.db))
+      for (const p of await problems(t.db, q, cols)) failures.push(`${name}: ${p}`);
+    expect(failures).toEqual([]);
+  });
+
+  it('fails when an index it relies on is dropped', async () => {
+    await t.db.raw('DROP INDEX requests_type_index');
+    await t.db.raw('DROP INDEX audit_log_actor_index');
+    await t.db.raw('DROP INDEX audit_log_actor_seq_index');
+    try {
+      expect(await problems(t.db, listQuery(t.db, { type: 'access' }).count({ n: '*' }), ['type'])).toContain(
+        'Seq Scan on requests',
+      );
+      expect(await problems(t.db, filtered(t.db, { actor: 'x' }).count({ n: '*' }), ['actor'])).toContain(
+        'Seq Scan on audit_log',
+      );
+    } finally {
+      await t.db.raw('CREATE INDEX requests_type_index ON requests (type)');
+      await t.db.raw('CREATE INDEX audit_log_actor_index ON audit_log (actor)');
+      await t.db.raw('CREATE INDEX audit_log_actor_seq_index ON audit_log (actor, seq)');
+    }
+  });
+});
