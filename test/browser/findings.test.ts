@@ -75,5 +75,5 @@ describe.skipIf(!hasChromium)('browser: an officer works the findings board and 
     expect(
       await t.deps.db('audit_log').where({ action: 'job.retry', target: 'job:audit:broken-browser' }).first(),
     ).toBeTruthy();
-  });
+  }, 150_000);
 });

@@ -113,15 +113,8 @@ describe('browser: the ethics board decides an AI use case', () => {
         await page.goto(`${web.url}/use-cases/packets`);
         await page.getByLabel('Meeting date').fill('2026-12-15');
         await page.getByTestId('generate-packet').click();
-        await page
-          .getByTestId('packet-download')
-          .waitFor({ timeout: BROWSER_WAIT_MS })
-          .catch(async () => {
-            for (let i = 0; i < 30 && !(await page.getByTestId('packet-download').count()); i++) {
-              await page.waitForTimeout(2000);
-              await page.reload();
-            }
-          });
+        // The page reloads itself while a packet is being prepared.
+        await page.getByTestId('packet-download').waitFor({ timeout: BROWSER_WAIT_MS });
         const [download] = await Promise.all([
           page.waitForEvent('download'),
           page.getByTestId('packet-download').click(),
@@ -167,14 +160,7 @@ describe('browser: the ethics board decides an AI use case', () => {
     await page.goto(`${web.url}/use-cases/packets`);
     await page.getByLabel('Meeting date').fill('2026-12-16');
     await page.getByTestId('generate-packet').click();
-    for (
-      let i = 0;
-      i < 45 && (await page.getByTestId('packet-row').first().getByTestId('packet-download').count()) === 0;
-      i++
-    ) {
-      await page.waitForTimeout(2000);
-      await page.reload();
-    }
+    await page.getByTestId('packet-row').first().getByTestId('packet-download').waitFor({ timeout: BROWSER_WAIT_MS });
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByTestId('packet-row').first().getByTestId('packet-download').click(),

@@ -3,8 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTestApp, createUser, PASSWORD, type TestApp } from '../support/app';
-import { accessibilityViolations, hasChromium, launch, screenshot, serve } from '../support/browser';
-import { totpNow } from '../../server/auth/totp';
+import {
+  accessibilityViolations,
+  hasChromium,
+  launch,
+  openPage,
+  screenshot,
+  serve,
+  signInInBrowser,
+} from '../support/browser';
 import { bundleCopy, editOnce } from './support';
 
 let t: TestApp;
@@ -19,18 +26,10 @@ beforeAll(async () => {
   t = await createTestApp({ policiesDir: copy.dir });
   web = await serve(t);
   browser = await launch();
-  page = await browser.newPage();
+  page = await openPage(browser);
   const user = await createUser(t, 'admin');
-  await page.goto(`${web.url}/login`);
-  await page.getByLabel('Email address').fill(user.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/mfa\/enrol$/);
-  const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
-  await page.getByLabel('Code from the app').fill(totpNow(secret));
-  await page.getByRole('button', { name: /Turn on/ }).click();
-  await page.getByTestId('recovery-codes').waitFor();
-}, 60_000);
+  await signInInBrowser(page, web.url, user.email, PASSWORD);
+}, 120_000);
 afterAll(async () => {
   await browser?.close();
   await web?.close();
@@ -62,7 +61,7 @@ describe.skipIf(!hasChromium)('browser: Policies and Systems pages', () => {
     await check('policies-diff');
     await page.goto(`${web.url}/policies/files/access.yaml#L40`);
     await check('policies-file');
-  });
+  }, 120_000);
 
   it('an admin explains a decision and follows the rule to its line; a wrong input is shown as a field error', async () => {
     await page.goto(`${web.url}/policies/explain`);
@@ -80,7 +79,7 @@ describe.skipIf(!hasChromium)('browser: Policies and Systems pages', () => {
     await page.goto(`${web.url}/policies/explain?form=retention&dataset=crm.customers&date=31%2F12%2F2020`);
     expect(await page.getByTestId('error-summary').textContent()).toContain('Enter a date like');
     await check('policies-explain-error');
-  });
+  }, 120_000);
 
   it('an admin sees every system of the data map checked', async () => {
     await page.goto(`${web.url}/systems`);
@@ -88,5 +87,5 @@ describe.skipIf(!hasChromium)('browser: Policies and Systems pages', () => {
       t.deps.policies.current().datamap.systems.length,
     );
     await check('systems');
-  });
+  }, 120_000);
 });

@@ -94,13 +94,21 @@ describe('one policy bundle for every process', () => {
       .first();
     expect(activation.actor).toBe(`user:${admin.userId}`);
 
-    // /readyz and the Policies page say which bundle each live process runs.
-    const ready = await request(web.app).get('/readyz');
-    const roles = ready.body.policy.processes
-      .filter((p: { bundle: string }) => p.bundle === newHash)
-      .map((p: { role: string }) => p.role)
-      .sort();
-    expect(roles).toEqual(['test', 'worker', 'worker']);
+    // /readyz and the Policies page say which bundle each live process runs (each process records
+    // it just after adopting the bundle).
+    const rolesOnNewBundle = async () => {
+      const ready = await request(web.app).get('/readyz');
+      return ready.body.policy.processes
+        .filter((p: { bundle: string }) => p.bundle === newHash)
+        .map((p: { role: string }) => p.role)
+        .sort();
+    };
+    await until(
+      async () => (await rolesOnNewBundle()).length === 3,
+      10_000,
+      'every process to record the new bundle',
+    ).catch(() => {});
+    expect(await rolesOnNewBundle()).toEqual(['test', 'worker', 'worker']);
     const listed = await admin.agent.get('/policies');
     expect(listed.text.match(/data-testid="policy-process"/g)).toHaveLength(3);
     expect(listed.text).not.toContain('>behind<');

@@ -22,4 +22,10 @@
     }
     if (el.getAttribute('data-status') !== 'done') tick();
   });
+  // A page still waiting on work but without a live progress element (board packets, say) reloads
+  // as it would without JavaScript.
+  var refresh = document.querySelector('meta[name="lethe-refresh"]');
+  if (!els.length && refresh) {
+    setTimeout(function () { window.location.reload(); }, Number(refresh.getAttribute('content')) * 1000);
+  }
 })();
