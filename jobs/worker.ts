@@ -1,5 +1,6 @@
 // The worker process: one BullMQ worker per registered job kind, plus the reconciler that
 // re-enqueues work Postgres says is due (so flushing Redis or killing a worker loses nothing).
+import { raiseAlertSafely } from '../server/notify/alerts';
 import type { Worker } from 'bullmq';
 import type { Deps } from '../server/deps';
 import { JOBS } from './registry';
@@ -58,6 +59,15 @@ export function startWorkers(deps: Deps, opts: { reconcileEveryMs?: number } = {
         def
           .failed(deps, job.data, err, String(job.id))
           .catch((e) => deps.logger.error({ event: 'job.failed.hook', err: e }));
+      // Ids only: an error message may quote data. An alert that cannot be delivered is in the
+      // delivery log already; it does not alert about itself.
+      if (final && kind !== 'alert' && err.name !== 'LeaseHeldError')
+        void raiseAlertSafely(deps, {
+          event: 'job.failed',
+          key: `${kind}:${job.id}:${job.finishedOn ?? job.timestamp}`,
+          title: `Job ${kind} ${job.id} failed after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}`,
+          links: [{ label: 'job console', href: '/jobs' }],
+        });
     });
     worker.on('error', (err) => deps.logger.error({ event: 'worker.error', kind, error: err.message }, 'worker error'));
     workers.push(worker);

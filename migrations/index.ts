@@ -57,6 +57,7 @@ import * as m20261202700001 from './20261202700001_create_anonymization_runs';
 import * as m20261202700002 from './20261202700002_create_pseudonym_keys';
 import * as m20261202600001 from './20261202600001_create_audit_runs';
 import * as m20261202600002 from './20261202600002_create_findings';
+import * as m20261203500000 from './20261203500000_create_alert_deliveries';
 
 export interface Migration {
   name: string;
@@ -124,4 +125,5 @@ export const migrations: Migration[] = [
   m('20261202700002_create_pseudonym_keys', m20261202700002),
   m('20261202600001_create_audit_runs', m20261202600001),
   m('20261202600002_create_findings', m20261202600002),
+  m('20261203500000_create_alert_deliveries', m20261203500000),
 ];

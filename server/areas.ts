@@ -29,6 +29,7 @@ import { boardPacketJob } from '../jobs/board-packet';
 import { reportJob } from '../jobs/report';
 import { auditJob } from '../jobs/audit';
 import { anonymizeJob } from '../jobs/anonymize';
+import { alertJob } from '../jobs/alert';
 
 export const AREAS: readonly Area[] = [
   authArea,
@@ -38,8 +39,8 @@ export const AREAS: readonly Area[] = [
   { ...useCasesArea, jobs: [boardPacketJob] },
   trainingArea,
   { ...anonymizeArea, jobs: [anonymizeJob] },
-  // Periodic audits (policies/schedules.yaml) and their findings.
-  { ...auditsArea, jobs: [auditJob] },
+  // Periodic audits (policies/schedules.yaml), their findings and the alerts (policies/alerts.yaml).
+  { ...auditsArea, jobs: [auditJob, alertJob] },
   { ...reportsArea, jobs: [reportJob] },
   auditLogArea,
   policiesArea,

@@ -103,6 +103,8 @@ export interface Config {
   verifyUploadLimitBytes: number;
   /** Connection string of a registered data system, from the env var its data map names. */
   systemUrl(envName: string): string | undefined;
+  /** An alert channel's address or signing secret, from the LETHE_ALERT_… variable alerts.yaml names. */
+  alertSetting(envName: string): string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -157,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     verifyUploadLimitBytes: Math.round(e.LETHE_VERIFY_LIMIT_MB * 1024 * 1024),
     // The demo's generated connection strings never stand in for a production setting.
     systemUrl: (name) => env[name] ?? (e.NODE_ENV === 'production' ? undefined : demoSystemUrls(dataDir)[name]),
+    alertSetting: (name) => (name.startsWith('LETHE_ALERT_') ? env[name] || undefined : undefined),
   };
 }
 

@@ -12,6 +12,7 @@ export const JOB_KINDS = [
   'report',
   'board-packet',
   'anonymize',
+  'alert',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 

@@ -4,7 +4,8 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
-import { noErrors, toFormErrors, type FormErrors } from '../http/forms';
+import { noErrors, pager, toFormErrors, type FormErrors } from '../http/forms';
+import { listDeliveries } from '../notify/alerts';
 import { NotFoundError } from '../errors';
 import { entriesForTarget } from '../audit-log';
 import { listUsers } from '../auth';
@@ -180,6 +181,18 @@ export function auditsRoutes(deps: Deps, registry: RouteSpec[]): Router {
       title: `${kindTitle(run.kind)} run`,
       run: { ...run, kindTitle: kindTitle(run.kind) },
       summary: JSON.stringify(run.summary, null, 2),
+    });
+  });
+
+  // The alert delivery log (policies/alerts.yaml): what was sent where, attempts, last answer.
+  r.get('/alerts', can('read', 'finding'), async (req, res) => {
+    const page = Math.max(1, Math.min(10_000, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
+    const { rows, total } = await listDeliveries(deps.db, page, 50);
+    await res.page('audits/alerts', {
+      title: 'Alert deliveries',
+      deliveries: rows,
+      channels: deps.policies.current().alerts.channels.map((c) => ({ id: c.id, type: c.type })),
+      pager: pager(page, 50, total, (p) => `/alerts?page=${p}`),
     });
   });
 

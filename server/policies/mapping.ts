@@ -1,6 +1,7 @@
 // From validated YAML (snake_case, as officers write it) to the typed policy (camelCase, types.ts),
 // with a SourceRef on every rule so decisions can cite file:line:column.
 import type {
+  AlertsPolicy,
   AccessPolicy,
   DataSystem,
   DeletionPolicy,
@@ -12,7 +13,7 @@ import type {
   Taxonomy,
   TrainingPolicy,
 } from './types';
-import type { AccessFile, DatamapFile, DeletionFile, ReidFile, RetentionFile, SchedulesFile, TaxonomyFile, TrainingFile } from './schemas';
+import type { AccessFile, AlertsFile, DatamapFile, DeletionFile, ReidFile, RetentionFile, SchedulesFile, TaxonomyFile, TrainingFile } from './schemas';
 import { locate, type SourceFile, type YamlPath } from './yaml-source';
 
 export interface Part<T> {
@@ -189,5 +190,20 @@ export function mapTraining(part: Part<TrainingFile> | undefined): TrainingPolic
         ...(d.use_case ? { useCase: d.use_case } : {}),
       })),
     },
+  };
+}
+
+export function mapAlerts(part: Part<AlertsFile> | undefined): AlertsPolicy {
+  return {
+    channels: (part?.data.channels ?? []).map((c) =>
+      c.type === 'webhook'
+        ? { id: c.id, type: 'webhook' as const, urlEnv: c.url_env, secretEnv: c.secret_env }
+        : { id: c.id, type: 'email' as const, to: [...c.to] },
+    ),
+    routes: (part?.data.routes ?? []).map((r) => ({
+      event: r.event,
+      ...(r.min_severity ? { minSeverity: r.min_severity } : {}),
+      channels: [...r.channels],
+    })),
   };
 }

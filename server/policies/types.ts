@@ -259,6 +259,21 @@ export interface TrainingPolicy {
   bias: BiasThresholds & { datasets: BiasDatasetConfig[] };
 }
 
+// ---------------------------------------------------------------- alerts.yaml
+export type AlertEvent = 'finding.opened' | 'request.at_risk' | 'request.overdue' | 'job.failed' | 'audit_log.chain_broken';
+export type AlertChannel =
+  | { id: string; type: 'webhook'; urlEnv: string; secretEnv: string }
+  | { id: string; type: 'email'; to: string[] };
+export interface AlertRoute {
+  event: AlertEvent;
+  minSeverity?: 'low' | 'medium' | 'high' | 'critical';
+  channels: string[];
+}
+export interface AlertsPolicy {
+  channels: AlertChannel[];
+  routes: AlertRoute[];
+}
+
 // ---------------------------------------------------------------- the bundle
 export interface BundleFile {
   path: string; // relative, forward slashes
@@ -281,6 +296,8 @@ export interface PolicyBundle {
   aiAct: AiActPolicy | null;
   /** training.yaml (optional file): purposes, snapshot recipes, bias thresholds. */
   training: TrainingPolicy;
+  /** alerts.yaml (optional file): which events reach which webhook or mailbox. */
+  alerts: AlertsPolicy;
 }
 
 /** A validation problem, printed as `file:line:column: message`. */

@@ -5,6 +5,7 @@ import type { Part } from '../mapping';
 import type {
   AccessFile,
   AiActFile,
+  AlertsFile,
   DatamapFile,
   DeletionFile,
   ReidFile,
@@ -26,6 +27,7 @@ export interface Parts {
   schedules?: Part<SchedulesFile>;
   ai_act?: Part<AiActFile>;
   training?: Part<TrainingFile>;
+  alerts?: Part<AlertsFile>;
   datamaps: Part<DatamapFile>[];
   tests: Part<TestsFile>[];
   /** False when a datamap file failed to parse or validate: dataset references are then not checked. */

@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { accessFileSchema } from './access';
 import { aiActFileSchema } from './ai-act';
+import { alertsFileSchema } from './alerts';
 import { datamapFileSchema } from './datamap';
 import { deletionFileSchema } from './deletion';
 import { reidFileSchema } from './reid';
@@ -11,7 +12,7 @@ import { taxonomyFileSchema } from './taxonomy';
 import { testsFileSchema } from './tests';
 import { trainingFileSchema } from './training';
 
-export type FileKind = 'access' | 'retention' | 'deletion' | 'reid' | 'schedules' | 'taxonomy' | 'datamap' | 'tests' | 'ai_act' | 'training';
+export type FileKind = 'access' | 'retention' | 'deletion' | 'reid' | 'schedules' | 'taxonomy' | 'datamap' | 'tests' | 'ai_act' | 'training' | 'alerts';
 
 export const FILE_SCHEMAS: Record<FileKind, { schema: z.ZodType; jsonSchemaFile: string; title: string }> = {
   access: { schema: accessFileSchema, jsonSchemaFile: 'access.schema.json', title: 'Lethe access policy (access.yaml)' },
@@ -23,6 +24,7 @@ export const FILE_SCHEMAS: Record<FileKind, { schema: z.ZodType; jsonSchemaFile:
   datamap: { schema: datamapFileSchema, jsonSchemaFile: 'datamap.schema.json', title: 'Lethe data system (datamap/*.yaml)' },
   ai_act: { schema: aiActFileSchema, jsonSchemaFile: 'ai_act.schema.json', title: 'Lethe EU AI Act classification rules (ai-act.yaml)' },
   tests: { schema: testsFileSchema, jsonSchemaFile: 'tests.schema.json', title: 'Lethe policy truth tables (tests/*_test.yaml)' },
+  alerts: { schema: alertsFileSchema, jsonSchemaFile: 'alerts.schema.json', title: 'Lethe alerts (alerts.yaml): which events reach which webhook or mailbox' },
   training: { schema: trainingFileSchema, jsonSchemaFile: 'training.schema.json', title: 'Lethe training data policy (training.yaml): purposes, snapshot recipes, bias thresholds' },
 };
 
@@ -36,6 +38,7 @@ export function fileKind(path: string): FileKind | null {
     'schedules.yaml': 'schedules',
     'taxonomy.yaml': 'taxonomy',
     'ai-act.yaml': 'ai_act', // optional: without it the use-case area cannot classify
+    'alerts.yaml': 'alerts', // optional: without it nobody is alerted
     'training.yaml': 'training', // optional: without it no purpose needs consent and no snapshot recipe exists
   };
   if (top[path]) return top[path];
@@ -48,6 +51,7 @@ export const REQUIRED_FILES = ['access.yaml', 'retention.yaml', 'deletion.yaml',
 
 export * from './access';
 export * from './ai-act';
+export * from './alerts';
 export * from './datamap';
 export * from './deletion';
 export * from './reid';
