@@ -161,6 +161,9 @@ export const requestsApi: ApiArea = {
     r.get('/requests/:id/certificate.pdf', can('certificate', 'request'), async (req, res) => {
       await sendArtifact(deps, res, await load(String(req.params.id)), 'certificate', req.principal!.id);
     });
+    r.get('/requests/:id/export.zip', can('export', 'request'), async (req, res) => {
+      await sendArtifact(deps, res, await load(String(req.params.id)), 'export_zip', req.principal!.id);
+    });
     r.get('/requests/:id/export', can('export', 'request'), async (req, res) => {
       await sendArtifact(deps, res, await load(String(req.params.id)), 'export', req.principal!.id);
     });
@@ -244,9 +247,19 @@ export const requestsApi: ApiArea = {
     '/requests/{id}/export': {
       get: {
         operationId: 'getRequestExport',
-        summary: 'Access package (tar: subject.json + one CSV per table)',
+        summary:
+          'Access package (tar: README.txt, information.txt/.json with the GDPR Art. 15 information, subject.json, one CSV per table)',
         params: [idParam],
         response: { description: 'The package', file: 'application/x-tar' },
+        errors: { 403: errors[403], 404: errors[404] },
+      },
+    },
+    '/requests/{id}/export.zip': {
+      get: {
+        operationId: 'getRequestExportZip',
+        summary: 'The same access package as a ZIP',
+        params: [idParam],
+        response: { description: 'The package', file: 'application/zip' },
         errors: { 403: errors[403], 404: errors[404] },
       },
     },

@@ -13,6 +13,7 @@ import type {
   TaxonomyFile,
   TestsFile,
   TrainingFile,
+  VerificationFile,
 } from '../schemas';
 import type { Problem } from '../types';
 import { locate, problemAt, type SourceFile, type YamlPath } from '../yaml-source';
@@ -26,6 +27,7 @@ export interface Parts {
   schedules?: Part<SchedulesFile>;
   ai_act?: Part<AiActFile>;
   training?: Part<TrainingFile>;
+  verification?: Part<VerificationFile>;
   datamaps: Part<DatamapFile>[];
   tests: Part<TestsFile>[];
   /** False when a datamap file failed to parse or validate: dataset references are then not checked. */
