@@ -192,7 +192,11 @@ export const requestsApi: ApiArea = {
       },
     },
     '/requests/{id}/verify': {
-      post: action('verifyRequest', 'Record identity verification {method, evidence}', verifySchema),
+      post: action(
+        'verifyRequest',
+        "Record identity verification {method, evidence}; 400 with fields.method when the method is below the level verification.yaml requires for the request's regulation and type",
+        verifySchema,
+      ),
     },
     '/requests/{id}/approve': {
       post: action('approveRequest', 'Approve (four-eyes: not the submitter) and queue the job'),

@@ -174,7 +174,8 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   r.post('/requests/:id/verify', can('verify', 'request'), async (req, res) => {
     const row = await load(String(req.params.id));
     const form = parseForm(verifySchema, req.body);
-    const shortfall = form.ok ? service.verificationShortfall(row, form.data.method) : null;
+    const shortfall =
+      form.ok && actionsFor(row.status).verify ? service.verificationShortfall(row, form.data.method) : null;
     if (!form.ok || shortfall)
       return detailPage(
         res,

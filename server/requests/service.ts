@@ -125,7 +125,8 @@ export function createRequestService(deps: Deps) {
 
     async verify(id: string, input: { method: string; evidence: string }, principal: Principal) {
       const row = await load(id);
-      const shortfall = verificationShortfall(row, input.method);
+      // A request past verification gets the status conflict (409) from move(), not a method error.
+      const shortfall = statusesFor('verify').includes(row.status) ? verificationShortfall(row, input.method) : null;
       if (shortfall) throw new BadRequestError(shortfall, { method: shortfall });
       return move(
         id,

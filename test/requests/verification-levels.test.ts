@@ -129,6 +129,9 @@ describe('the verify step', () => {
       .where({ action: 'request.verify', target: `request:${id}` })
       .first();
     expect(entry.details).toMatchObject({ method: 'three_data_points_declaration', level: 'reasonably_high' });
+    // Once verified, a second verify is a status conflict, whatever the method.
+    const again = await apiAs(t.app, token).post(`/requests/${id}/verify`, { method: 'email_link', evidence: 'Link' });
+    expect(again.status).toBe(409);
   });
 
   it('API › an email link is enough for a CCPA erasure request', async () => {
