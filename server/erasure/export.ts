@@ -3,10 +3,11 @@
 // (a ticket they were cc'd on) contribute just the naming column and the row's key — the rest of that
 // row is the other person's data (Art. 15(4)).
 //
-// Package format: `subject.json` (everything, grouped by system and table) plus one CSV per table
-// (`<system>/<table>.csv`), returned as parts and as a single ustar archive (toTar) the lead can stream
-// with Content-Type application/x-tar.
-import type { DataMap } from '../policies/types';
+// Package format: `README.txt` (what each file is), `information.txt` / `information.json` (the
+// Art. 15(1)-(2) information for the datasets found, from the data map and retention.yaml),
+// `subject.json` (everything, grouped by system and table) plus one CSV per table
+// (`<system>/<table>.csv`), returned as parts, as a ustar archive (toTar) and as a ZIP (toZip).
+import type { DataMap, Regulation, RetentionPolicy, Taxonomy } from '../policies/types';
 import type { Identity, PlanStep } from './types';
 import type { Connections } from './connections';
 import { planRequest } from './plan';
@@ -15,6 +16,9 @@ import { compileStep } from './compile';
 import { exec, FALSE, identityMatch, join, not, q, textMentions, emailsOf, type SqlEnv } from './sql';
 import { toCsv } from './csv';
 import { toTar, type PackageFile } from './tar';
+import { toZip } from './zip';
+import { art15Information, type Art15Information } from './art15';
+import { informationText, readmeText } from './art15-text';
 
 export interface AccessExportInput {
   datamap: DataMap;
@@ -24,6 +28,10 @@ export interface AccessExportInput {
   /** Shown in the package instead of the identity: the request id and the HMAC fingerprint. */
   requestId: string;
   subjectFingerprint: string;
+  /** The request's regulation: which rights and complaint route the information states (default gdpr). */
+  regulation?: Regulation;
+  /** retention.yaml (periods) and the taxonomy (category names) for the information; absent: not stated. */
+  policies?: { retention: RetentionPolicy; taxonomy: Taxonomy };
   now?: Date;
 }
 
@@ -41,8 +49,10 @@ export interface AccessPackage {
     systems: Record<string, Record<string, { rows: Record<string, unknown>[]; mentions: MentionRecord[] }>>;
   };
   csv: Record<string, string>; // "<system>.<table>" → CSV text
+  information: Art15Information;
   files(): PackageFile[];
   tar(): Buffer;
+  zip(): Promise<Buffer>;
 }
 
 export async function exportSubject(input: AccessExportInput): Promise<AccessPackage> {
@@ -79,11 +89,31 @@ export async function exportSubject(input: AccessExportInput): Promise<AccessPac
     );
   }
   const json = { requestId: input.requestId, subject: input.subjectFingerprint, generatedAt, systems };
+  const information = art15Information({
+    datamap: input.datamap,
+    ...input.policies,
+    regulation: input.regulation ?? 'gdpr',
+    datasets: Object.entries(systems).flatMap(([system, tables]) => Object.keys(tables).map((t) => `${system}.${t}`)),
+  });
+  const csvFiles = Object.entries(csv).map(([key, text]) => ({ path: key.replace('.', '/') + '.csv', content: text }));
   const files = (): PackageFile[] => [
+    {
+      path: 'README.txt',
+      content: readmeText({ requestId: input.requestId, generatedAt, csvFiles: csvFiles.map((f) => f.path) }),
+    },
+    { path: 'information.txt', content: informationText(information) },
+    { path: 'information.json', content: JSON.stringify(information, null, 2) + '\n' },
     { path: 'subject.json', content: JSON.stringify(json, null, 2) + '\n' },
-    ...Object.entries(csv).map(([key, text]) => ({ path: key.replace('.', '/') + '.csv', content: text })),
+    ...csvFiles,
   ];
-  return { json, csv, files, tar: () => toTar(files(), new Date(generatedAt)) };
+  return {
+    json,
+    csv,
+    information,
+    files,
+    tar: () => toTar(files(), new Date(generatedAt)),
+    zip: () => toZip(files(), new Date(generatedAt)),
+  };
 }
 
 type Reader = Parameters<typeof exec>[0];

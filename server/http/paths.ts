@@ -10,6 +10,7 @@ export const paths = {
     show: (id: string) => `/requests/${seg(id)}`,
     preview: (id: string) => `/requests/${seg(id)}/preview`,
     exportPackage: (id: string) => `/requests/${seg(id)}/export`,
+    exportZip: (id: string) => `/requests/${seg(id)}/export.zip`,
     certificate: (id: string) => `/requests/${seg(id)}/certificate.pdf`,
     supplement: (id: string) => `/requests/${seg(id)}/certificate-supplement.pdf`,
   },

@@ -8,7 +8,7 @@
 // Idempotent: a value already under the new key is left alone, so an interrupted run is re-run.
 import type { Deps } from '../deps';
 import { ENCRYPTED_IDENTITY_FIELDS } from '../requests';
-import { primaryIdentity } from '../requests';
+import { PACKAGE_KINDS, primaryIdentity } from '../requests';
 import { rotateAnonymizedOutputs, rotatePseudonymKeys } from '../anonymize';
 
 export interface RotationReport {
@@ -84,11 +84,11 @@ export async function rotateKeys(
     }
   }
 
-  const packages = await db('request_artifacts').where({ kind: 'export' }).select('request_id', 'bytes');
+  const packages = await db('request_artifacts').whereIn('kind', PACKAGE_KINDS).select('request_id', 'kind', 'bytes');
   for (const p of packages) {
     if (!stale(p.bytes)) continue;
     report.packages += await db('request_artifacts')
-      .where({ request_id: p.request_id, kind: 'export' })
+      .where({ request_id: p.request_id, kind: p.kind })
       .update({ bytes: crypto.encryptBytes(crypto.decryptBytes(p.bytes)) });
   }
 

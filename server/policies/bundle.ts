@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crossCheck, type Parts } from './checks';
 import { mapAiAct } from './ai-act';
-import { mapAccess, mapAlerts, mapDeletion, mapReid, mapRetention, mapSchedules, mapSystem, mapTaxonomy, mapTraining, type Part } from './mapping';
+import { mapAccess, mapAlerts, mapDeletion, mapReid, mapRetention, mapSchedules, mapSystem, mapTaxonomy, mapTraining, mapVerification, type Part } from './mapping';
 import { FILE_SCHEMAS, REQUIRED_FILES, fileKind, type FileKind, type TestsFile } from './schemas';
 import type { BundleFile, LoadResult, PolicyBundle, Problem } from './types';
 import { parseSourceFile, type SourceFile } from './yaml-source';
@@ -129,13 +129,14 @@ function assemble(dir: string, files: BundleFile[], parts: Parts): PolicyBundle 
     aiAct: parts.ai_act ? mapAiAct(parts.ai_act.file, parts.ai_act.data) : null,
     training: mapTraining(parts.training),
     alerts: mapAlerts(parts.alerts),
+    verification: parts.verification ? mapVerification(parts.verification) : null,
   };
 }
 
 function unknownFileMessage(p: string): string {
   if (p.endsWith('.yml')) return 'policy files use the .yaml extension';
   if (p.startsWith('tests/')) return 'truth tables are named tests/<name>_test.yaml';
-  return 'not a policy file: expected access, retention, deletion, reid, schedules, taxonomy, ai-act, training or alerts .yaml, datamap/<system>.yaml or tests/<name>_test.yaml';
+  return 'not a policy file: expected access, retention, deletion, reid, schedules, taxonomy, ai-act, training, alerts or verification .yaml, datamap/<system>.yaml or tests/<name>_test.yaml';
 }
 
 export function sortProblems(problems: Problem[]): Problem[] {

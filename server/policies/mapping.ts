@@ -10,10 +10,12 @@ import type {
   ReidPolicy,
   RetentionPolicy,
   Schedule,
+  SubjectInfo,
   Taxonomy,
   TrainingPolicy,
+  VerificationPolicy,
 } from './types';
-import type { AccessFile, AlertsFile, DatamapFile, DeletionFile, ReidFile, RetentionFile, SchedulesFile, TaxonomyFile, TrainingFile } from './schemas';
+import type { AccessFile, AlertsFile, DatamapFile, DeletionFile, ReidFile, RetentionFile, SchedulesFile, TaxonomyFile, TrainingFile, VerificationFile } from './schemas';
 import { locate, type SourceFile, type YamlPath } from './yaml-source';
 
 export interface Part<T> {
@@ -45,8 +47,22 @@ export function mapTaxonomy({ data }: Part<TaxonomyFile>): Taxonomy {
   return { categories: data.categories.map((c) => ({ key: c.key, name: c.name, description: c.description })) };
 }
 
+type InfoFields = Pick<DatamapFile, 'purposes' | 'recipients' | 'data_source' | 'transfers' | 'automated_decisions'>;
+
+/** The Art. 15 fields of a system or dataset, only those the file states. */
+function mapSubjectInfo(d: InfoFields): SubjectInfo {
+  return {
+    ...(d.purposes ? { purposes: [...d.purposes] } : {}),
+    ...(d.recipients ? { recipients: [...d.recipients] } : {}),
+    ...(d.data_source !== undefined ? { dataSource: d.data_source } : {}),
+    ...(d.transfers ? { transfers: d.transfers.map((t) => ({ ...t })) } : {}),
+    ...(d.automated_decisions ? { automatedDecisions: d.automated_decisions.map((a) => ({ ...a })) } : {}),
+  };
+}
+
 export function mapSystem({ file, data }: Part<DatamapFile>): DataSystem {
   return {
+    ...mapSubjectInfo(data),
     name: data.name,
     description: data.description,
     connectionEnv: data.connection_env,
@@ -69,6 +85,7 @@ export function mapSystem({ file, data }: Part<DatamapFile>): DataSystem {
       builtFrom: [...(d.built_from ?? [])],
       ...(d.release_kind !== undefined ? { releaseKind: d.release_kind } : {}),
       ...(d.events !== undefined ? { events: { ...d.events } } : {}),
+      ...mapSubjectInfo(d),
       source: locate(file, ['datasets', i]),
     })),
     models: (data.models ?? []).map((m, i) => ({
@@ -204,6 +221,20 @@ export function mapAlerts(part: Part<AlertsFile> | undefined): AlertsPolicy {
       event: r.event,
       ...(r.min_severity ? { minSeverity: r.min_severity } : {}),
       channels: [...r.channels],
+    })),
+  };
+}
+
+export function mapVerification({ file, data }: Part<VerificationFile>): VerificationPolicy {
+  return {
+    levels: data.levels.map((l) => ({ name: l.name, description: l.description })),
+    methods: Object.fromEntries(Object.entries(data.methods).filter(([, v]) => v !== undefined)) as Record<string, string>,
+    requirements: data.requirements.map((r, i) => ({
+      regulations: regs(r.regulations),
+      types: [...r.types],
+      level: r.level,
+      reason: r.reason,
+      source: locate(file, ['requirements', i]),
     })),
   };
 }

@@ -9,7 +9,8 @@ import { datasetCategories } from './lookup';
 import { decideRetention } from './retention';
 import { heldBy } from './holds';
 import { mapLegalHold } from './mapping';
-import type { AccessTestsFile, AiActTestsFile, DeletionTestsFile, HoldsTestsFile, RetentionTestsFile } from './schemas';
+import type { AccessTestsFile, AiActTestsFile, DeletionTestsFile, HoldsTestsFile, RetentionTestsFile, VerificationTestsFile } from './schemas';
+import { decideVerification, methodLevel } from './verification';
 import { classify } from './ai-act';
 import type { PolicyBundle, SourceRef } from './types';
 import { formatRef, locate, type SourceFile } from './yaml-source';
@@ -45,7 +46,9 @@ export function runPolicyTests(bundle: PolicyBundle): PolicyTestRun {
             ? retentionCase(bundle, c as RetentionTestsFile['cases'][number])
             : data.kind === 'AiActTests'
               ? aiActCase(bundle, c as AiActTestsFile['cases'][number])
-              : deletionCase(bundle, c as DeletionTestsFile['cases'][number]);
+              : data.kind === 'VerificationTests'
+                ? verificationCase(bundle, c as VerificationTestsFile['cases'][number])
+                : deletionCase(bundle, c as DeletionTestsFile['cases'][number]);
       results.push({ file: file.path, line: lineOf(file, i), name: c.name, passed: matches(expected, actual), expected, actual });
     });
   }
@@ -139,6 +142,19 @@ function deletionCase(bundle: PolicyBundle, c: DeletionTestsFile['cases'][number
   const expected: Outcome = { strategy: e.strategy, exempt: e.exempt ?? null };
   if (e.mask_value !== undefined) expected.mask_value = e.mask_value;
   if (e.legal_basis !== undefined) expected.legal_basis = e.legal_basis;
+  return { expected, actual };
+}
+
+function verificationCase(bundle: PolicyBundle, c: VerificationTestsFile['cases'][number]) {
+  const policy = bundle.verification!;
+  const d = decideVerification(policy, { regulation: c.regulation, type: c.type });
+  const actual: Outcome = { level: d.level.name, ...(d.requirement ? { rule: ref(d.requirement.source) } : {}) };
+  const expected: Outcome = { level: c.expect.level };
+  if (c.method !== undefined) {
+    const reached = methodLevel(policy, c.method);
+    actual.allowed = reached !== null && reached.rank >= d.rank ? 'yes' : 'no';
+    if (c.expect.allowed !== undefined) expected.allowed = c.expect.allowed ? 'yes' : 'no';
+  }
   return { expected, actual };
 }
 

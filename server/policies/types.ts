@@ -76,7 +76,19 @@ export interface ReferenceDef {
   to: string; // "<dataset>.<column>" in the same system
 }
 
-export interface DatasetDef {
+/**
+ * What an access request tells the person about a dataset (GDPR Art. 15(1)-(2)). Set on a system
+ * for all its datasets or on one dataset; a dataset's field replaces its system's. Absent: not stated.
+ */
+export interface SubjectInfo {
+  purposes?: string[];
+  recipients?: string[];
+  dataSource?: string;
+  transfers?: { country: string; recipient?: string; safeguard: string }[];
+  automatedDecisions?: { description: string; logic: string; consequences: string }[];
+}
+
+export interface DatasetDef extends SubjectInfo {
   name: string; // table name in the system
   kind: DatasetKind;
   description: string;
@@ -105,7 +117,7 @@ export interface ModelDef {
   source: SourceRef;
 }
 
-export interface DataSystem {
+export interface DataSystem extends SubjectInfo {
   name: string;
   description: string;
   /** Name of the environment variable holding the connection string (never the string itself). */
@@ -274,6 +286,26 @@ export interface AlertsPolicy {
   routes: AlertRoute[];
 }
 
+// ---------------------------------------------------------------- verification.yaml
+export interface VerificationLevel {
+  name: string;
+  description: string;
+}
+export interface VerificationRequirement {
+  regulations: Regulation[] | 'all';
+  types: ('erasure' | 'access')[];
+  level: string;
+  reason: string;
+  source: SourceRef;
+}
+export interface VerificationPolicy {
+  /** Weakest first: a method reaching level i satisfies every level up to i. */
+  levels: VerificationLevel[];
+  /** Method (server/policies/schemas/verification.ts VERIFICATION_METHOD_VALUES) -> level name. */
+  methods: Record<string, string>;
+  requirements: VerificationRequirement[];
+}
+
 // ---------------------------------------------------------------- the bundle
 export interface BundleFile {
   path: string; // relative, forward slashes
@@ -298,6 +330,8 @@ export interface PolicyBundle {
   training: TrainingPolicy;
   /** alerts.yaml (optional file): which events reach which webhook or mailbox. */
   alerts: AlertsPolicy;
+  /** verification.yaml (optional): levels of identity verification per regulation and request type; null: any method is accepted. */
+  verification: VerificationPolicy | null;
 }
 
 /** A validation problem, printed as `file:line:column: message`. */

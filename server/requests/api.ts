@@ -161,6 +161,9 @@ export const requestsApi: ApiArea = {
     r.get('/requests/:id/certificate.pdf', can('certificate', 'request'), async (req, res) => {
       await sendArtifact(deps, res, await load(String(req.params.id)), 'certificate', req.principal!.id);
     });
+    r.get('/requests/:id/export.zip', can('export', 'request'), async (req, res) => {
+      await sendArtifact(deps, res, await load(String(req.params.id)), 'export_zip', req.principal!.id);
+    });
     r.get('/requests/:id/export', can('export', 'request'), async (req, res) => {
       await sendArtifact(deps, res, await load(String(req.params.id)), 'export', req.principal!.id);
     });
@@ -189,7 +192,11 @@ export const requestsApi: ApiArea = {
       },
     },
     '/requests/{id}/verify': {
-      post: action('verifyRequest', 'Record identity verification {method, evidence}', verifySchema),
+      post: action(
+        'verifyRequest',
+        "Record identity verification {method, evidence}; 400 with fields.method when the method is below the level verification.yaml requires for the request's regulation and type",
+        verifySchema,
+      ),
     },
     '/requests/{id}/approve': {
       post: action('approveRequest', 'Approve (four-eyes: not the submitter) and queue the job'),
@@ -244,9 +251,19 @@ export const requestsApi: ApiArea = {
     '/requests/{id}/export': {
       get: {
         operationId: 'getRequestExport',
-        summary: 'Access package (tar: subject.json + one CSV per table)',
+        summary:
+          'Access package (tar: README.txt, information.txt/.json with the GDPR Art. 15 information, subject.json, one CSV per table)',
         params: [idParam],
         response: { description: 'The package', file: 'application/x-tar' },
+        errors: { 403: errors[403], 404: errors[404] },
+      },
+    },
+    '/requests/{id}/export.zip': {
+      get: {
+        operationId: 'getRequestExportZip',
+        summary: 'The same access package as a ZIP',
+        params: [idParam],
+        response: { description: 'The package', file: 'application/zip' },
         errors: { 403: errors[403], 404: errors[404] },
       },
     },

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import { previewRequest, type Preview } from '../erasure/preview';
 import { connectionsFor, identityAndShared, planFor } from './engine';
 import type { SharedValue } from './shared-values';
-import { artifact, type RequestRow } from './queries';
+import { artifact, PACKAGE_KINDS, type ArtifactKind, type RequestRow } from './queries';
 
 /** How long an access package can be downloaded before it is deleted. */
 export const EXPORT_RETENTION_DAYS = 30;
@@ -14,7 +14,7 @@ export const EXPORT_RETENTION_DAYS = 30;
 /** Access packages past their download window are deleted (by the worker's housekeeping). */
 export const purgeExpiredExports = (db: Knex): Promise<number> =>
   db('request_artifacts')
-    .where({ kind: 'export' })
+    .whereIn('kind', PACKAGE_KINDS)
     .andWhere('created_at', '<', new Date(Date.now() - EXPORT_RETENTION_DAYS * 86_400_000))
     .del();
 
@@ -48,10 +48,11 @@ export async function sendArtifact(
   deps: Deps,
   res: Response,
   row: RequestRow,
-  kind: 'certificate' | 'supplement' | 'export',
+  kind: ArtifactKind,
   actor: string,
 ): Promise<void> {
   const a = await artifact(deps.db, row.id, kind);
+  const isPackage = (PACKAGE_KINDS as readonly string[]).includes(kind);
   if (!a) {
     throw new NotFoundError(
       kind === 'certificate'
@@ -63,7 +64,7 @@ export async function sendArtifact(
   }
   // The package is deleted by housekeeping after the window; until then its age is checked
   // here, so an expired package is never served because the cleanup has not run yet.
-  if (kind === 'export' && Date.now() - new Date(a.created_at).getTime() > EXPORT_RETENTION_DAYS * 86_400_000) {
+  if (isPackage && Date.now() - new Date(a.created_at).getTime() > EXPORT_RETENTION_DAYS * 86_400_000) {
     throw new NotFoundError(
       `The package expired: packages can be downloaded for ${EXPORT_RETENTION_DAYS} days after the request completes.`,
     );
@@ -74,7 +75,7 @@ export async function sendArtifact(
     target: `request:${row.id}`,
     details: { sha256: a.sha256 },
   });
-  const bytes = kind === 'export' ? deps.crypto.decryptBytes(a.bytes) : a.bytes;
+  const bytes = isPackage ? deps.crypto.decryptBytes(a.bytes) : a.bytes;
   // Personal data (UI and API alike): never kept by a browser, proxy or client cache.
   res.set('Cache-Control', 'no-store');
   res.type(a.content_type).attachment(a.filename).set('x-content-sha256', a.sha256).send(bytes);

@@ -1,5 +1,6 @@
 // One zod schema per command, shared by the form and the API.
 import { z } from 'zod';
+import { VERIFICATION_METHOD_VALUES } from '../policies/schemas';
 
 const regulation = z.enum(['gdpr', 'ccpa', 'lgpd'], { error: 'Choose the regulation: GDPR, CCPA or LGPD' });
 
@@ -37,7 +38,7 @@ export const createRequestFormSchema = z.preprocess((raw) => {
 }, createRequestSchema);
 
 export const verifySchema = z.object({
-  method: z.enum(['email_link', 'account_login', 'government_id', 'knowledge_based', 'other'], {
+  method: z.enum(VERIFICATION_METHOD_VALUES, {
     error: 'Choose how the identity was verified',
   }),
   evidence: z.string().trim().min(3, 'Describe the evidence (what was checked, where it is kept)').max(2000),
@@ -53,10 +54,15 @@ export const reasonSchema = z.object({
   reason: z.string().trim().min(5, 'Give the reason (at least a few words)').max(2000),
 });
 
-export const VERIFICATION_METHODS = [
+export const VERIFICATION_METHODS: { value: (typeof VERIFICATION_METHOD_VALUES)[number]; label: string }[] = [
   { value: 'email_link', label: 'Confirmation link sent to the email on file' },
   { value: 'account_login', label: 'Signed-in account session' },
-  { value: 'government_id', label: 'Government ID checked' },
   { value: 'knowledge_based', label: 'Knowledge-based (account details matched)' },
+  { value: 'two_data_points', label: 'Two data points matched against our records' },
+  { value: 'government_id', label: 'Government ID checked' },
+  {
+    value: 'three_data_points_declaration',
+    label: 'Three data points matched and a signed declaration under penalty of perjury',
+  },
   { value: 'other', label: 'Other (describe in the evidence)' },
 ];

@@ -6,3 +6,5 @@ export { primaryIdentity } from './identity-index';
 export { OPEN_STATUSES } from './status';
 export { atRiskBefore, atRiskDays } from './deadlines';
 export { connectionsFor } from './engine';
+export { PACKAGE_KINDS } from './queries';
+export { requiredVerification, meetsLevel, type VerificationRequirement } from './verification';

@@ -114,5 +114,9 @@ export const listPage = (
   offset: number,
 ) => listQuery(db, f).orderBy(LIST_SORTS[sort], dir).orderBy('id').limit(limit).offset(offset);
 
-export const artifact = (db: Knex, requestId: string, kind: 'certificate' | 'supplement' | 'export') =>
+/** Stored files of a request; the two package formats hold the subject's data and are encrypted at rest. */
+export type ArtifactKind = 'certificate' | 'supplement' | 'export' | 'export_zip';
+export const PACKAGE_KINDS = ['export', 'export_zip'] as const;
+
+export const artifact = (db: Knex, requestId: string, kind: ArtifactKind) =>
   db('request_artifacts').where({ request_id: requestId, kind }).first();

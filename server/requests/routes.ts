@@ -22,6 +22,7 @@ import { actionsFor, ACTIVE_STATUSES, STATUS, STATUS_FILTER_OPTIONS } from './st
 import { previewFor, sendArtifact } from './artifacts-http';
 import { actorNames } from '../http/actors';
 import { services } from '../services';
+import { requiredVerification } from './verification';
 
 const listSchema = z.object({
   status: z
@@ -148,12 +149,14 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
           canExtend(row.regulation, row.received_at, new Date()),
         refreshSeconds: ACTIVE_STATUSES.includes(row.status) ? 5 : null,
         methods: VERIFICATION_METHODS,
+        verificationNeeded: requiredVerification(deps.policies.current(), row.regulation, row.type),
         errors: { verify: noErrors, deny: noErrors, extend: noErrors, approve: noErrors, ...errors },
         codeHint: await reauthHintFor(deps.db, res.req.principal),
         values,
         certificate: await artifact(deps.db, row.id, 'certificate').select('sha256', 'created_at'),
         supplement: await artifact(deps.db, row.id, 'supplement').select('sha256', 'created_at'),
         exportPackage: await artifact(deps.db, row.id, 'export').select('sha256', 'created_at'),
+        exportZip: await artifact(deps.db, row.id, 'export_zip').select('sha256', 'created_at'),
         flags: await deps.db('ai_artefact_flags').where({ request_id: row.id }).orderBy('id'),
       },
       status,
@@ -171,11 +174,13 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   r.post('/requests/:id/verify', can('verify', 'request'), async (req, res) => {
     const row = await load(String(req.params.id));
     const form = parseForm(verifySchema, req.body);
-    if (!form.ok)
+    const shortfall =
+      form.ok && actionsFor(row.status).verify ? service.verificationShortfall(row, form.data.method) : null;
+    if (!form.ok || shortfall)
       return detailPage(
         res,
         row,
-        { verify: form.errors },
+        { verify: form.ok ? formError('method', shortfall!) : form.errors },
         { method: String(req.body?.method ?? ''), evidence: String(req.body?.evidence ?? '') },
         422,
       );
@@ -295,6 +300,9 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
     await sendArtifact(deps, res, await load(String(req.params.id)), 'supplement', req.principal!.id);
   });
 
+  r.get('/requests/:id/export.zip', can('export', 'request'), async (req, res) => {
+    await sendArtifact(deps, res, await load(String(req.params.id)), 'export_zip', req.principal!.id);
+  });
   r.get('/requests/:id/export', can('export', 'request'), async (req, res) => {
     await sendArtifact(deps, res, await load(String(req.params.id)), 'export', req.principal!.id);
   });

@@ -1,6 +1,7 @@
-// Running an approved access request (GDPR Art. 15): the erasure walk, read-only, packaged as a tar
-// of subject.json plus one CSV per table. Stored with its SHA-256 (audited); the request closes and
-// the plaintext identity is destroyed. The access-export job (jobs/access-export.ts) adapts this.
+// Running an approved access request (GDPR Art. 15): the erasure walk, read-only, packaged with the
+// Art. 15 information (from the data map and retention.yaml), a README, subject.json and one CSV per
+// table, as a tar and as a ZIP. Both stored encrypted with their SHA-256 (audited); the request closes
+// and the plaintext identity is destroyed. The access-export job (jobs/access-export.ts) adapts this.
 import type { Deps } from '../deps';
 import { requestById } from './queries';
 import { connectionsFor, identityFor } from './engine';
@@ -43,21 +44,35 @@ export async function runAccessExport(
       identity,
       requestId: row.id,
       subjectFingerprint: row.identity_index,
+      regulation: row.regulation,
+      policies: { retention: bundle.retention, taxonomy: bundle.taxonomy },
     });
     const bytes = pkg.tar();
     const sha256 = sha256Hex(bytes);
+    const zip = await pkg.zip();
+    const zipSha256 = sha256Hex(zip);
     await deps.db.transaction(async (trx) => {
       await trx('request_artifacts')
         // The package is the subject's personal data: encrypted at rest, deleted after the
         // delivery window (EXPORT_RETENTION_DAYS, see jobs/reconciler.ts housekeeping).
-        .insert({
-          request_id: row.id,
-          kind: 'export',
-          content_type: 'application/x-tar',
-          filename: `access-${row.id}.tar`,
-          bytes: deps.crypto.encryptBytes(bytes),
-          sha256,
-        })
+        .insert([
+          {
+            request_id: row.id,
+            kind: 'export',
+            content_type: 'application/x-tar',
+            filename: `access-${row.id}.tar`,
+            bytes: deps.crypto.encryptBytes(bytes),
+            sha256,
+          },
+          {
+            request_id: row.id,
+            kind: 'export_zip',
+            content_type: 'application/zip',
+            filename: `access-${row.id}.zip`,
+            bytes: deps.crypto.encryptBytes(zip),
+            sha256: zipSha256,
+          },
+        ])
         .onConflict(['request_id', 'kind'])
         .ignore();
       await moveAudited(
@@ -70,13 +85,13 @@ export async function runAccessExport(
           progress_done: 3,
           progress_total: 3,
           progress_label: 'Completed: package ready',
-          outcome: { tables: Object.keys(pkg.csv).length, sha256 },
+          outcome: { tables: Object.keys(pkg.csv).length, sha256, zipSha256 },
           ...destroyedIdentity(),
         },
         {
           actor: 'system:worker',
           action: 'request.export',
-          details: { sha256, tables: Object.keys(pkg.csv).length, identityDestroyed: true },
+          details: { sha256, zipSha256, tables: Object.keys(pkg.csv).length, identityDestroyed: true },
         },
         trx,
       );

@@ -4,7 +4,7 @@
 import type { Deps } from '../deps';
 import type { Principal } from '../auth';
 import { authorize } from '../auth';
-import { ConflictError, NotFoundError } from '../errors';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import { assertSecondPerson } from './four-eyes';
 import { canExtend, dueDate, extendedDueDate, ackDueDate } from './deadlines';
 import type { CreateRequest } from './commands';
@@ -15,6 +15,8 @@ import { destroyedIdentity } from './identity-fields';
 import { primaryIdentity } from './identity-index';
 import { noteLogIdentities } from '../logger';
 import { undecidedShared } from './shared-check';
+import { VERIFICATION_METHODS } from './commands';
+import { requiredVerification } from './verification';
 
 const PAST: Record<string, string> = {
   'request.verify': 'verifying the identity',
@@ -54,8 +56,24 @@ export function createRequestService(deps: Deps) {
     );
   }
 
+  /**
+   * Why a method is not enough for this request under the active bundle's verification.yaml, or
+   * null when it is (CCPA regs §7062: access to specific pieces needs more than a deletion).
+   */
+  function verificationShortfall(row: Pick<RequestRow, 'regulation' | 'type'>, method: string): string | null {
+    const required = requiredVerification(deps.policies.current(), row.regulation, row.type);
+    if (!required || required.methods.includes(method)) return null;
+    const label = (m: string) => VERIFICATION_METHODS.find((x) => x.value === m)?.label.toLowerCase() ?? m;
+    return (
+      `A ${row.regulation.toUpperCase()} ${row.type} request needs verification at level "${required.level}" ` +
+      `(${required.description})${required.reason ? `: ${required.reason}` : ''}. ` +
+      `Choose one of: ${required.methods.map(label).join('; ')}.`
+    );
+  }
+
   return {
     load,
+    verificationShortfall,
 
     identityOf(row: RequestRow): Record<string, string> | null {
       return row.identity_enc ? JSON.parse(crypto.decrypt(row.identity_enc)) : null;
@@ -106,6 +124,10 @@ export function createRequestService(deps: Deps) {
     },
 
     async verify(id: string, input: { method: string; evidence: string }, principal: Principal) {
+      const row = await load(id);
+      // A request past verification gets the status conflict (409) from move(), not a method error.
+      const shortfall = statusesFor('verify').includes(row.status) ? verificationShortfall(row, input.method) : null;
+      if (shortfall) throw new BadRequestError(shortfall, { method: shortfall });
       return move(
         id,
         statusesFor('verify'),
@@ -116,7 +138,14 @@ export function createRequestService(deps: Deps) {
           verified_by: principal.id,
           verified_at: new Date(),
         },
-        { actor: principal.id, action: 'request.verify', details: { method: input.method } },
+        {
+          actor: principal.id,
+          action: 'request.verify',
+          details: {
+            method: input.method,
+            level: requiredVerification(deps.policies.current(), row.regulation, row.type)?.level ?? null,
+          },
+        },
       );
     },
 

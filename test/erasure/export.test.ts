@@ -86,6 +86,9 @@ describe('access export', () => {
       );
       expect(fs.readFileSync(path.join(dir, 'crm/customers.csv'), 'utf8')).toBe(pkg.csv['crm.customers']);
       expect(pkg.files().map((f) => f.path)).toEqual([
+        'README.txt',
+        'information.txt',
+        'information.json',
         'subject.json',
         ...Object.keys(pkg.csv).map((k) => k.replace('.', '/') + '.csv'),
       ]);

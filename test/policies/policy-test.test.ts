@@ -10,7 +10,7 @@ describe('lethe policy test', () => {
     expect(run.passed).toBeGreaterThanOrEqual(40);
     const files = new Set(run.results.map((r: { file: string }) => r.file));
     expect(files).toEqual(
-      new Set(['tests/access_test.yaml', 'tests/retention_test.yaml', 'tests/deletion_test.yaml', 'tests/holds_test.yaml', 'tests/demo_holds_test.yaml', 'tests/ai-act_test.yaml']),
+      new Set(['tests/access_test.yaml', 'tests/retention_test.yaml', 'tests/deletion_test.yaml', 'tests/holds_test.yaml', 'tests/demo_holds_test.yaml', 'tests/ai-act_test.yaml', 'tests/verification_test.yaml']),
     );
   });
 

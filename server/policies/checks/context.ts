@@ -14,6 +14,7 @@ import type {
   TaxonomyFile,
   TestsFile,
   TrainingFile,
+  VerificationFile,
 } from '../schemas';
 import type { Problem } from '../types';
 import { locate, problemAt, type SourceFile, type YamlPath } from '../yaml-source';
@@ -28,6 +29,7 @@ export interface Parts {
   ai_act?: Part<AiActFile>;
   training?: Part<TrainingFile>;
   alerts?: Part<AlertsFile>;
+  verification?: Part<VerificationFile>;
   datamaps: Part<DatamapFile>[];
   tests: Part<TestsFile>[];
   /** False when a datamap file failed to parse or validate: dataset references are then not checked. */

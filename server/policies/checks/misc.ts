@@ -54,7 +54,8 @@ export function checkSchedules(ctx: CheckContext): void {
 /** Datasets and categories named by truth tables must exist: a typo would make a case test nothing. */
 export function checkTests(ctx: CheckContext): void {
   for (const { file, data } of ctx.parts.tests) {
-    if (data.kind === 'AccessTests' || data.kind === 'AiActTests') continue;
+    if (data.kind === 'VerificationTests' && !ctx.parts.verification) ctx.report(file, ['kind'], 'verification truth tables need verification.yaml in the bundle');
+    if (data.kind === 'AccessTests' || data.kind === 'AiActTests' || data.kind === 'VerificationTests') continue;
     if (data.kind === 'HoldsTests') {
       data.holds?.forEach((h, i) => {
         if (h.dataset !== undefined) ctx.checkDataset(file, ['holds', i, 'dataset'], h.dataset);

@@ -16,6 +16,43 @@ const column = z.strictObject({
     .meta({ description: 'Direct identifiers only: how an anonymized version of this dataset replaces the column. hmac: a keyed token under the dataset\'s destroyable key (joins survive); mask: letters to x/X, digits to 0. Columns without it are copied unchanged.' }),
 });
 
+// What an access request tells the person (GDPR Art. 15(1)-(2), CCPA §1798.110, LGPD Art. 9 and 18):
+// set on a system for all its datasets, or on a dataset to say something else for that one.
+const subjectInfo = {
+  purposes: z
+    .array(text)
+    .min(1)
+    .optional()
+    .meta({ description: 'Why the data is processed, each with its lawful basis (GDPR Art. 15(1)(a), Art. 6). Shown in access packages.' }),
+  recipients: z
+    .array(text)
+    .optional()
+    .meta({ description: 'Recipients or categories of recipients the data is disclosed to (Art. 15(1)(c)); an empty list means nobody outside the company.' }),
+  data_source: text
+    .optional()
+    .meta({ description: 'Where the data comes from (Art. 15(1)(g)), e.g. "You, when you sign up" or "Our payment processor".' }),
+  transfers: z
+    .array(
+      z.strictObject({
+        country: text.meta({ description: 'Country or region outside the EEA the data goes to.' }),
+        recipient: text.optional().meta({ description: 'Who receives it there.' }),
+        safeguard: text.meta({ description: 'The Art. 46 safeguard or Art. 45 adequacy decision, e.g. "EU Standard Contractual Clauses (2021/914)".' }),
+      }),
+    )
+    .optional()
+    .meta({ description: 'Transfers outside the EEA and their safeguards (Art. 15(2)); an empty list means none.' }),
+  automated_decisions: z
+    .array(
+      z.strictObject({
+        description: text.meta({ description: 'The decision made without a person, including profiling (Art. 22(1), (4)).' }),
+        logic: text.meta({ description: 'Meaningful information about the logic involved (Art. 15(1)(h)).' }),
+        consequences: text.meta({ description: 'Its significance and the envisaged consequences for the person.' }),
+      }),
+    )
+    .optional()
+    .meta({ description: 'Automated decision-making, including profiling; an empty list means none.' }),
+};
+
 const dataset = z.strictObject({
   name,
   kind: z.enum(['table', 'prompt_log', 'embeddings', 'training_snapshot']).default('table'),
@@ -43,6 +80,7 @@ const dataset = z.strictObject({
     .record(name, name)
     .optional()
     .meta({ description: 'Named events (retention rules counted from an event) -> the date column of this dataset that records when it happened, e.g. { account_closed: closed_at }.' }),
+  ...subjectInfo,
 });
 
 const model = z.strictObject({
@@ -60,6 +98,7 @@ export const datamapFileSchema = z.strictObject({
     .regex(/^[A-Z][A-Z0-9_]*$/, 'must be the NAME of an environment variable, never a connection string')
     .meta({ description: 'Environment variable holding the connection string.' }),
   engine: z.enum(['postgres', 'mysql']).default('postgres').meta({ description: 'postgres, or mysql (MySQL and MariaDB); the connection string must match (postgres://… or mysql://…).' }),
+  ...subjectInfo,
   datasets: z.array(dataset).min(1),
   models: z.array(model).optional(),
 });

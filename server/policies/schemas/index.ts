@@ -11,8 +11,9 @@ import { schedulesFileSchema } from './schedules';
 import { taxonomyFileSchema } from './taxonomy';
 import { testsFileSchema } from './tests';
 import { trainingFileSchema } from './training';
+import { verificationFileSchema } from './verification';
 
-export type FileKind = 'access' | 'retention' | 'deletion' | 'reid' | 'schedules' | 'taxonomy' | 'datamap' | 'tests' | 'ai_act' | 'training' | 'alerts';
+export type FileKind = 'access' | 'retention' | 'deletion' | 'reid' | 'schedules' | 'taxonomy' | 'datamap' | 'tests' | 'ai_act' | 'training' | 'alerts' | 'verification';
 
 export const FILE_SCHEMAS: Record<FileKind, { schema: z.ZodType; jsonSchemaFile: string; title: string }> = {
   access: { schema: accessFileSchema, jsonSchemaFile: 'access.schema.json', title: 'Lethe access policy (access.yaml)' },
@@ -25,6 +26,7 @@ export const FILE_SCHEMAS: Record<FileKind, { schema: z.ZodType; jsonSchemaFile:
   ai_act: { schema: aiActFileSchema, jsonSchemaFile: 'ai_act.schema.json', title: 'Lethe EU AI Act classification rules (ai-act.yaml)' },
   tests: { schema: testsFileSchema, jsonSchemaFile: 'tests.schema.json', title: 'Lethe policy truth tables (tests/*_test.yaml)' },
   alerts: { schema: alertsFileSchema, jsonSchemaFile: 'alerts.schema.json', title: 'Lethe alerts (alerts.yaml): which events reach which webhook or mailbox' },
+  verification: { schema: verificationFileSchema, jsonSchemaFile: 'verification.schema.json', title: 'Lethe identity verification levels (verification.yaml)' },
   training: { schema: trainingFileSchema, jsonSchemaFile: 'training.schema.json', title: 'Lethe training data policy (training.yaml): purposes, snapshot recipes, bias thresholds' },
 };
 
@@ -40,6 +42,7 @@ export function fileKind(path: string): FileKind | null {
     'ai-act.yaml': 'ai_act', // optional: without it the use-case area cannot classify
     'alerts.yaml': 'alerts', // optional: without it nobody is alerted
     'training.yaml': 'training', // optional: without it no purpose needs consent and no snapshot recipe exists
+    'verification.yaml': 'verification', // optional: without it any verification method is accepted
   };
   if (top[path]) return top[path];
   if (/^datamap\/[^/]+\.yaml$/.test(path)) return 'datamap';
@@ -60,4 +63,5 @@ export * from './schedules';
 export * from './taxonomy';
 export * from './tests';
 export * from './training';
+export * from './verification';
 export { API_VERSION } from './common';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { STRATEGIES, category, datasetRef, header, isoDate, name, text } from './common';
 import { AI_ASSESSMENTS, AI_DUTIES, AI_TIERS } from './ai-act';
 import { legalHoldSchema } from './retention';
+import { REQUEST_TYPE_VALUES, VERIFICATION_METHOD_VALUES } from './verification';
 
 const caseName = text.meta({ description: 'A sentence saying what the case shows; printed when it fails.' });
 const dates = z.record(name, isoDate);
@@ -116,10 +117,30 @@ export const holdsTestsSchema = z.strictObject({
     .min(1),
 });
 
-export const testsFileSchema = z.discriminatedUnion('kind', [accessTestsSchema, retentionTestsSchema, deletionTestsSchema, aiActTestsSchema, holdsTestsSchema]);
+/** Truth table for verification.yaml: the level a request needs and whether a method is enough. */
+export const verificationTestsSchema = z.strictObject({
+  ...header('VerificationTests'),
+  cases: z
+    .array(
+      z.strictObject({
+        name: caseName,
+        regulation: z.enum(['gdpr', 'ccpa', 'lgpd']),
+        type: z.enum(REQUEST_TYPE_VALUES),
+        method: z.enum(VERIFICATION_METHOD_VALUES).optional().meta({ description: 'A verification method, to test whether it is enough.' }),
+        expect: z.strictObject({
+          level: name.meta({ description: 'The level the request needs.' }),
+          allowed: z.boolean().optional().meta({ description: 'With method: whether the method reaches the level.' }),
+        }),
+      }),
+    )
+    .min(1),
+});
+
+export const testsFileSchema = z.discriminatedUnion('kind', [accessTestsSchema, retentionTestsSchema, deletionTestsSchema, aiActTestsSchema, holdsTestsSchema, verificationTestsSchema]);
 export type TestsFile = z.infer<typeof testsFileSchema>;
 export type AccessTestsFile = z.infer<typeof accessTestsSchema>;
 export type RetentionTestsFile = z.infer<typeof retentionTestsSchema>;
 export type DeletionTestsFile = z.infer<typeof deletionTestsSchema>;
 export type AiActTestsFile = z.infer<typeof aiActTestsSchema>;
 export type HoldsTestsFile = z.infer<typeof holdsTestsSchema>;
+export type VerificationTestsFile = z.infer<typeof verificationTestsSchema>;
