@@ -12,6 +12,8 @@ export const paths = {
     exportPackage: (id: string) => `/requests/${seg(id)}/export`,
     certificate: (id: string) => `/requests/${seg(id)}/certificate.pdf`,
     supplement: (id: string) => `/requests/${seg(id)}/certificate-supplement.pdf`,
+    closeNoData: (id: string) => `/requests/${seg(id)}/close-no-data`,
+    retrained: (id: string, flagId: string | number) => `/requests/${seg(id)}/artefact-flags/${seg(flagId)}/retrained`,
   },
   useCases: {
     index: () => '/use-cases',

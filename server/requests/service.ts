@@ -15,6 +15,7 @@ import { destroyedIdentity } from './identity-fields';
 import { primaryIdentity } from './identity-index';
 import { noteLogIdentities } from '../logger';
 import { undecidedShared } from './shared-check';
+import { closeNoData } from './no-data';
 
 const PAST: Record<string, string> = {
   'request.verify': 'verifying the identity',
@@ -22,6 +23,7 @@ const PAST: Record<string, string> = {
   'request.deny': 'denying it',
   'request.extend': 'extending it',
   'request.retry': 'retrying it',
+  'request.close_no_data': 'closing it as no data found',
 };
 
 export const jobKindFor = (type: RequestRow['type']) =>
@@ -52,6 +54,16 @@ export function createRequestService(deps: Deps) {
     throw new ConflictError(
       `This request is ${current.status.replace(/_/g, ' ')}: ${PAST[event.action] ?? 'that'} is not possible now.`,
     );
+  }
+
+  async function assertMayDecide(row: RequestRow, action: 'approve' | 'deny', principal: Principal) {
+    await authorize(
+      deps,
+      principal,
+      { action, resource: 'request' },
+      { context: { submittedBy: row.submitted_by }, target: `request:${row.id}` },
+    );
+    await assertSecondPerson(deps, principal, row.submitted_by, action, row.id);
   }
 
   return {
@@ -121,14 +133,16 @@ export function createRequestService(deps: Deps) {
     },
 
     /** The access checks of a decision (permission and four-eyes by person), without deciding. */
-    async assertMayDecide(row: RequestRow, action: 'approve' | 'deny', principal: Principal) {
-      await authorize(
-        deps,
-        principal,
-        { action, resource: 'request' },
-        { context: { submittedBy: row.submitted_by }, target: `request:${row.id}` },
-      );
-      await assertSecondPerson(deps, principal, row.submitted_by, action, row.id);
+    assertMayDecide,
+
+    /**
+     * No registered system holds data about the subject (the dry run, run again now, finds nothing):
+     * closed with a notice instead of an erasure of nothing. A decision like approving: four-eyes.
+     */
+    async closeNoData(id: string, principal: Principal) {
+      const row = await load(id);
+      await assertMayDecide(row, 'approve', principal);
+      return closeNoData(deps, row, principal);
     },
 
     /** Four-eyes: the approver may not be the submitter (access.yaml condition on request:approve). */
