@@ -110,6 +110,11 @@ describe('issue 19 walk-through fixes', () => {
     expect(due).not.toBeNull();
     expect(due![1]).not.toContain('class="status');
     expect(due![1]).toContain('closed');
+    const listed = (await alice.agent.get('/requests?status=completed')).text
+      .split('data-testid="request-row"')
+      .find((r) => r.includes(done.slice(0, 8)))!;
+    expect(listed).toContain('data-testid="countdown">closed<');
+    expect(listed).not.toMatch(/class="status status-\w+" data-testid="countdown"/);
 
     const denied = await submitted(alice, { regulation: 'ccpa', email: 'ccpa-denied@example.com' });
     const deny = await bob.agent
