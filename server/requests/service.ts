@@ -15,7 +15,8 @@ import { destroyedIdentity } from './identity-fields';
 import { primaryIdentity } from './identity-index';
 import { noteLogIdentities } from '../logger';
 import { undecidedShared } from './shared-check';
-import { closeNoData } from './no-data';
+import { closeNoData, lastPreviewFoundNothing } from './no-data';
+import { entriesFor } from '../audit-log';
 
 const PAST: Record<string, string> = {
   'request.verify': 'verifying the identity',
@@ -155,6 +156,16 @@ export function createRequestService(deps: Deps) {
         { context: { submittedBy: row.submitted_by }, target: `request:${id}` },
       );
       await assertSecondPerson(deps, principal, row.submitted_by, 'approve', id);
+      // The last dry run found nothing about the subject: an erasure would erase nothing and
+      // certify "0 rows" per table. Closed with a no-data notice instead (issue 19).
+      if (
+        row.type === 'erasure' &&
+        lastPreviewFoundNothing(await entriesFor(db, `request:${id}`), deps.policies.hash())
+      ) {
+        throw new ConflictError(
+          'The dry run found no data about this subject: close the request as "no data found" instead of approving an erasure of nothing (run the dry run again if data has arrived since).',
+        );
+      }
       // Values other people's rows hold too are decided before the erasure runs (issue 8).
       const undecided = row.status === 'identity_verified' ? await undecidedShared(deps, row) : [];
       if (undecided.length) {

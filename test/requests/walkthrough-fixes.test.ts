@@ -1,7 +1,7 @@
 // Issue 19 point 4: what a walk-through of the request pages found, one test per finding.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { signIn, type SignedIn } from '../support/app';
+import { freshTotp, signIn, type SignedIn } from '../support/app';
 import { createDemoApp, sql, type DemoApp } from './support';
 import { destroyedIdentity } from '../../server/requests/identity-fields';
 import { sha256Hex } from '../../server/crypto';
@@ -130,15 +130,12 @@ describe('issue 19 walk-through fixes', () => {
 
   it('e. a request whose run is at 86% shows running and the progress in its badge, not approved', async () => {
     const id = await submitted(alice, { email: 'progress-badge@example.com' });
-    await t.deps
-      .db('requests')
-      .where({ id })
-      .update({
-        status: 'approved',
-        progress_done: 6,
-        progress_total: 7,
-        progress_label: 'Erased crm.orders (6 of 6 tables)',
-      });
+    await t.deps.db('requests').where({ id }).update({
+      status: 'approved',
+      progress_done: 6,
+      progress_total: 7,
+      progress_label: 'Erased crm.orders (6 of 6 tables)',
+    });
     const page = (await alice.agent.get(`/requests/${id}`)).text;
     expect(badgeOf(page)).toBe('running · 86%');
     const progress = await alice.agent.get(`/requests/${id}/progress`);
@@ -167,6 +164,14 @@ describe('issue 19 walk-through fixes', () => {
     const page = (await bob.agent.get(`/requests/${id}`)).text;
     expect(page).not.toContain('data-testid="approve-form"');
     expect(page).toContain('data-testid="no-data-form"');
+    // Approving an erasure of nothing is refused too (the form is gone; a hand-made POST or the API).
+    const approve = await bob.agent
+      .post(`/requests/${id}/approve`)
+      .type('form')
+      .send({ _csrf: await bob.csrf(), code: await freshTotp(t, bob.userId) });
+    expect(approve.status).toBe(409);
+    expect(approve.text).toContain('no data');
+    expect((await row(id)).status).toBe('identity_verified');
     // The submitter cannot close it alone (four-eyes, like any decision).
     const own = await alice.agent
       .post(`/requests/${id}/close-no-data`)
