@@ -1,7 +1,7 @@
 // Issue 19 point 4: what a walk-through of the request pages found, one test per finding.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { freshTotp, signIn, type SignedIn } from '../support/app';
+import { apiAs, apiToken, freshTotp, signIn, type SignedIn } from '../support/app';
 import { createDemoApp, sql, type DemoApp } from './support';
 import { destroyedIdentity } from '../../server/requests/identity-fields';
 import { sha256Hex } from '../../server/crypto';
@@ -198,6 +198,28 @@ describe('issue 19 walk-through fixes', () => {
     expect(after).toContain('data-testid="no-data-notice"');
     expect(after).not.toContain('data-testid="certificate-link"');
     expect(await t.deps.db('request_artifacts').where({ request_id: id })).toHaveLength(0);
+  });
+
+  it('f. the API closes a request as no data found too, after a second token’s dry run found nothing', async () => {
+    const [first, second] = [
+      apiAs(t.app, await apiToken(t, 'compliance_officer')),
+      apiAs(t.app, await apiToken(t, 'compliance_officer')),
+    ];
+    const created = await first.post('/requests', {
+      type: 'erasure',
+      regulation: 'gdpr',
+      identity: { email: 'nobody-api@nowhere.example' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    expect(
+      (await first.post(`/requests/${id}/verify`, { method: 'email_link', evidence: 'Link clicked' })).status,
+    ).toBe(200);
+    expect((await second.get(`/requests/${id}/preview`)).status).toBe(200);
+    expect((await second.post(`/requests/${id}/approve`)).status).toBe(409);
+    const closed = await second.post(`/requests/${id}/close-no-data`);
+    expect(closed.status).toBe(200);
+    expect(closed.body.status).toBe('no_data');
   });
 
   it('f. a request whose subject has data cannot be closed as no data', async () => {
