@@ -25,7 +25,10 @@ export interface CheckpointRow {
 }
 
 export interface AuditFilter {
+  /** One actor id, exactly. */
   actor?: string;
+  /** The actor ids to show (a name or email typed in the filter, resolved; see http/actors.ts actorsNamed). */
+  actors?: string[];
   action?: string;
   from?: Date;
   to?: Date; // exclusive
@@ -39,6 +42,7 @@ export const insertEntry = (db: Knex, row: AuditRow) =>
 export function filtered(db: Knex, f: AuditFilter) {
   const q = db<AuditRow>('audit_log');
   if (f.actor) q.where('actor', f.actor);
+  if (f.actors) q.whereIn('actor', f.actors);
   if (f.action) q.where('action', 'like', `${f.action.replace(/[%_\\]/g, (c) => '\\' + c)}%`);
   if (f.from) q.where('at', '>=', f.from);
   if (f.to) q.where('at', '<', f.to);

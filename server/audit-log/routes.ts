@@ -4,7 +4,9 @@ import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
 import { pageParams, toFormErrors, noErrors, pager } from '../http/forms';
 import { auditLogPage, distinctActions, filtered, type AuditFilter } from './queries';
-import { actorNames } from '../http/actors';
+import { actorNames, actorsNamed } from '../http/actors';
+import { actionWords } from './action-words';
+import type { Knex } from 'knex';
 import { BadRequestError } from '../errors';
 
 const filterSchema = z.object({
@@ -31,7 +33,7 @@ const filterSchema = z.object({
   sort: z.enum(['asc', 'desc']).default('desc'),
 });
 
-function readFilter(req: Request) {
+async function readFilter(db: Knex, req: Request) {
   const parsed = filterSchema.safeParse(req.query);
   const values = {
     actor: String(req.query.actor ?? ''),
@@ -43,7 +45,8 @@ function readFilter(req: Request) {
     return { filter: {} as AuditFilter, sort: 'desc' as const, values, errors: toFormErrors(parsed.error) };
   const f = parsed.data;
   const filter: AuditFilter = {
-    actor: f.actor,
+    // A name or an email as well as an id: people know their colleagues by name, not by uuid.
+    actors: f.actor ? await actorsNamed(db, f.actor) : undefined,
     action: f.action,
     from: f.from ? new Date(`${f.from}T00:00:00Z`) : undefined,
     // "to" is inclusive for people: everything up to the end of that day.
@@ -69,12 +72,12 @@ export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
   const r = declare(router, registry, deps);
 
   r.get('/audit-log', can('read', 'audit_log'), async (req, res) => {
-    const { filter, sort, values, errors } = readFilter(req);
+    const { filter, sort, values, errors } = await readFilter(deps.db, req);
     const { page, pageSize, offset } = pageParams(req.query);
     const head = await deps.audit.head();
     // Unfiltered, the count is the head's seq (the chain numbers entries 1, 2, 3… without gaps),
     // so the first page of millions of entries does not count them all.
-    const unfiltered = !filter.actor && !filter.action && !filter.from && !filter.to;
+    const unfiltered = !filter.actors && !filter.action && !filter.from && !filter.to;
     const total = unfiltered
       ? Number(head?.seq ?? 0)
       : Number((await filtered(deps.db, filter).count<{ count: string }[]>({ count: '*' }))[0].count);
@@ -111,6 +114,7 @@ export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
       sort,
       head,
       actions: await distinctActions(deps.db),
+      actionWords,
       sortHref: qs({ sort: sort === 'desc' ? 'asc' : 'desc', page: 1 }),
       csvHref: '/audit-log.csv' + qs({}),
       pager: pager(page, pageSize, total, (p) =>
@@ -123,7 +127,7 @@ export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
   });
 
   r.get('/audit-log.csv', can('export', 'audit_log'), async (req, res) => {
-    const { filter, sort, errors } = readFilter(req);
+    const { filter, sort, errors } = await readFilter(deps.db, req);
     // A filter that does not parse must not silently become "export everything".
     if (errors.summary.length)
       throw new BadRequestError(`The filter is not valid: ${errors.summary.map((e) => e.message).join('; ')}`);
@@ -134,11 +138,28 @@ export function auditLogRoutes(deps: Deps, registry: RouteSpec[]): Router {
       details: { filter: { ...filter } },
     });
     res.type('text/csv').attachment(`lethe-audit-log-${new Date().toISOString().slice(0, 10)}.csv`);
-    res.write('seq,at,actor,action,target,details,bundle_hash,prev_hash,hash\n');
+    res.write('seq,at,actor,actor_name,action,target,details,bundle_hash,prev_hash,hash\n');
+    // Names looked up once per actor: a log of millions of entries has a few hundred actors.
+    const names = new Map<string, string>();
+    const nameOf = async (actor: string) => {
+      if (!names.has(actor)) names.set(actor, (await actorNames(deps.db, [actor]))[actor]);
+      return names.get(actor)!;
+    };
     const stream = filtered(deps.db, filter).orderBy('seq', sort).stream();
     for await (const row of stream) {
       res.write(
-        [row.seq, row.at, row.actor, row.action, row.target, row.details, row.bundle_hash, row.prev_hash, row.hash]
+        [
+          row.seq,
+          row.at,
+          row.actor,
+          await nameOf(row.actor),
+          row.action,
+          row.target,
+          row.details,
+          row.bundle_hash,
+          row.prev_hash,
+          row.hash,
+        ]
           .map(csvCell)
           .join(',') + '\n',
       );

@@ -18,3 +18,20 @@ export async function actorNames(db: Knex, actors: string[]): Promise<Record<str
   for (const a of actors) names[a] ??= a.startsWith('system:') ? `Lethe (${a.slice(7)})` : a;
   return names;
 }
+
+/**
+ * The actor ids a person typed into a filter stands for: an id as it is ("user:…", "token:…",
+ * "system:…"), else the users whose email is it or whose name contains it (case-insensitive), and
+ * the tokens of that name. An empty list when nobody matches (the filter then matches nothing).
+ */
+export async function actorsNamed(db: Knex, text: string): Promise<string[]> {
+  const t = text.trim();
+  if (/^(user|token|system):/.test(t)) return [t];
+  const like = `%${t.replace(/[%_\\]/g, (c) => '\\' + c)}%`;
+  const users = await db('users')
+    .whereRaw('lower(email) = lower(?)', [t])
+    .orWhere('display_name', 'ilike', like)
+    .pluck('id');
+  const tokens = await db('api_tokens').where('name', 'ilike', like).pluck('id');
+  return [...users.map((id: string) => `user:${id}`), ...tokens.map((id: string) => `token:${id}`)];
+}

@@ -13,6 +13,8 @@ export const paths = {
     exportZip: (id: string) => `/requests/${seg(id)}/export.zip`,
     certificate: (id: string) => `/requests/${seg(id)}/certificate.pdf`,
     supplement: (id: string) => `/requests/${seg(id)}/certificate-supplement.pdf`,
+    closeNoData: (id: string) => `/requests/${seg(id)}/close-no-data`,
+    retrained: (id: string, flagId: string | number) => `/requests/${seg(id)}/artefact-flags/${seg(flagId)}/retrained`,
   },
   useCases: {
     index: () => '/use-cases',

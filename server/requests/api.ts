@@ -155,6 +155,9 @@ export const requestsApi: ApiArea = {
     r.post('/requests/:id/acknowledge', can('acknowledge', 'request'), async (req, res) => {
       res.json(view(await service.acknowledge((await load(String(req.params.id))).id, req.principal!)));
     });
+    r.post('/requests/:id/close-no-data', can('approve', 'request'), async (req, res) => {
+      res.json(view(await service.closeNoData((await load(String(req.params.id))).id, req.principal!)));
+    });
     r.post('/requests/:id/retry', can('run', 'request'), async (req, res) => {
       res.json(view(await service.retry((await load(String(req.params.id))).id, req.principal!)));
     });
@@ -205,6 +208,12 @@ export const requestsApi: ApiArea = {
     '/requests/{id}/extend': { post: action('extendRequest', 'Extend the deadline {reason}', reasonSchema) },
     '/requests/{id}/acknowledge': {
       post: action('acknowledgeRequest', 'Confirm receipt (CCPA regs §7021(a): within 10 business days)'),
+    },
+    '/requests/{id}/close-no-data': {
+      post: action(
+        'closeRequestNoData',
+        'Close an erasure request whose dry run finds no data about the subject, with a no-data notice (four-eyes; checked against the live systems)',
+      ),
     },
     '/requests/{id}/retry': {
       post: action('retryRequest', 'Send a request that needs attention back to its job (done steps are skipped)'),

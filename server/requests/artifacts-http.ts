@@ -3,9 +3,7 @@ import type { Response } from 'express';
 import type { Knex } from 'knex';
 import type { Deps } from '../deps';
 import { ConflictError, NotFoundError } from '../errors';
-import { previewRequest, type Preview } from '../erasure/preview';
-import { connectionsFor, identityAndShared, planFor } from './engine';
-import type { SharedValue } from './shared-values';
+import { dryRun, rowsMatched, type RequestPreview } from './no-data';
 import { artifact, PACKAGE_KINDS, type ArtifactKind, type RequestRow } from './queries';
 
 /** How long an access package can be downloaded before it is deleted. */
@@ -18,30 +16,19 @@ export const purgeExpiredExports = (db: Knex): Promise<number> =>
     .andWhere('created_at', '<', new Date(Date.now() - EXPORT_RETENTION_DAYS * 86_400_000))
     .del();
 
-/** The dry run: what erasure would do, table by table. Nothing is changed or kept (only the audit entry of who looked). */
-export type RequestPreview = Preview & { shared: SharedValue[] };
+export type { RequestPreview } from './no-data';
 
+/** The dry run, audited: who looked, and whether it found any data about the subject. */
 export async function previewFor(deps: Deps, row: RequestRow, actor: string): Promise<RequestPreview> {
-  if (!row.identity_enc && !row.discovered_enc)
-    throw new ConflictError('This request is closed: its identity was destroyed, so there is nothing to preview.');
-  const bundle = deps.policies.current();
-  const connections = connectionsFor(deps, bundle);
-  try {
-    const found = await identityAndShared(deps, row, bundle, connections, { persist: false });
-    await deps.audit.append({
-      actor,
-      action: 'request.preview',
-      target: `request:${row.id}`,
-      details: { bundleHash: bundle.hash },
-    });
-    const preview = await previewRequest(await planFor(bundle, row, connections), {
-      connections,
-      identity: found?.identity ?? {},
-    });
-    return { ...preview, shared: found?.shared ?? [] };
-  } finally {
-    await connections.destroy();
-  }
+  const preview = await dryRun(deps, row);
+  const matched = rowsMatched(preview);
+  await deps.audit.append({
+    actor,
+    action: 'request.preview',
+    target: `request:${row.id}`,
+    details: { bundleHash: deps.policies.hash(), rowsMatched: matched, noData: matched === 0 },
+  });
+  return preview;
 }
 
 export async function sendArtifact(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ackDueDate, byUrgency, canExtend, dueDate, extendedDueDate, urgency } from './deadlines';
+import { ackDueDate, byUrgency, canExtend, daysLeft, dueDate, extendedDueDate, urgency } from './deadlines';
+import { countdown } from './view-model';
 
 const d = (iso: string) => new Date(iso);
 const day = (x: Date | null) => x?.toISOString().slice(0, 10);
@@ -51,5 +52,17 @@ describe('deadlines', () => {
     expect(urgency(d('2026-12-20T23:59:59Z'), now)).toEqual({ urgency: 'ok', daysLeft: 22 });
     const list = [{ dueAt: d('2026-12-20') }, { dueAt: d('2026-11-01') }, { dueAt: d('2026-12-01') }].sort(byUrgency);
     expect(list.map((x) => day(x.dueAt))).toEqual(['2026-11-01', '2026-12-01', '2026-12-20']);
+  });
+
+  it('counts 15 days left on the day a 15-day LGPD request is received, and 1 on the day before it is due', () => {
+    const received = d('2026-02-20T08:00:00Z');
+    const due = dueDate('lgpd', received);
+    expect(daysLeft(due, received)).toBe(15);
+    expect(countdown(due, received)).toBe('15 days left');
+    expect(countdown(due, d('2026-02-20T23:59:00Z'))).toBe('15 days left');
+    expect(countdown(due, d('2026-03-06T00:00:01Z'))).toBe('1 day left');
+    expect(countdown(due, d('2026-03-07T12:00:00Z'))).toBe('due today');
+    expect(countdown(due, d('2026-03-08T00:00:01Z'))).toBe('1 day overdue');
+    expect(urgency(due, received).daysLeft).toBe(15);
   });
 });

@@ -40,6 +40,23 @@ export function extendedDueDate(regulation: Regulation, receivedAt: Date, opts: 
 }
 
 /**
+ * What an extension allows and what the person must be told, per regulation: the form's hint and the
+ * reminder once it is recorded. Null where the law allows none (LGPD).
+ */
+export const EXTENSION_TERMS: Record<Regulation, { hint: string; notice: string } | null> = {
+  gdpr: {
+    hint: 'GDPR Art. 12(3): up to two further months where necessary. Recorded, and told to the data subject with the reasons, within the first month.',
+    notice: 'Tell the data subject of the extension and its reasons within the first month (GDPR Art. 12(3)).',
+  },
+  ccpa: {
+    hint: 'CCPA regulations §7021(b): up to 45 more days (90 in all). Recorded, and noticed to the consumer with the reasons, within the first 45 days.',
+    notice:
+      'Give the consumer notice of the 45 more days and the reasons within the first 45 days (CCPA regulations §7021(b)).',
+  },
+  lgpd: null,
+};
+
+/**
  * Whether an extension can still be recorded: GDPR Art. 12(3) requires the person to be told of the
  * extension and its reasons within the first month; CCPA §7021(b) requires notice within the first 45
  * days. After that the original deadline stands.
@@ -83,11 +100,24 @@ export const atRiskDays = (bundle: Pick<PolicyBundle, 'retention'>): number =>
 /** Due before this moment = at risk (or overdue) now. */
 export const atRiskBefore = (now: Date, days: number): Date => new Date(now.getTime() + days * 86_400_000);
 
+/**
+ * Whole calendar days from today to the due day (0 on the due day, negative once overdue). Counted
+ * in days, not hours: a 15-day period ends at the end of its 15th day, so on the day of receipt 15
+ * days are left, not the 16 that rounding up the remaining hours gives.
+ */
+export function daysLeft(dueAt: Date, now: Date, opts: DeadlineOptions = {}): number {
+  const zone = opts.zone ?? 'utc';
+  const day = (d: Date) => DateTime.fromJSDate(d, { zone }).startOf('day');
+  return Math.round(day(dueAt).diff(day(now), 'days').days);
+}
+
 /** Overdue past the due date; at risk within `atRiskDays` of it (default 7, or the bundle's: see atRiskDays). */
 export function urgency(dueAt: Date, now: Date, atRiskDays = DEFAULT_AT_RISK_DAYS): UrgencyView {
   const ms = dueAt.getTime() - now.getTime();
-  const daysLeft = Math.floor(ms / 86_400_000);
-  return { urgency: ms < 0 ? 'overdue' : ms <= atRiskDays * 86_400_000 ? 'at_risk' : 'ok', daysLeft };
+  return {
+    urgency: ms < 0 ? 'overdue' : ms <= atRiskDays * 86_400_000 ? 'at_risk' : 'ok',
+    daysLeft: daysLeft(dueAt, now),
+  };
 }
 
 /** Sort order for lists: the earliest due date first, so overdue requests lead. */

@@ -3,7 +3,7 @@ import { paths } from '../http/paths';
 import { z } from 'zod';
 import type { Deps } from '../deps';
 import { reauthHintFor } from '../auth';
-import { entriesFor } from '../audit-log';
+import { actionWords, entriesFor } from '../audit-log';
 import { can, declare, type RouteSpec } from '../http/guard';
 import { formError, noErrors, pageParams, parseForm, type FormErrors, pager } from '../http/forms';
 import { NotFoundError } from '../errors';
@@ -16,8 +16,10 @@ import {
 } from './commands';
 import { decideShared } from './shared-check';
 import { artifact, listPage, listQuery, stepsOf, type RequestRow } from './queries';
-import { maskIdentity, progressOf, summary } from './view-model';
-import { atRiskDays, canExtend, extendedDueDate } from './deadlines';
+import { maskIdentity, progressOf, summary, TYPE_WORDING } from './view-model';
+import { atRiskDays, canExtend, EXTENSION_TERMS, extendedDueDate } from './deadlines';
+import { lastPreviewFoundNothing } from './no-data';
+import { markRetrained, retrainedSchema } from './artefacts';
 import { actionsFor, ACTIVE_STATUSES, STATUS, STATUS_FILTER_OPTIONS } from './status';
 import { previewFor, sendArtifact } from './artifacts-http';
 import { actorNames } from '../http/actors';
@@ -126,12 +128,21 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
     status = 200,
   ) => {
     const timeline = await entriesFor(deps.db, `request:${row.id}`);
-    const names = await actorNames(deps.db, [row.submitted_by, ...timeline.map((e) => e.actor)]);
+    const flags = await deps.db('ai_artefact_flags').where({ request_id: row.id }).orderBy('id');
+    const names = await actorNames(deps.db, [
+      row.submitted_by,
+      ...timeline.map((e) => e.actor),
+      ...flags.flatMap((f) => (f.resolved_by ? [f.resolved_by] : [])),
+    ]);
     await res.page(
       'requests/show',
       {
         title: `Request ${row.id.slice(0, 8)}`,
         request: row,
+        wording: TYPE_WORDING[row.type],
+        extension: EXTENSION_TERMS[row.regulation],
+        // The last dry run someone looked at found nothing (audited): close with a notice, not approve.
+        noDataFound: row.type === 'erasure' && lastPreviewFoundNothing(timeline, deps.policies.hash()),
         s: summary(row, new Date(), atRiskDays(deps.policies.current())),
         progress: progressOf(row),
         // What the status offers (./status.ts); each still needs its permission (can(…)) in the view.
@@ -150,14 +161,22 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
         refreshSeconds: ACTIVE_STATUSES.includes(row.status) ? 5 : null,
         methods: VERIFICATION_METHODS,
         verificationNeeded: requiredVerification(deps.policies.current(), row.regulation, row.type),
-        errors: { verify: noErrors, deny: noErrors, extend: noErrors, approve: noErrors, ...errors },
+        errors: {
+          verify: noErrors,
+          deny: noErrors,
+          extend: noErrors,
+          approve: noErrors,
+          retrained: noErrors,
+          ...errors,
+        },
         codeHint: await reauthHintFor(deps.db, res.req.principal),
         values,
         certificate: await artifact(deps.db, row.id, 'certificate').select('sha256', 'created_at'),
         supplement: await artifact(deps.db, row.id, 'supplement').select('sha256', 'created_at'),
         exportPackage: await artifact(deps.db, row.id, 'export').select('sha256', 'created_at'),
         exportZip: await artifact(deps.db, row.id, 'export_zip').select('sha256', 'created_at'),
-        flags: await deps.db('ai_artefact_flags').where({ request_id: row.id }).orderBy('id'),
+        flags,
+        actionWords,
       },
       status,
     );
@@ -220,7 +239,7 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
       );
     }
     const row = await service.approve(loaded.id, req.principal!);
-    res.flash('success', `Approved. The ${row.type} job is queued.`);
+    res.flash('success', TYPE_WORDING[row.type].approved);
     res.redirect(303, paths.requests.show(row.id));
   });
 
@@ -242,7 +261,7 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const updated = await service.extend(row.id, form.data.reason, req.principal!);
     res.flash(
       'success',
-      `Deadline extended to ${updated.due_at.toISOString().slice(0, 10)}. Tell the data subject why, within the first month.`,
+      `Deadline extended to ${updated.due_at.toISOString().slice(0, 10)}. ${EXTENSION_TERMS[updated.regulation]?.notice ?? ''}`,
     );
     res.redirect(303, paths.requests.show(row.id));
   });
@@ -288,7 +307,35 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
 
   r.post('/requests/:id/retry', can('run', 'request'), async (req, res) => {
     const row = await service.retry((await load(String(req.params.id))).id, req.principal!);
-    res.flash('success', `Sent back to the ${row.type} job. Steps already done are not repeated.`);
+    res.flash('success', TYPE_WORDING[row.type].retried);
+    res.redirect(303, paths.requests.show(row.id));
+  });
+
+  // The dry run found nothing about the subject: a second officer closes the request with a notice
+  // instead of approving an erasure of nothing. The close checks the live systems again.
+  r.post('/requests/:id/close-no-data', can('approve', 'request'), async (req, res) => {
+    const row = await service.closeNoData((await load(String(req.params.id))).id, req.principal!);
+    res.flash('success', 'Closed: no data found. Send the data subject the notice below.');
+    res.redirect(303, paths.requests.show(row.id));
+  });
+
+  r.post('/requests/:id/artefact-flags/:flagId/retrained', can('resolve', 'training'), async (req, res) => {
+    const row = await load(String(req.params.id));
+    const flagId = String(req.params.flagId);
+    const form = parseForm(retrainedSchema, req.body);
+    if (!form.ok) {
+      const field = `evidence-${flagId}`;
+      const errors = {
+        summary: form.errors.summary.map((e) => ({ ...e, field })),
+        fields: { [field]: form.errors.fields.evidence ?? '' },
+      };
+      return detailPage(res, row, { retrained: errors }, { [field]: String(req.body?.evidence ?? '') }, 422);
+    }
+    const done = await markRetrained(deps, row.id, flagId, form.data.evidence, req.principal!.id);
+    res.flash(
+      'success',
+      `Model ${done.artefact} marked retrained${done.resolved > 1 ? ` (for ${done.resolved} erasures)` : ''}.`,
+    );
     res.redirect(303, paths.requests.show(row.id));
   });
 

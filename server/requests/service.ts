@@ -17,6 +17,8 @@ import { noteLogIdentities } from '../logger';
 import { undecidedShared } from './shared-check';
 import { VERIFICATION_METHODS } from './commands';
 import { requiredVerification } from './verification';
+import { closeNoData, lastPreviewFoundNothing } from './no-data';
+import { entriesFor } from '../audit-log';
 
 const PAST: Record<string, string> = {
   'request.verify': 'verifying the identity',
@@ -24,6 +26,7 @@ const PAST: Record<string, string> = {
   'request.deny': 'denying it',
   'request.extend': 'extending it',
   'request.retry': 'retrying it',
+  'request.close_no_data': 'closing it as no data found',
 };
 
 export const jobKindFor = (type: RequestRow['type']) =>
@@ -69,6 +72,16 @@ export function createRequestService(deps: Deps) {
       `(${required.description})${required.reason ? `: ${required.reason}` : ''}. ` +
       `Choose one of: ${required.methods.map(label).join('; ')}.`
     );
+  }
+
+  async function assertMayDecide(row: RequestRow, action: 'approve' | 'deny', principal: Principal) {
+    await authorize(
+      deps,
+      principal,
+      { action, resource: 'request' },
+      { context: { submittedBy: row.submitted_by }, target: `request:${row.id}` },
+    );
+    await assertSecondPerson(deps, principal, row.submitted_by, action, row.id);
   }
 
   return {
@@ -150,14 +163,16 @@ export function createRequestService(deps: Deps) {
     },
 
     /** The access checks of a decision (permission and four-eyes by person), without deciding. */
-    async assertMayDecide(row: RequestRow, action: 'approve' | 'deny', principal: Principal) {
-      await authorize(
-        deps,
-        principal,
-        { action, resource: 'request' },
-        { context: { submittedBy: row.submitted_by }, target: `request:${row.id}` },
-      );
-      await assertSecondPerson(deps, principal, row.submitted_by, action, row.id);
+    assertMayDecide,
+
+    /**
+     * No registered system holds data about the subject (the dry run, run again now, finds nothing):
+     * closed with a notice instead of an erasure of nothing. A decision like approving: four-eyes.
+     */
+    async closeNoData(id: string, principal: Principal) {
+      const row = await load(id);
+      await assertMayDecide(row, 'approve', principal);
+      return closeNoData(deps, row, principal);
     },
 
     /** Four-eyes: the approver may not be the submitter (access.yaml condition on request:approve). */
@@ -170,6 +185,16 @@ export function createRequestService(deps: Deps) {
         { context: { submittedBy: row.submitted_by }, target: `request:${id}` },
       );
       await assertSecondPerson(deps, principal, row.submitted_by, 'approve', id);
+      // The last dry run found nothing about the subject: an erasure would erase nothing and
+      // certify "0 rows" per table. Closed with a no-data notice instead (issue 19).
+      if (
+        row.type === 'erasure' &&
+        lastPreviewFoundNothing(await entriesFor(db, `request:${id}`), deps.policies.hash())
+      ) {
+        throw new ConflictError(
+          'The dry run found no data about this subject: close the request as "no data found" instead of approving an erasure of nothing (run the dry run again if data has arrived since).',
+        );
+      }
       // Values other people's rows hold too are decided before the erasure runs (issue 8).
       const undecided = row.status === 'identity_verified' ? await undecidedShared(deps, row) : [];
       if (undecided.length) {

@@ -5,6 +5,7 @@
 //   received ─verify→ identity_verified ─approve (four-eyes)→ approved ─→ running ─→ verifying ─→ completed
 //      └──────deny──────────┴─→ denied                            │           │            ├─→ part_held ─→ completed
 //                                                                 └───────────┴────────────┴─→ needs_attention ─retry→ approved
+// identity_verified ─close_no_data (four-eyes)→ no_data: the dry run finds nothing about the subject.
 // on_hold: paused by a legal hold under an earlier version; the job moves it back to approved.
 // part_held: closed for its deadline; rows a legal hold keeps are erased by a follow-up once it ends.
 
@@ -19,11 +20,12 @@ export const REQUEST_STATUSES = [
   'completed',
   'part_held',
   'denied',
+  'no_data',
 ] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /** What a person may do to a request in a status (each also needs its permission in access.yaml). */
-export type RequestAction = 'verify' | 'approve' | 'deny' | 'extend' | 'acknowledge' | 'retry';
+export type RequestAction = 'verify' | 'approve' | 'deny' | 'extend' | 'acknowledge' | 'retry' | 'close_no_data';
 
 interface StatusInfo {
   /** As the request pages show it. */
@@ -67,8 +69,8 @@ export const STATUS: Readonly<Record<RequestStatus, StatusInfo>> = {
     progress: false,
     answered: false,
     waits: false,
-    next: ['approved', 'denied'],
-    actions: ['approve', 'deny', ...OPEN_ACTIONS],
+    next: ['approved', 'denied', 'no_data'],
+    actions: ['approve', 'deny', 'close_no_data', ...OPEN_ACTIONS],
   },
   approved: {
     label: 'approved',
@@ -159,6 +161,18 @@ export const STATUS: Readonly<Record<RequestStatus, StatusInfo>> = {
     next: [],
     actions: [],
   },
+  // An erasure request whose subject no system holds data about: answered with a notice, no certificate.
+  no_data: {
+    label: 'closed — no data found',
+    filterLabel: 'Closed — no data found',
+    closed: true,
+    worker: false,
+    progress: false,
+    answered: true,
+    waits: false,
+    next: [],
+    actions: [],
+  },
 };
 
 const where = (test: (info: StatusInfo) => boolean): RequestStatus[] => REQUEST_STATUSES.filter((s) => test(STATUS[s]));
@@ -200,6 +214,7 @@ export function actionsFor(status: RequestStatus): Record<RequestAction, boolean
     extend: false,
     acknowledge: false,
     retry: false,
+    close_no_data: false,
     ...Object.fromEntries(offered.map((a) => [a, true])),
   };
 }

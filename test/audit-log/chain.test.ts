@@ -67,10 +67,10 @@ describe('audit log', () => {
     expect(all.text).toMatch(/Page 1 of 2 \(\d+ in all\)/);
     const second = await s.agent.get('/audit-log?action=test.&sort=asc&page=2');
     expect(second.text).toContain('Page 2 of 2');
-    expect(second.text).toContain('<td>test.tamper</td>');
+    expect(second.text).toContain('<code class="muted">test.tamper</code>');
     const page = await s.agent.get('/audit-log?action=test.concurrent&sort=asc');
     expect(page.status).toBe(200);
-    const rows = page.text.match(/<td>test\.concurrent<\/td>/g) ?? [];
+    const rows = page.text.match(/<code class="muted">test\.concurrent<\/code>/g) ?? [];
     expect(rows.length).toBe(50);
     const csv = await s.agent.get('/audit-log.csv?action=test.concurrent');
     expect(csv.headers['content-type']).toContain('text/csv');

@@ -22,7 +22,7 @@ import {
 describe('the request state machine table', () => {
   it('names every status once, splits them into open and closed, and only moves to statuses it knows', () => {
     expect([...OPEN_STATUSES, ...FINAL_STATUSES].sort()).toEqual([...REQUEST_STATUSES].sort());
-    expect(FINAL_STATUSES).toEqual(['completed', 'part_held', 'denied']);
+    expect(FINAL_STATUSES).toEqual(['completed', 'part_held', 'denied', 'no_data']);
     for (const s of REQUEST_STATUSES) for (const n of STATUS[s].next) expect(REQUEST_STATUSES).toContain(n);
     expect(ACTIVE_STATUSES).toEqual(['approved', 'running', 'verifying']);
     expect(WORKER_STATUSES).toEqual(['approved', 'on_hold', 'running', 'verifying']);
@@ -34,6 +34,8 @@ describe('the request state machine table', () => {
     expect(canMove('verifying', 'part_held')).toBe(true);
     expect(canMove('part_held', 'completed')).toBe(true);
     expect(canMove('needs_attention', 'approved')).toBe(true);
+    expect(canMove('identity_verified', 'no_data')).toBe(true);
+    expect(canMove('received', 'no_data')).toBe(false);
     expect(canMove('received', 'approved')).toBe(false);
     expect(canMove('received', 'completed')).toBe(false);
     expect(canMove('completed', 'running')).toBe(false);
@@ -48,6 +50,7 @@ describe('the request state machine table', () => {
     expect(statusesFor('approve')).toEqual(['identity_verified']);
     expect(statusesFor('deny')).toEqual(['received', 'identity_verified']);
     expect(statusesFor('retry')).toEqual(['needs_attention']);
+    expect(statusesFor('close_no_data')).toEqual(['identity_verified']);
     expect(statusesFor('extend')).toEqual(OPEN_STATUSES);
     for (const s of FINAL_STATUSES) expect(Object.values(actionsFor(s)).some(Boolean)).toBe(false);
     expect(actionsFor('received')).toEqual({
@@ -57,6 +60,7 @@ describe('the request state machine table', () => {
       extend: true,
       acknowledge: true,
       retry: false,
+      close_no_data: false,
     });
   });
 });

@@ -14,6 +14,9 @@
           if (!p) return setTimeout(tick, 2000);
           if (bar) { bar.value = p.percent; bar.textContent = p.percent + '%'; }
           if (label) label.textContent = p.label;
+          // The status badge follows the run ("running · 86%"), where the page has one.
+          var badge = document.querySelector('[data-progress-badge]');
+          if (badge && p.badge) badge.textContent = p.badge;
           el.setAttribute('data-status', p.status);
           if (p.done) { if (el.getAttribute('data-reload') !== 'no') window.location.reload(); }
           else setTimeout(tick, 1000);
