@@ -274,17 +274,19 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const row = await load(String(req.params.id));
     const form = parseForm(assignSchema, { assignee: String(req.body?.assignee ?? '') });
     const outcome = form.ok ? await assignments.assign([row.id], form.data.assignee, req.principal!) : null;
-    if (!form.ok || outcome?.kind === 'invalid') {
-      const errors = form.ok ? formError('assign-to', (outcome as { message: string }).message) : form.errors;
-      const fields = { 'assign-to': Object.values(errors.fields)[0] };
+    const problem = !form.ok
+      ? Object.values(form.errors.fields)[0]
+      : outcome?.kind === 'invalid'
+        ? outcome.message
+        : null;
+    if (!form.ok || problem)
       return detailPage(
         res,
         row,
-        { assign: { summary: [{ field: 'assign-to', message: fields['assign-to'] }], fields } },
+        { assign: formError('assign-to', problem ?? 'Choose who handles the request') },
         { assignee: String(req.body?.assignee ?? '') },
         422,
       );
-    }
     res.flash('success', form.data.assignee ? 'Assigned.' : 'Nobody is assigned now.');
     res.redirect(303, paths.requests.show(row.id));
   });
@@ -292,16 +294,14 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   r.post('/requests/:id/notes', can('note', 'request'), async (req, res) => {
     const row = await load(String(req.params.id));
     const form = parseForm(noteSchema, req.body);
-    if (!form.ok) {
-      const fields = { 'note-body': Object.values(form.errors.fields)[0] };
+    if (!form.ok)
       return detailPage(
         res,
         row,
-        { note: { summary: [{ field: 'note-body', message: fields['note-body'] }], fields } },
+        { note: formError('note-body', Object.values(form.errors.fields)[0]) },
         { note: String(req.body?.body ?? '') },
         422,
       );
-    }
     await assignments.addNote(row.id, form.data.body, req.principal!);
     res.flash('success', 'Note added.');
     res.redirect(303, `${paths.requests.show(row.id)}#notes`);

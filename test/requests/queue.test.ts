@@ -1,6 +1,7 @@
 // The officer queue (issue 19): search (the subject's email through the blind index only),
 // filters, sort and pages on /requests; assignment (one and in bulk) and internal notes, each
 // audited; the assignee's email; "mine" on the dashboard; notes never in a certificate or package.
+// Tests that sign more people in (argon2 and MFA enrolment) have an explicit time budget.
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,7 +158,7 @@ describe('GET /requests › filters, sort and pages', () => {
     expect(none).not.toContain(overdue);
     const page = await erin.agent.get('/requests').query({ assignee: 'mine' });
     expect(page.text).toContain('Test compliance_officer (you)');
-  });
+  }, 90_000);
 
   it('sorts by due or received date either way and pages 25 at a time with the pager', async () => {
     const frank = await signIn(t, 'compliance_officer');
@@ -175,7 +176,7 @@ describe('GET /requests › filters, sort and pages', () => {
     expect(page.text).toMatch(/href="\?[^"]*assignee=mine[^"]*page=2"/);
     expect((await listed(frank, { assignee: 'mine', sort: 'received', dir: 'desc' }))[0]).toBe(ids[0]);
     expect((await listed(frank, { assignee: 'mine', sort: 'due', dir: 'desc' }))[0]).toBe(ids[0]);
-  });
+  }, 90_000);
 });
 
 describe('assignment and notes', () => {
@@ -216,7 +217,7 @@ describe('assignment and notes', () => {
     const entries = await t.deps.db('audit_log').where({ action: 'request.assign', target: `request:${id}` });
     expect(entries.map((e) => e.details.assignee)).toEqual([`user:${dave.userId}`, null]);
     expect(smtp.messages.length).toBe(before);
-  });
+  }, 90_000);
 
   it('refuses an assignee who may not work on requests, without CSRF, and to an auditor', async () => {
     const id = await submitted(carol, { email: 'queue-refuse@example.com' });
@@ -238,7 +239,7 @@ describe('assignment and notes', () => {
     expect(denied.text).toContain('request:assign');
     expect((await t.deps.db('requests').where({ id }).first()).assignee_id).toBeNull();
     expect(await t.deps.db('audit_log').where({ action: 'request.assign', target: `request:${id}` })).toHaveLength(0);
-  });
+  }, 90_000);
 
   it('notes are shown on the request page and audited without their text; an empty note re-renders with its error', async () => {
     const id = await submitted(carol, { email: 'queue-note@example.com' });
@@ -271,7 +272,7 @@ describe('assignment and notes', () => {
           .send({ _csrf: await auditor.csrf(), body: 'not mine to write' })
       ).status,
     ).toBe(403);
-  });
+  }, 90_000);
 
   it('bulk assign: the ticked requests are assigned in one form, one audit entry each, one email; no choice re-renders with the ticks kept', async () => {
     const gina = await signIn(t, 'compliance_officer');
@@ -319,7 +320,7 @@ describe('assignment and notes', () => {
     expect(new Set(await listed(gina, { assignee: 'mine' }))).toEqual(new Set(ids));
     const noCsrf = await carol.agent.post('/requests/assign').type('form').send({ ids, assignee: dave.userId });
     expect(noCsrf.status).toBe(403);
-  });
+  }, 90_000);
 
   it('notes appear neither in the certificate of erasure nor in the access package', async () => {
     const [erased, exported] = await sql<{ email: string }>(
