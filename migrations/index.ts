@@ -57,6 +57,9 @@ import * as m20261202700001 from './20261202700001_create_anonymization_runs';
 import * as m20261202700002 from './20261202700002_create_pseudonym_keys';
 import * as m20261202600001 from './20261202600001_create_audit_runs';
 import * as m20261202600002 from './20261202600002_create_findings';
+import * as m20261203100000 from './20261203100000_requests_assignee';
+import * as m20261203100100 from './20261203100100_create_request_notes';
+import * as m20261203100200 from './20261203100200_requests_reference_index';
 import * as m20261203200000 from './20261203200000_requests_no_data_without_identity';
 import * as m20261203200100 from './20261203200100_ai_artefact_flags_resolution';
 import * as m20261203500000 from './20261203500000_create_alert_deliveries';
@@ -127,6 +130,9 @@ export const migrations: Migration[] = [
   m('20261202700002_create_pseudonym_keys', m20261202700002),
   m('20261202600001_create_audit_runs', m20261202600001),
   m('20261202600002_create_findings', m20261202600002),
+  m('20261203100000_requests_assignee', m20261203100000),
+  m('20261203100100_create_request_notes', m20261203100100),
+  m('20261203100200_requests_reference_index', m20261203100200),
   m('20261203200000_requests_no_data_without_identity', m20261203200000),
   m('20261203200100_ai_artefact_flags_resolution', m20261203200100),
   m('20261203500000_create_alert_deliveries', m20261203500000),

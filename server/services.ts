@@ -2,6 +2,7 @@
 // router, API, CLI command and job that needs them, instead of each caller building its own.
 import type { Deps } from './deps';
 import { createRequestService } from './requests/service';
+import { createAssignmentService } from './requests/assignment';
 import { createReidService } from './reid/service';
 import { createUseCaseService } from './use-cases/service';
 import { createReviewService } from './use-cases/review';
@@ -10,6 +11,7 @@ import { createBiasService } from './training/bias-service';
 
 export interface Services {
   requests: ReturnType<typeof createRequestService>;
+  assignments: ReturnType<typeof createAssignmentService>;
   reid: ReturnType<typeof createReidService>;
   useCases: ReturnType<typeof createUseCaseService>;
   reviews: ReturnType<typeof createReviewService>;
@@ -25,6 +27,7 @@ export function services(deps: Deps): Services {
     const useCases = createUseCaseService(deps);
     s = {
       requests: createRequestService(deps),
+      assignments: createAssignmentService(deps),
       reid: createReidService(deps),
       useCases,
       reviews: createReviewService(deps, useCases),

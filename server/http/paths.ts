@@ -6,7 +6,12 @@ const seg = (v: string | number) => encodeURIComponent(String(v));
 export const paths = {
   requests: {
     index: () => '/requests',
+    /** The queue of open requests assigned to the signed-in officer. */
+    mine: () => '/requests?assignee=mine',
     new: () => '/requests/new',
+    bulkAssign: () => '/requests/assign',
+    assign: (id: string) => `/requests/${seg(id)}/assign`,
+    notes: (id: string) => `/requests/${seg(id)}/notes`,
     show: (id: string) => `/requests/${seg(id)}`,
     preview: (id: string) => `/requests/${seg(id)}/preview`,
     exportPackage: (id: string) => `/requests/${seg(id)}/export`,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiArea } from '../api/routes';
-import { idParam, toOpenApi, type Operation } from '../api/openapi';
+import { idParam, toOpenApi, type Operation, type Param } from '../api/openapi';
 import { can } from '../http/guard';
 import { BadRequestError, NotFoundError } from '../errors';
 import { toFormErrors } from '../http/forms';
@@ -11,6 +11,8 @@ import { previewFor, sendArtifact } from './artifacts-http';
 import { atRiskDays, urgency } from './deadlines';
 import { isClosed } from './status';
 import { services } from '../services';
+import { BadCursorError, queueAfter, queueContext, queueFilterSchema, QUEUE_SORTS, QUEUE_URGENCIES } from './queue';
+import { REQUEST_STATUSES } from './status';
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body ?? {});
@@ -18,6 +20,12 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
     const { fields } = toFormErrors(r.error);
     throw new BadRequestError('The request body is not valid.', fields);
   }
+  return r.data;
+}
+
+function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
+  const r = schema.safeParse(query ?? {});
+  if (!r.success) throw new BadRequestError('The query is not valid.', toFormErrors(r.error).fields);
   return r.data;
 }
 
@@ -37,6 +45,7 @@ const rowView = (row: RequestRow, atRisk: number) => ({
   verification: row.verified_at ? { method: row.verification_method, by: row.verified_by, at: row.verified_at } : null,
   decision: row.decided_at ? { by: row.decided_by, at: row.decided_at, denialReason: row.denial_reason } : null,
   hold: row.hold,
+  assigneeId: row.assignee_id,
   progress: { done: row.progress_done, total: row.progress_total, label: row.progress_label },
   outcome: row.outcome,
   lastError: row.last_error,
@@ -63,6 +72,7 @@ const requestSchema = z.object({
   verification: z.object({ method: z.string(), by: z.string(), at }).nullable(),
   decision: z.object({ by: z.string(), at, denialReason: z.string().nullable() }).nullable(),
   hold: z.unknown(),
+  assigneeId: z.uuid().nullable().describe('The user handling the request, or null'),
   progress: z.object({
     done: z.number().int().nullable(),
     total: z.number().int().nullable(),
@@ -84,6 +94,17 @@ const requestWithSteps = requestSchema.extend({
     }),
   ),
 });
+const listQuerySchema = queueFilterSchema.extend({
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(25),
+});
+const query = (name: string, schema: z.ZodType, description: string): Param => ({
+  name,
+  in: 'query',
+  schema,
+  description,
+});
+
 const errors = {
   400: 'Invalid body',
   403: 'Permission missing (or four-eyes)',
@@ -114,6 +135,14 @@ export const requestsApi: ApiArea = {
         .status(201)
         .location(`/api/v1/requests/${row.id}`)
         .json({ id: row.id, status: row.status, dueAt: row.due_at, duplicateOf: row.duplicate_of });
+    });
+    r.get('/requests', can('read', 'request'), async (req, res) => {
+      const { cursor, limit, ...filter } = parseQuery(listQuerySchema, req.query);
+      const page = await queueAfter(deps.db, filter, queueContext(deps, req.principal!), cursor, limit).catch((e) => {
+        if (e instanceof BadCursorError) throw new BadRequestError(e.message, { cursor: e.message });
+        throw e;
+      });
+      res.json({ requests: page.rows.map(view), next: page.next });
     });
     r.get('/requests/:id', can('read', 'request'), async (req, res) => {
       const row = await load(String(req.params.id));
@@ -173,6 +202,31 @@ export const requestsApi: ApiArea = {
   },
   paths: toOpenApi({
     '/requests': {
+      get: {
+        operationId: 'listRequests',
+        summary: 'The request queue: filtered, searched and sorted, a page at a time (keyset cursor)',
+        params: [
+          query(
+            'q',
+            z.string().max(320),
+            "A request id (or its first hex digits), a reference, or the subject's exact email address (matched through its blind index only)",
+          ),
+          query('status', z.enum(['open', 'all', ...REQUEST_STATUSES]).default('open'), 'open, all or one status'),
+          query('type', z.enum(['erasure', 'access']), 'Only this type'),
+          query('regulation', z.enum(['gdpr', 'ccpa', 'lgpd']), 'Only this regulation'),
+          query('assignee', z.string(), "mine (the token owner's), none (unassigned) or a user id"),
+          query('urgency', z.enum(QUEUE_URGENCIES), 'Open requests at risk (due within the window) or overdue'),
+          query('sort', z.enum(QUEUE_SORTS).default('due'), 'Due date, received date or status'),
+          query('dir', z.enum(['asc', 'desc']).default('asc'), 'Sort direction'),
+          query('cursor', z.string(), 'The `next` value of the previous page (same filters and sort)'),
+          query('limit', z.number().int().min(1).max(200).default(25), 'Page size'),
+        ],
+        response: {
+          description: 'A page of requests (never an identity) and the cursor of the next one',
+          schema: z.object({ requests: z.array(requestSchema), next: z.string().nullable() }),
+        },
+        errors: { 400: 'Invalid query or cursor', 403: errors[403] },
+      },
       post: {
         operationId: 'createRequest',
         summary: 'Record a data-subject request',

@@ -2,13 +2,14 @@
 // the erasure and access-export jobs.
 import type { Area } from '../area-descriptor';
 import { requestRoutes } from './routes';
+import { queueRoutes } from './queue-routes';
 import { requestsApi } from './api';
-import { aiArtefactsPanel, heldRemaindersPanel, urgentRequestsPanel } from './panels';
+import { aiArtefactsPanel, heldRemaindersPanel, myRequestsPanel, urgentRequestsPanel } from './panels';
 
 export const requestsArea: Area = {
   name: 'requests',
-  web: [requestRoutes],
+  web: [queueRoutes, requestRoutes],
   api: requestsApi,
   nav: [{ href: '/requests', label: 'Requests', action: 'read', resource: 'request' }],
-  panels: [urgentRequestsPanel, aiArtefactsPanel, heldRemaindersPanel],
+  panels: [myRequestsPanel, urgentRequestsPanel, aiArtefactsPanel, heldRemaindersPanel],
 };

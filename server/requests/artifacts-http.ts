@@ -2,7 +2,7 @@
 import type { Response } from 'express';
 import type { Knex } from 'knex';
 import type { Deps } from '../deps';
-import { ConflictError, NotFoundError } from '../errors';
+import { NotFoundError } from '../errors';
 import { dryRun, rowsMatched, type RequestPreview } from './no-data';
 import { artifact, PACKAGE_KINDS, type ArtifactKind, type RequestRow } from './queries';
 

@@ -53,6 +53,31 @@ export const urgentRequestsPanel: PanelBuilder = async (deps, _p, can) => {
   };
 };
 
+/** "Mine": the open requests assigned to the signed-in officer, most urgent first (issue 19). */
+export const myRequestsPanel: PanelBuilder = async (deps, principal, can) => {
+  if (!can('read', 'request') || !principal.person?.startsWith('user:')) return null;
+  const me = principal.person.slice('user:'.length);
+  const mine = () => deps.db('requests').where({ assignee_id: me }).whereIn('status', OPEN_STATUSES);
+  const [{ n }] = await mine().count({ n: '*' });
+  const rows = await mine().orderBy('due_at').orderBy('id').limit(8).select('id', 'due_at', 'type', 'regulation');
+  const now = new Date();
+  const soon = atRiskBefore(now, atRiskDays(deps.policies.current()));
+  return {
+    id: 'my-requests',
+    title: 'Assigned to me',
+    figure: Number(n),
+    tone: rows.some((r) => r.due_at < now) ? 'bad' : rows.some((r) => r.due_at < soon) ? 'warn' : 'ok',
+    href: paths.requests.mine(),
+    lines: rows.length
+      ? rows.map((r) => ({
+          text: `${r.id.slice(0, 8)} · ${r.type} · ${String(r.regulation).toUpperCase()} · ${countdown(r.due_at)}`,
+          href: paths.requests.show(r.id),
+          tone: r.due_at < now ? ('bad' as const) : r.due_at < soon ? ('warn' as const) : undefined,
+        }))
+      : [{ text: 'No open request is assigned to you.' }],
+  };
+};
+
 export const aiArtefactsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'request') && !can('read', 'dataset')) return null;
   // One line per artefact (several erasures can taint the same snapshot or model).

@@ -34,6 +34,8 @@ export interface RequestRow {
   decided_at: Date | null;
   denial_reason: string | null;
   hold: string | null;
+  /** The officer handling it (users.id), or null: nobody yet (issue 19). */
+  assignee_id: string | null;
   bundle_hash: string | null;
   progress_done: number;
   progress_total: number;

@@ -5,7 +5,7 @@ import type { Deps } from '../deps';
 import { reauthHintFor } from '../auth';
 import { actionWords, entriesFor } from '../audit-log';
 import { can, declare, type RouteSpec } from '../http/guard';
-import { formError, noErrors, pageParams, parseForm, type FormErrors, pager } from '../http/forms';
+import { formError, noErrors, parseForm, type FormErrors } from '../http/forms';
 import { NotFoundError } from '../errors';
 import {
   createRequestFormSchema,
@@ -15,27 +15,18 @@ import {
   VERIFICATION_METHODS,
 } from './commands';
 import { decideShared } from './shared-check';
-import { artifact, listPage, listQuery, stepsOf, type RequestRow } from './queries';
+import { artifact, stepsOf, type RequestRow } from './queries';
+import { assignSchema, noteSchema } from './assignment';
 import { maskIdentity, progressOf, summary, TYPE_WORDING } from './view-model';
 import { atRiskDays, canExtend, EXTENSION_TERMS, extendedDueDate } from './deadlines';
 import { lastPreviewFoundNothing } from './no-data';
 import { markRetrained, retrainedSchema } from './artefacts';
-import { actionsFor, ACTIVE_STATUSES, STATUS, STATUS_FILTER_OPTIONS } from './status';
+import { actionsFor, ACTIVE_STATUSES, STATUS } from './status';
 import { previewFor, sendArtifact } from './artifacts-http';
 import { actorNames } from '../http/actors';
 import { services } from '../services';
 import { requiredVerification } from './verification';
 
-const listSchema = z.object({
-  status: z
-    .string()
-    .regex(/^[a-z_]*$/)
-    .optional(),
-  type: z.enum(['erasure', 'access', '']).optional(),
-  regulation: z.enum(['gdpr', 'ccpa', 'lgpd', '']).optional(),
-  sort: z.enum(['due', 'received', 'status']).default('due'),
-  dir: z.enum(['asc', 'desc']).default('asc'),
-});
 const uuid = z.uuid();
 
 // Field ids on the form are flat (email), zod paths are nested (identity.email).
@@ -62,40 +53,11 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   const router = Router();
   const r = declare(router, registry, deps);
   const service = services(deps).requests;
+  const assignments = services(deps).assignments;
   const load = async (id: string) => {
     if (!uuid.safeParse(id).success) throw new NotFoundError('No such request.');
     return service.load(id);
   };
-
-  r.get('/requests', can('read', 'request'), async (req, res) => {
-    const parsed = listSchema.safeParse(req.query);
-    const f = parsed.success ? parsed.data : listSchema.parse({});
-    const filter = { status: f.status ?? 'open', type: f.type || undefined, regulation: f.regulation || undefined };
-    const { page, pageSize, offset } = pageParams(req.query, 25);
-    const [{ n }] = await listQuery(deps.db, filter).count<{ n: string }[]>({ n: '*' });
-    const rows = await listPage(deps.db, filter, f.sort, f.dir, pageSize, offset);
-    const atRisk = atRiskDays(deps.policies.current());
-    const qs = (extra: Record<string, string | number>) =>
-      '?' +
-      new URLSearchParams({
-        status: filter.status,
-        type: f.type ?? '',
-        regulation: f.regulation ?? '',
-        sort: f.sort,
-        dir: f.dir,
-        ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])),
-      });
-    await res.page('requests/index', {
-      title: 'Requests',
-      requests: rows.map((row) => summary(row, new Date(), atRisk)),
-      statusOptions: STATUS_FILTER_OPTIONS,
-      filter: { ...filter, type: f.type ?? '', regulation: f.regulation ?? '' },
-      sort: f.sort,
-      dir: f.dir,
-      sortHref: (col: string) => qs({ sort: col, dir: f.sort === col && f.dir === 'asc' ? 'desc' : 'asc', page: 1 }),
-      pager: pager(page, pageSize, n, (p) => qs({ page: p })),
-    });
-  });
 
   const newPage = (res: Response, values: Record<string, string>, errors: FormErrors = noErrors, status = 200) =>
     res.page('requests/new', { title: 'New request', values, errors }, status);
@@ -129,11 +91,15 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   ) => {
     const timeline = await entriesFor(deps.db, `request:${row.id}`);
     const flags = await deps.db('ai_artefact_flags').where({ request_id: row.id }).orderBy('id');
+    const notes = await assignments.notesOf(row.id);
     const names = await actorNames(deps.db, [
       row.submitted_by,
       ...timeline.map((e) => e.actor),
       ...flags.flatMap((f) => (f.resolved_by ? [f.resolved_by] : [])),
+      ...notes.map((n) => n.author),
+      ...(row.assignee_id ? [`user:${row.assignee_id}`] : []),
     ]);
+    const people = res.locals.can('assign', 'request') ? await assignments.assignable() : [];
     await res.page(
       'requests/show',
       {
@@ -151,6 +117,12 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
         steps: await stepsOf(deps.db, row.id),
         timeline,
         names,
+        notes,
+        assignee: row.assignee_id ? (names[`user:${row.assignee_id}`] ?? 'a former officer') : null,
+        assignOptions: [
+          { value: 'none', label: 'Nobody' },
+          ...people.map((u) => ({ value: u.id, label: u.display_name })),
+        ],
         isSubmitter: res.req.principal?.id === row.submitted_by,
         // What a deciding officer needs to see: who (masked), how the identity was checked.
         decider: deciderView(deps, row, res.locals.can),
@@ -167,6 +139,8 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
           extend: noErrors,
           approve: noErrors,
           retrained: noErrors,
+          assign: noErrors,
+          note: noErrors,
           ...errors,
         },
         codeHint: await reauthHintFor(deps.db, res.req.principal),
@@ -337,6 +311,43 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
       `Model ${done.artefact} marked retrained${done.resolved > 1 ? ` (for ${done.resolved} erasures)` : ''}.`,
     );
     res.redirect(303, paths.requests.show(row.id));
+  });
+
+  r.post('/requests/:id/assign', can('assign', 'request'), async (req, res) => {
+    const row = await load(String(req.params.id));
+    const form = parseForm(assignSchema, { assignee: String(req.body?.assignee ?? '') });
+    const outcome = form.ok ? await assignments.assign([row.id], form.data.assignee, req.principal!) : null;
+    const problem = !form.ok
+      ? Object.values(form.errors.fields)[0]
+      : outcome?.kind === 'invalid'
+        ? outcome.message
+        : null;
+    if (!form.ok || problem)
+      return detailPage(
+        res,
+        row,
+        { assign: formError('assign-to', problem ?? 'Choose who handles the request') },
+        { assignee: String(req.body?.assignee ?? '') },
+        422,
+      );
+    res.flash('success', form.data.assignee ? 'Assigned.' : 'Nobody is assigned now.');
+    res.redirect(303, paths.requests.show(row.id));
+  });
+
+  r.post('/requests/:id/notes', can('note', 'request'), async (req, res) => {
+    const row = await load(String(req.params.id));
+    const form = parseForm(noteSchema, req.body);
+    if (!form.ok)
+      return detailPage(
+        res,
+        row,
+        { note: formError('note-body', Object.values(form.errors.fields)[0]) },
+        { note: String(req.body?.body ?? '') },
+        422,
+      );
+    await assignments.addNote(row.id, form.data.body, req.principal!);
+    res.flash('success', 'Note added.');
+    res.redirect(303, `${paths.requests.show(row.id)}#notes`);
   });
 
   r.get('/requests/:id/certificate.pdf', can('certificate', 'request'), async (req, res) => {

@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db';
 import { insertAuditEntries, insertRequests } from '../support/scale-data';
 import { listPage, listQuery, LIST_SORTS, type ListFilter } from '../../server/requests/queries';
 import { filtered, pageQuery, type AuditFilter, type PageStart } from '../../server/audit-log/queries';
+import { queueFilterSchema, queueQuery, type QueueContext } from '../../server/requests/queue';
 
 const LARGE = new Set(['requests', 'audit_log']);
 
@@ -113,6 +114,29 @@ describe('list queries on the large tables use indexes (EXPLAIN, enable_seqscan 
     const failures: string[] = [];
     for (const [name, q, cols] of requestQueries(t.db))
       for (const p of await problems(t.db, q, cols)) failures.push(`${name}: ${p}`);
+    expect(failures).toEqual([]);
+  });
+
+  it("the officer queue's assignee, urgency and search filters (issue 19), and their counts", async () => {
+    const ctx: QueueContext = {
+      me: '11111111-2222-3333-4444-555555555555',
+      now: new Date(),
+      atRiskDays: 7,
+      crypto: { blindIndexes: (v: string) => [v.length.toString(16).padStart(64, '0')] },
+    };
+    const cases: [Record<string, string>, string[]][] = [
+      [{ assignee: 'mine', status: 'all' }, ['assignee_id']],
+      [{ assignee: 'none', status: 'all' }, ['assignee_id']],
+      [{ urgency: 'overdue', status: 'all' }, ['due_at', 'status']],
+      [{ q: 'someone@example.com', status: 'all' }, ['identity_index']],
+      [{ q: 'TCK-1234', status: 'all' }, ['reference']],
+      [{ q: '3f2a9c01', status: 'all' }, ['id', 'reference']],
+    ];
+    const failures: string[] = [];
+    for (const [query, cols] of cases) {
+      const q = queueQuery(t.db, queueFilterSchema.parse(query), ctx).count({ n: '*' });
+      for (const p of await problems(t.db, q, cols)) failures.push(`${JSON.stringify(query)}: ${p}`);
+    }
     expect(failures).toEqual([]);
   });
 
