@@ -57,6 +57,8 @@ import * as m20261202700001 from './20261202700001_create_anonymization_runs';
 import * as m20261202700002 from './20261202700002_create_pseudonym_keys';
 import * as m20261202600001 from './20261202600001_create_audit_runs';
 import * as m20261202600002 from './20261202600002_create_findings';
+import * as m20261203300000 from './20261203300000_create_privacy_center_submissions';
+import * as m20261203300001 from './20261203300001_create_subject_contacts';
 
 export interface Migration {
   name: string;
@@ -124,4 +126,6 @@ export const migrations: Migration[] = [
   m('20261202700002_create_pseudonym_keys', m20261202700002),
   m('20261202600001_create_audit_runs', m20261202600001),
   m('20261202600002_create_findings', m20261202600002),
+  m('20261203300000_create_privacy_center_submissions', m20261203300000),
+  m('20261203300001_create_subject_contacts', m20261203300001),
 ];

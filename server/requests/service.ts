@@ -15,6 +15,7 @@ import { destroyedIdentity } from './identity-fields';
 import { primaryIdentity } from './identity-index';
 import { noteLogIdentities } from '../logger';
 import { undecidedShared } from './shared-check';
+import { notifySubjectQuietly } from './subject-notices';
 
 const PAST: Record<string, string> = {
   'request.verify': 'verifying the identity',
@@ -175,7 +176,7 @@ export function createRequestService(deps: Deps) {
         { context: { submittedBy: row.submitted_by }, target: `request:${id}` },
       );
       await assertSecondPerson(deps, principal, row.submitted_by, 'deny', id);
-      return move(
+      const denied = await move(
         id,
         statusesFor('deny'),
         {
@@ -194,6 +195,9 @@ export function createRequestService(deps: Deps) {
           details: { reasonGiven: true, reasonLength: reason.length, identityDestroyed: true },
         },
       );
+      // GDPR Art. 12(4): a subject who can be reached is told the reason and their remedies.
+      await notifySubjectQuietly(deps, id);
+      return denied;
     },
 
     /** GDPR Art. 12(3): two further months, the reason told to the subject within the first month. */

@@ -1,0 +1,2 @@
+// What other parts may use from the privacy center: the housekeeping of unconfirmed submissions.
+export { purgeUnverifiedSubmissions } from './service';
