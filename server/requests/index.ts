@@ -6,7 +6,7 @@ export { primaryIdentity } from './identity-index';
 export { OPEN_STATUSES } from './status';
 export { atRiskBefore, atRiskDays } from './deadlines';
 export { connectionsFor } from './engine';
-export { recordSubjectContact, sendDueSubjectNotices } from './subject-notices';
+export { recordSubjectContact, rotateSubjectContacts, sendDueSubjectNotices } from './subject-notices';
 export { type RequestStatus } from './status';
 export { EXPORT_RETENTION_DAYS } from './artifacts-http';
 export { artifact as requestArtifact } from './queries';

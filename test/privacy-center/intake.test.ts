@@ -363,3 +363,21 @@ describe('privacy center: answers to the subject', () => {
     expect((await mailTo(smtp, email, /^Your choice is recorded/)).text).toContain('Art. 7(3)');
   });
 });
+
+// Last in the file: it moves every ciphertext in this database to a new key.
+describe('privacy center: key rotation', () => {
+  it('lethe keys rotate re-encrypts subject contacts and unconfirmed addresses under the new key', async () => {
+    await visitor(t.app).submit(erasure('rotate-pending@example.com'));
+    await confirmed(erasure('rotate-contact@example.com'));
+    const { createCrypto } = await import('../../server/crypto');
+    const { rotateKeys } = await import('../../server/keys/rotate');
+    const oldKey = Buffer.from(t.env.LETHE_SECRET_KEY!, 'hex');
+    const rotated = createCrypto((await import('node:crypto')).randomBytes(32), [oldKey]);
+    const report = await rotateKeys({ ...t.deps, crypto: rotated }, 'system:test');
+    expect(report.subjectContacts).toBeGreaterThanOrEqual(2);
+    const contacts = await t.deps.db('subject_contacts').whereNotNull('contact_enc').pluck('contact_enc');
+    const pending = await t.deps.db('privacy_center_submissions').whereNotNull('email_enc').pluck('email_enc');
+    for (const c of [...contacts, ...pending]) expect(rotated.keyIdOf(c)).toBe(rotated.keyId);
+    expect(pending.map((p: string) => rotated.decrypt(p))).toContain('rotate-pending@example.com');
+  });
+});
