@@ -280,6 +280,8 @@ export function createPrivacyCenter(deps: Deps) {
       target: `request:${request.id}`,
       details: { messageId: sent.messageId },
     });
+    // CCPA regs §7021(a): the email just sent is the confirmation of receipt the regulation asks for.
+    if (request.ack_due_at) await requests.acknowledge(request.id, PRIVACY_CENTER);
     return statusToken;
   }
 

@@ -255,7 +255,11 @@ describe('privacy center: the confirmation link', () => {
         .db('requests')
         .where({ identity_index: t.deps.crypto.blindIndex(`email:${email}`) })
         .first();
-    expect((await byEmail('cal@example.com')).regulation).toBe('ccpa');
+    const cal = await byEmail('cal@example.com');
+    expect(cal.regulation).toBe('ccpa');
+    // CCPA §7021(a): the acknowledgement email is the confirmation of receipt, recorded as such.
+    expect(cal.acknowledged_at).not.toBeNull();
+    expect(cal.acknowledged_by).toBe('system:privacy-center');
     expect((await byEmail('else@example.com')).regulation).toBe('gdpr');
   });
 });
