@@ -107,6 +107,8 @@ export function privacyCenterRoutes(deps: Deps, registry: RouteSpec[]): Router {
       title: 'Your request',
       ...view,
       packageAction: paths.privacyCenter.package(token),
+      // While the officers and workers act, the page reloads itself (no JavaScript needed).
+      refreshSeconds: view.request && !view.request.completed_at ? 60 : 0,
       csrfToken: view.packageReady ? issueCsrf(secret, req, res) : '',
     });
   });

@@ -192,6 +192,7 @@ describe('privacy center: the confirmation link', () => {
     expect(status.text).toContain('waiting for review');
     expect(status.text).toContain(request.due_at.toISOString().slice(0, 10));
     expect(status.headers['cache-control']).toBe('no-store');
+    expect(status.text).toContain('<meta http-equiv="refresh" content="60">');
     const actions = await t.deps
       .db('audit_log')
       .where({ target: `request:${request.id}` })
