@@ -42,7 +42,8 @@ export function createApp(deps: Deps, areas: readonly Area[] = AREAS): LetheApp 
           'default-src': ["'self'"],
           'script-src': ["'self'"],
           'style-src': ["'self'"],
-          'img-src': ["'self'", 'data:'],
+          // The company's logo on the privacy center may live on its own site (LETHE_COMPANY_LOGO_URL).
+          'img-src': ["'self'", 'data:', ...logoOrigin(deps.config.privacyCenter.logoUrl)],
           'object-src': ["'none'"],
           'base-uri': ["'none'"],
           'form-action': ["'self'"],
@@ -87,6 +88,7 @@ export function createApp(deps: Deps, areas: readonly Area[] = AREAS): LetheApp 
       publicUploadLimitBytes: deps.config.verifyUploadLimitBytes,
       uploadPaths: shape.uploadPaths,
       publicUploadPaths: shape.publicUploadPaths,
+      ownCsrfPrefixes: shape.ownCsrfPrefixes,
     }),
   );
   for (const area of areas) for (const web of area.web ?? []) app.use(web(deps, routes, shape));
@@ -94,3 +96,5 @@ export function createApp(deps: Deps, areas: readonly Area[] = AREAS): LetheApp 
   app.use(errorHandler(deps.logger));
   return app;
 }
+
+const logoOrigin = (url: string | null): string[] => (url && /^https:\/\//.test(url) ? [new URL(url).origin] : []);

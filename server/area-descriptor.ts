@@ -22,6 +22,8 @@ export interface AppShape {
   publicUploadPaths: Set<string>;
   /** Folders searched for `res.page(view)` templates after `views/`. */
   viewDirs: string[];
+  /** Path prefixes whose forms carry their own CSRF token, checked by the area's routes (no session). */
+  ownCsrfPrefixes: string[];
 }
 
 export type CliRegister = (program: Command, ctx: CliContext) => unknown;
@@ -47,6 +49,11 @@ export interface Area {
   nav?: NavItem[];
   panels?: PanelBuilder[];
   uploads?: { signedIn?: string[]; public?: string[] };
+  /**
+   * Path prefixes of public pages that must not create a session per visitor: their forms carry a
+   * token the area's own routes check (the privacy center's signed double submit), not the session's.
+   */
+  ownCsrf?: string[];
   /** A folder of the area's own templates (`res.page('toy/index')` finds `<views>/toy/index.ejs`). */
   views?: string;
   /**
@@ -68,6 +75,7 @@ export function shapeOf(areas: readonly Area[]): AppShape {
     uploadPaths: new Set(areas.flatMap((a) => a.uploads?.signedIn ?? [])),
     publicUploadPaths: new Set(areas.flatMap((a) => a.uploads?.public ?? [])),
     viewDirs: areas.flatMap((a) => (a.views ? [a.views] : [])),
+    ownCsrfPrefixes: areas.flatMap((a) => a.ownCsrf ?? []),
   };
 }
 

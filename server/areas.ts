@@ -22,6 +22,7 @@ import { datamapArea } from './datamap/area';
 import { anonymizeArea } from './anonymize/area';
 import { auditsArea } from './audits/area';
 import { jobsConsoleArea } from './jobs-console/area';
+import { privacyCenterArea } from './privacy-center/area';
 import { erasureJob } from '../jobs/erasure';
 import { accessExportJob } from '../jobs/access-export';
 import { reidJob } from '../jobs/reid';
@@ -51,4 +52,5 @@ export const AREAS: readonly Area[] = [
   keysArea,
   demoArea,
   datamapArea,
+  privacyCenterArea,
 ];

@@ -67,7 +67,42 @@ const envSchema = z.object({
     .optional(),
   /** Uploads to the public /verify page, in MB. */
   LETHE_VERIFY_LIMIT_MB: z.coerce.number().positive().default(20),
+  /** The public privacy center (/privacy-center): who the company is and what it tells data subjects. */
+  LETHE_COMPANY_NAME: z.string().trim().min(1).max(200).default('Northwind Cloud'),
+  LETHE_COMPANY_LOGO_URL: z
+    .string()
+    .refine((v) => v.startsWith('/') || /^https:\/\//.test(v), 'must be a path on this site or an https:// URL')
+    .optional(),
+  LETHE_PRIVACY_CENTER_INTRO: z
+    .string()
+    .max(2000)
+    .default(
+      'Ask us to erase the personal data we hold about you, or for a copy of it, and object to the use of your data to train AI models.',
+    ),
+  /** Where data subjects can write to (the data protection officer), shown on the privacy center and in emails. */
+  LETHE_PRIVACY_CONTACT: z.string().trim().max(320).default(''),
+  /** Named in a denial (GDPR Art. 12(4)): the authority a data subject may complain to. */
+  LETHE_SUPERVISORY_AUTHORITY: z
+    .string()
+    .trim()
+    .max(500)
+    .default('the supervisory authority of the country where you live, work or where the infringement took place'),
+  /** The regulation a privacy-center request falls under when the subject's region has no rule of its own. */
+  LETHE_DEFAULT_REGULATION: z.enum(['gdpr', 'ccpa', 'lgpd']).default('gdpr'),
+  /** The HMAC secret of the privacy center's CSRF tokens; derived from LETHE_SECRET_KEY when unset. */
+  LETHE_PRIVACY_CENTER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
+
+export interface PrivacyCenterConfig {
+  companyName: string;
+  logoUrl: string | null;
+  intro: string;
+  contact: string;
+  supervisoryAuthority: string;
+  defaultRegulation: 'gdpr' | 'ccpa' | 'lgpd';
+  /** Signs the double-submit CSRF tokens of the public forms (no session per visitor). */
+  csrfSecret: Buffer;
+}
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -101,6 +136,7 @@ export interface Config {
   /** The Ed25519 private key reports are signed with (its public half is at /.well-known/lethe-report-key). */
   reportSigningKey: crypto.KeyObject;
   verifyUploadLimitBytes: number;
+  privacyCenter: PrivacyCenterConfig;
   /** Connection string of a registered data system, from the env var its data map names. */
   systemUrl(envName: string): string | undefined;
   /** An alert channel's address or signing secret, from the LETHE_ALERT_… variable alerts.yaml names. */
@@ -123,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.LETHE_DATA_DIR);
+  const secretKey = resolveSecretKey(e.LETHE_SECRET_KEY, e.NODE_ENV, dataDir);
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -134,7 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     embeddedPgPort: e.LETHE_EMBEDDED_PG_PORT,
     policiesDir: path.resolve(e.LETHE_POLICIES_DIR),
-    secretKey: resolveSecretKey(e.LETHE_SECRET_KEY, e.NODE_ENV, dataDir),
+    secretKey,
     secretKeyring: (e.LETHE_SECRET_KEYRING ?? '')
       .split(',')
       .map((k) => k.trim())
@@ -157,6 +194,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     reportSigningKey: resolveReportKey(e.LETHE_REPORT_SIGNING_KEY, e.NODE_ENV, dataDir),
     verifyUploadLimitBytes: Math.round(e.LETHE_VERIFY_LIMIT_MB * 1024 * 1024),
+    privacyCenter: {
+      companyName: e.LETHE_COMPANY_NAME,
+      logoUrl: e.LETHE_COMPANY_LOGO_URL ?? null,
+      intro: e.LETHE_PRIVACY_CENTER_INTRO,
+      contact: e.LETHE_PRIVACY_CONTACT,
+      supervisoryAuthority: e.LETHE_SUPERVISORY_AUTHORITY,
+      defaultRegulation: e.LETHE_DEFAULT_REGULATION,
+      csrfSecret: e.LETHE_PRIVACY_CENTER_SECRET
+        ? Buffer.from(e.LETHE_PRIVACY_CENTER_SECRET)
+        : Buffer.from(crypto.hkdfSync('sha256', secretKey, Buffer.alloc(0), 'lethe privacy-center csrf', 32)),
+    },
     // The demo's generated connection strings never stand in for a production setting.
     systemUrl: (name) => env[name] ?? (e.NODE_ENV === 'production' ? undefined : demoSystemUrls(dataDir)[name]),
     alertSetting: (name) => (name.startsWith('LETHE_ALERT_') ? env[name] || undefined : undefined),

@@ -23,6 +23,8 @@ export interface CsrfOptions {
   uploadPaths?: ReadonlySet<string>;
   /** Public pages that take one small upload from anyone (a report to verify); still token-checked. */
   publicUploadPaths?: ReadonlySet<string>;
+  /** Path prefixes whose routes check their own token (areas' `ownCsrf`: no session per visitor). */
+  ownCsrfPrefixes?: readonly string[];
 }
 
 declare global {
@@ -38,6 +40,7 @@ export function csrf(options: CsrfOptions = {}): RequestHandler {
   const limit = options.uploadLimitBytes;
   const UPLOAD_PATHS = options.uploadPaths ?? new Set<string>();
   const PUBLIC_UPLOAD_PATHS = options.publicUploadPaths ?? new Set<string>();
+  const OWN = options.ownCsrfPrefixes ?? [];
   const multipart = limit
     ? multer({
         storage: boundedMemory(limit),
@@ -55,6 +58,7 @@ export function csrf(options: CsrfOptions = {}): RequestHandler {
     // The token is created when a page that needs one is rendered (res.page), not here: a
     // request that stores nothing must not create a session row.
     if (SAFE.has(req.method)) return next();
+    if (OWN.some((p) => req.path === p || req.path.startsWith(`${p}/`))) return next();
     const check = () => {
       const sent = String(req.body?._csrf ?? req.get('x-csrf-token') ?? '');
       const expected = req.session?.csrfToken ?? '';

@@ -45,6 +45,15 @@ export const paths = {
   reid: {
     run: (id: string) => `/reid/runs/${seg(id)}`,
   },
+  // The public privacy center for data subjects (no sign-in); links with a token are secrets.
+  privacyCenter: {
+    index: () => '/privacy-center',
+    sent: () => '/privacy-center/sent',
+    recorded: () => '/privacy-center/recorded',
+    confirm: (token: string) => `/privacy-center/confirm/${seg(token)}`,
+    status: (token: string) => `/privacy-center/status/${seg(token)}`,
+    package: (token: string) => `/privacy-center/status/${seg(token)}/package`,
+  },
 } as const;
 
 export type Paths = typeof paths;

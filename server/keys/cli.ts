@@ -30,7 +30,7 @@ export function registerKeyCommands(program: Command, ctx: CliContext): void {
       }
       const r = await rotateKeys(deps, 'system:cli');
       ctx.io.out(
-        `rotated to key ${r.to}: ${r.requests} request(s), ${r.packages} package(s), ${r.mfaSecrets} MFA secret(s), ${r.pseudonymKeys} pseudonym key(s), ${r.anonymizedOutputs} anonymized output(s) re-encrypted; ` +
+        `rotated to key ${r.to}: ${r.requests} request(s), ${r.packages} package(s), ${r.mfaSecrets} MFA secret(s), ${r.pseudonymKeys} pseudonym key(s), ${r.anonymizedOutputs} anonymized output(s), ${r.subjectContacts} subject contact(s) re-encrypted; ` +
           `${r.reindexed} blind index(es) recomputed, ${r.indexKept} kept under the old key (identity destroyed), ${r.heldIndexKept} kept because a legal hold names them.\n` +
           `Keep ${r.from.join(', ')} in LETHE_SECRET_KEYRING: the audit log before now, and the kept blind indexes, are under it.\n`,
       );

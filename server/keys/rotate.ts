@@ -1,7 +1,7 @@
 // `lethe keys rotate`: run with the NEW key as LETHE_SECRET_KEY and the old one in
 // LETHE_SECRET_KEYRING. Every stored ciphertext not yet under the new key is re-encrypted
 // (request identities: every field in ENCRYPTED_IDENTITY_FIELDS; access packages; MFA secrets;
-// per-dataset pseudonym keys and anonymized outputs).
+// per-dataset pseudonym keys and anonymized outputs; data subjects' contact addresses).
 // A request's blind index is recomputed where its identity plaintext still exists; a closed
 // request's index stays under the old key, which therefore stays in the keyring (read-only). So
 // do requests a legal hold names by fingerprint: the hold in retention.yaml names the old index.
@@ -10,6 +10,8 @@ import type { Deps } from '../deps';
 import { ENCRYPTED_IDENTITY_FIELDS } from '../requests';
 import { PACKAGE_KINDS, primaryIdentity } from '../requests';
 import { rotateAnonymizedOutputs, rotatePseudonymKeys } from '../anonymize';
+import { rotateSubjectContacts } from '../requests';
+import { rotateSubmissionEmails } from '../privacy-center';
 
 export interface RotationReport {
   from: string[];
@@ -23,6 +25,8 @@ export interface RotationReport {
   /** Per-dataset pseudonym keys (server/anonymize/keys.ts) and anonymized outputs re-encrypted. */
   pseudonymKeys: number;
   anonymizedOutputs: number;
+  /** Data subjects' addresses: request contacts and unconfirmed privacy-center submissions. */
+  subjectContacts: number;
 }
 
 const BATCH = 200;
@@ -43,6 +47,7 @@ export async function rotateKeys(
     mfaSecrets: 0,
     pseudonymKeys: 0,
     anonymizedOutputs: 0,
+    subjectContacts: 0,
   };
   const stale = (v: string | Buffer | null) => v !== null && crypto.keyIdOf(v) !== crypto.keyId;
   const held = new Set(
@@ -102,6 +107,7 @@ export async function rotateKeys(
 
   report.pseudonymKeys = await rotatePseudonymKeys(db, crypto);
   report.anonymizedOutputs = await rotateAnonymizedOutputs(db, crypto);
+  report.subjectContacts = (await rotateSubjectContacts(deps)) + (await rotateSubmissionEmails(deps));
 
   await deps.audit.append({ actor, action: 'keys.rotate', details: { ...report } });
   return report;

@@ -8,6 +8,7 @@ import { requestById, transition, type RequestRow } from './queries';
 import { ACTIVE_STATUSES, canMove, IllegalTransitionError, type RequestStatus } from './status';
 import { destroyedIdentity } from './identity-fields';
 import { heldNotice, type HeldEntry } from '../erasure/certificate-held';
+import { notifySubjectQuietly } from './subject-notices';
 
 export type StatusPatch = Partial<RequestRow> & { status: RequestStatus };
 export interface StatusEvent {
@@ -111,6 +112,7 @@ export async function closeRequest(
       },
     },
   );
+  await notifySubjectQuietly(deps, row.id);
 }
 
 export async function failRequest(deps: Deps, requestId: string, error: Error): Promise<void> {

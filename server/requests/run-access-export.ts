@@ -10,6 +10,7 @@ import { moveAudited, setProgress } from './lifecycle';
 import { sha256Hex } from '../crypto';
 import { destroyedIdentity } from './identity-fields';
 import { ACCESS_JOB_STATUSES } from './status';
+import { notifySubjectQuietly } from './subject-notices';
 
 /** Access requests Postgres says are due. */
 export async function accessExportsDue(deps: Pick<Deps, 'db'>): Promise<string[]> {
@@ -96,6 +97,7 @@ export async function runAccessExport(
         trx,
       );
     });
+    await notifySubjectQuietly(deps, row.id);
     await progress(100, 'done');
     return { sha256 };
   } finally {

@@ -19,6 +19,7 @@ import { VERIFICATION_METHODS } from './commands';
 import { requiredVerification } from './verification';
 import { closeNoData, lastPreviewFoundNothing } from './no-data';
 import { entriesFor } from '../audit-log';
+import { notifySubjectQuietly } from './subject-notices';
 
 const PAST: Record<string, string> = {
   'request.verify': 'verifying the identity',
@@ -229,7 +230,7 @@ export function createRequestService(deps: Deps) {
         { context: { submittedBy: row.submitted_by }, target: `request:${id}` },
       );
       await assertSecondPerson(deps, principal, row.submitted_by, 'deny', id);
-      return move(
+      const denied = await move(
         id,
         statusesFor('deny'),
         {
@@ -248,6 +249,9 @@ export function createRequestService(deps: Deps) {
           details: { reasonGiven: true, reasonLength: reason.length, identityDestroyed: true },
         },
       );
+      // GDPR Art. 12(4): a subject who can be reached is told the reason and their remedies.
+      await notifySubjectQuietly(deps, id);
+      return denied;
     },
 
     /** GDPR Art. 12(3): two further months, the reason told to the subject within the first month. */

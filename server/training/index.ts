@@ -3,4 +3,4 @@
 export { lineageFor, type LineageGraph } from './lineage';
 export { renderLineageSvg } from './lineage-svg';
 export { releaseGate, latestBiasCheck } from './bias-service';
-export { onErasure, type ExcludedFrom } from './consent';
+export { onErasure, recordConsentEvents, TRAINING_PURPOSE, type ExcludedFrom } from './consent';
