@@ -63,6 +63,7 @@ import * as m20261203100200 from './20261203100200_requests_reference_index';
 import * as m20261203200000 from './20261203200000_requests_no_data_without_identity';
 import * as m20261203200100 from './20261203200100_ai_artefact_flags_resolution';
 import * as m20261203500000 from './20261203500000_create_alert_deliveries';
+import * as m20261203500100 from './20261203500100_create_officer_notices';
 import * as m20261203300000 from './20261203300000_create_privacy_center_submissions';
 import * as m20261203300001 from './20261203300001_create_subject_contacts';
 
@@ -138,6 +139,7 @@ export const migrations: Migration[] = [
   m('20261203200000_requests_no_data_without_identity', m20261203200000),
   m('20261203200100_ai_artefact_flags_resolution', m20261203200100),
   m('20261203500000_create_alert_deliveries', m20261203500000),
+  m('20261203500100_create_officer_notices', m20261203500100),
   m('20261203300000_create_privacy_center_submissions', m20261203300000),
   m('20261203300001_create_subject_contacts', m20261203300001),
 ];

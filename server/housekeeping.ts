@@ -1,13 +1,14 @@
 // Rows that only expire, each purged by the area that owns its table: sessions and anonymous
 // rate limits (HTTP), login throttles (auth), access packages past their window (requests),
-// unconfirmed privacy-center submissions; and closing notices to data subjects still due.
+// unconfirmed privacy-center submissions; closing notices to data subjects and notices to
+// assignees still due.
 // The worker's reconciler calls this on every tick.
 import type { Deps } from './deps';
 import { purgeExpiredSessions } from './http/session-store';
 import { purgeRateLimits } from './http/rate-limit';
 import { purgeLapsedThrottles } from './auth/throttle';
 import { purgeExpiredExports } from './requests/artifacts-http';
-import { sendDueSubjectNotices } from './requests';
+import { sendDueOfficerNotices, sendDueSubjectNotices } from './requests';
 import { purgeUnverifiedSubmissions } from './privacy-center';
 
 export async function purgeExpiredRows(deps: Deps): Promise<{ sessions: number; throttles: number; exports: number }> {
@@ -18,5 +19,7 @@ export async function purgeExpiredRows(deps: Deps): Promise<{ sessions: number; 
   await purgeUnverifiedSubmissions(deps.db);
   // Closing notices a mail server refused or a process lost on the way (server/requests/subject-notices.ts).
   await sendDueSubjectNotices(deps);
+  // Assignees told of their requests at risk, overdue or needing attention (server/requests/officer-notices.ts).
+  await sendDueOfficerNotices(deps);
   return { sessions, throttles, exports };
 }

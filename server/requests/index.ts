@@ -12,3 +12,4 @@ export { recordSubjectContact, rotateSubjectContacts, sendDueSubjectNotices } fr
 export { type RequestStatus } from './status';
 export { EXPORT_RETENTION_DAYS } from './artifacts-http';
 export { artifact as requestArtifact } from './queries';
+export { sendDueOfficerNotices } from './officer-notices';

@@ -19,7 +19,7 @@ import { VERIFICATION_METHODS } from './commands';
 import { requiredVerification } from './verification';
 import { closeNoData, lastPreviewFoundNothing } from './no-data';
 import { entriesFor } from '../audit-log';
-import { notifySubjectQuietly } from './subject-notices';
+import { notifySubjectOfExtension, notifySubjectQuietly } from './subject-notices';
 
 const PAST: Record<string, string> = {
   'request.verify': 'verifying the identity',
@@ -267,7 +267,7 @@ export function createRequestService(deps: Deps) {
         );
       if (!actionsFor(row.status).extend)
         throw new ConflictError('This request is closed: its deadline can no longer be extended.');
-      return move(
+      const extended = await move(
         id,
         [row.status],
         { status: row.status, extended_at: now, extension_reason: reason, due_at: newDue },
@@ -277,6 +277,13 @@ export function createRequestService(deps: Deps) {
           details: { reasonGiven: true, newDueAt: newDue.toISOString() },
         },
       );
+      await notifySubjectOfExtension(deps, id).catch((e) =>
+        deps.logger.warn(
+          { event: 'request.subject_notice.failed', requestId: id, notice: 'extension', error: (e as Error).message },
+          'extension notice not sent',
+        ),
+      );
+      return extended;
     },
 
     /** CCPA regs §7021(a): confirm receipt (within 10 business days); once, while the request is open. */

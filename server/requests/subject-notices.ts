@@ -79,6 +79,45 @@ export async function notifySubject(deps: NoticeDeps, requestId: string): Promis
   return true;
 }
 
+/**
+ * GDPR Art. 12(3) (and CCPA §1798.130(a)(2), LGPD): a subject who can be reached is told of an
+ * extension, with its reasons and the new date. The contact stays for the closing notice. An
+ * extension happens once per request; the audit entry records that the notice went.
+ */
+export async function notifySubjectOfExtension(deps: NoticeDeps, requestId: string): Promise<boolean> {
+  const row = await requestById(deps.db, requestId);
+  if (!row?.extended_at) return false;
+  const contact = await deps
+    .db('subject_contacts')
+    .where({ request_id: requestId })
+    .whereNotNull('contact_enc')
+    .first('contact_enc');
+  if (!contact) return false;
+  const { email } = JSON.parse(deps.crypto.decrypt(contact.contact_enc)) as { email: string };
+  const pc = deps.config.privacyCenter;
+  const sent = await deps.mailer.send({
+    to: email,
+    template: 'subject-extended',
+    data: {
+      company: pc.companyName,
+      contact: pc.contact,
+      reference: row.id.slice(0, 8),
+      type: row.type,
+      regulation: row.regulation.toUpperCase(),
+      reason: row.extension_reason ?? '',
+      dueOn: day(row.due_at),
+      receivedOn: day(row.received_at),
+    },
+  });
+  await deps.audit.append({
+    actor: 'system:notify',
+    action: 'request.subject_extension_notified',
+    target: `request:${requestId}`,
+    details: { messageId: sent.messageId, newDueAt: row.due_at.toISOString() },
+  });
+  return true;
+}
+
 /** After a status change: never fails the caller (the sweep sends what this could not). */
 export async function notifySubjectQuietly(deps: NoticeDeps, requestId: string): Promise<void> {
   await notifySubject(deps, requestId).catch((e) =>
