@@ -4,10 +4,9 @@ import type { Knex } from 'knex';
 import type { Deps } from '../deps';
 import { NotFoundError } from '../errors';
 import { dryRun, rowsMatched, type RequestPreview } from './no-data';
-import { artifact, PACKAGE_KINDS, type ArtifactKind, type RequestRow } from './queries';
+import { artifact, EXPORT_RETENTION_DAYS, PACKAGE_KINDS, type ArtifactKind, type RequestRow } from './queries';
 
-/** How long an access package can be downloaded before it is deleted. */
-export const EXPORT_RETENTION_DAYS = 30;
+export { EXPORT_RETENTION_DAYS };
 
 /** Access packages past their download window are deleted (by the worker's housekeeping). */
 export const purgeExpiredExports = (db: Knex): Promise<number> =>

@@ -118,6 +118,9 @@ export const listPage = (
 
 /** Stored files of a request; the two package formats hold the subject's data and are encrypted at rest. */
 export type ArtifactKind = 'certificate' | 'supplement' | 'export' | 'export_zip';
+/** How long an access package can be downloaded before it is deleted. */
+export const EXPORT_RETENTION_DAYS = 30;
+
 export const PACKAGE_KINDS = ['export', 'export_zip'] as const;
 
 export const artifact = (db: Knex, requestId: string, kind: ArtifactKind) =>

@@ -5,8 +5,7 @@
 // The sending is claimed in Postgres first, so the direct call after a status change and the
 // worker's sweep (the safety net when a mail server was down) send each notice once.
 import type { Deps } from '../deps';
-import { EXPORT_RETENTION_DAYS } from './artifacts-http';
-import { requestById } from './queries';
+import { EXPORT_RETENTION_DAYS, requestById } from './queries';
 import type { RequestStatus } from './status';
 
 type NoticeDeps = Pick<Deps, 'db' | 'crypto' | 'audit' | 'mailer' | 'config' | 'logger'>;
