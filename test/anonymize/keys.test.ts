@@ -46,7 +46,7 @@ describe('pseudonym keys', () => {
       'rotate',
     ]);
     expect(rotated.code, rotated.err).toBe(0);
-    expect(rotated.out).toContain('1 pseudonym key(s), 1 anonymized output(s) re-encrypted');
+    expect(rotated.out).toContain('1 pseudonym key(s), 1 anonymized output(s), 0 subject contact(s) re-encrypted');
 
     const newId = masterKeyId(Buffer.from(newHex, 'hex'));
     const onlyNew = createCrypto(Buffer.from(newHex, 'hex'));
