@@ -64,7 +64,7 @@ describe('pseudonym keys', () => {
       'keys',
       'rotate',
     ]);
-    expect(again.out).toContain('0 pseudonym key(s), 0 anonymized output(s) re-encrypted');
+    expect(again.out).toContain('0 pseudonym key(s), 0 anonymized output(s), 0 subject contact(s) re-encrypted');
   });
 
   it('a destroyed key is not recreated: new hmac pseudonyms for the dataset are refused', async () => {
