@@ -74,6 +74,30 @@ describe('datamap_drift', () => {
     expect(await finding('crm.customers.loyalty_note')).toMatchObject({ occurrences: 2 });
 
     await remediate();
+    // The CRM cannot be reached: what it held is not looked at, so its findings stay open.
+    const blind = {
+      ...t.deps,
+      config: {
+        ...t.deps.config,
+        systemUrl: (env: string) =>
+          env === 'CRM_DATABASE_URL' ? 'postgres://lethe:secret-pw@127.0.0.1:1/crm' : t.deps.config.systemUrl(env),
+      },
+    };
+    const unreachable = await runAudit(blind, {
+      kind: 'datamap_drift',
+      schedule: 'manual',
+      tickAt: null,
+      jobId: `drift-${++n}`,
+      triggeredBy: 'system:test',
+    });
+    expect(unreachable.run.status).toBe('failed');
+    const crm = (unreachable.run.summary as { systems: { system: string; status: string }[] }).systems.find(
+      (s) => s.system === 'crm',
+    );
+    expect(crm).toMatchObject({ status: 'unreachable' });
+    expect(JSON.stringify(unreachable.run.summary)).not.toContain('secret-pw');
+    expect(await finding('crm.orders.status')).toMatchObject({ status: 'open', occurrences: 2 });
+
     await run();
     expect(await finding('crm.orders.status')).toMatchObject({ status: 'remediated', occurrences: 2 });
     expect(await finding('crm.customers.loyalty_note')).toMatchObject({ status: 'remediated' });
