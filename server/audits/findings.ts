@@ -117,6 +117,43 @@ export async function recordFindings(
   return out;
 }
 
+/**
+ * The problems a run looked at and no longer saw (its `covers`): their open or acknowledged findings
+ * are marked remediated by the audit, each with an audit entry, so seeing the problem again reopens
+ * them. Accepted risks stay as the officer left them.
+ */
+export async function resolveUnseen(
+  trx: Knex.Transaction,
+  audit: Deps['audit'],
+  runId: string,
+  kind: string,
+  seen: FindingInput[],
+  covers: (key: string) => boolean,
+): Promise<string[]> {
+  const seenKeys = new Set(seen.map((f) => f.key));
+  const candidates: Pick<FindingRow, 'id' | 'key' | 'status'>[] = await trx('findings')
+    .where({ kind })
+    .whereIn('status', ['open', 'acknowledged'])
+    .forUpdate()
+    .select('id', 'key', 'status');
+  const gone = candidates.filter((f) => !seenKeys.has(f.key) && covers(f.key));
+  for (const f of gone) {
+    await trx('findings')
+      .where({ id: f.id })
+      .update({ status: 'remediated', justification: null, accepted_until: null, updated_at: trx.fn.now() });
+    await audit.append(
+      {
+        actor: 'system:audit',
+        action: 'finding.resolved',
+        target: `finding:${f.id}`,
+        details: { kind, from: f.status, to: 'remediated', reason: 'no longer found', runId },
+      },
+      trx,
+    );
+  }
+  return gone.map((f) => f.id);
+}
+
 /** Accepted risks whose expiry passed reopen even when no run sees them again (run by every audit run). */
 export async function reopenExpiredAcceptances(deps: Pick<Deps, 'db' | 'audit'>): Promise<string[]> {
   return deps.db.transaction(async (trx) => {

@@ -3,7 +3,7 @@
 import type { Deps } from '../deps';
 import { AUDIT_KINDS, isAuditKind, type AuditKind } from '../policies/audit-kinds';
 import { AUDIT_HANDLERS } from './kinds';
-import { recordFindings, reopenExpiredAcceptances, type RecordedFinding } from './findings';
+import { recordFindings, reopenExpiredAcceptances, resolveUnseen, type RecordedFinding } from './findings';
 import type { AuditOutcome } from './types';
 
 /** Thrown when a run names an audit kind the registry does not know (never worth retrying). */
@@ -76,6 +76,10 @@ export async function runAudit(
   }
   const { finished, findings } = await deps.db.transaction(async (trx) => {
     const findings = dryRun ? [] : await recordFindings(trx, deps.audit, run.id, spec.kind, outcome.findings);
+    const resolved =
+      dryRun || !outcome.covers
+        ? []
+        : await resolveUnseen(trx, deps.audit, run.id, spec.kind, outcome.findings, outcome.covers);
     const [finished] = await trx('audit_runs')
       .where({ id: run.id })
       .update({
@@ -96,6 +100,7 @@ export async function runAudit(
           ok: outcome.ok,
           ...outcome.summary,
           findings: findings.length,
+          ...(resolved.length ? { resolved: resolved.length } : {}),
           tickAt: spec.tickAt?.toISOString() ?? null,
           jobId: spec.jobId,
           runId: run.id,

@@ -30,6 +30,13 @@ export interface AuditOutcome {
   /** What the run measured or did; kept on the run and in its audit entry (ids and counts only). */
   summary: Record<string, unknown>;
   findings: FindingInput[];
+  /**
+   * Which keys this run looked at. A finding of the kind under such a key that the run did not see
+   * again (open or acknowledged) is marked remediated by the audit: the problem is gone. Kinds that
+   * leave it out keep their findings until an officer moves them. A key the run could not look at
+   * (an unreachable system) must not be covered, or its finding would close unseen.
+   */
+  covers?: (key: string) => boolean;
 }
 
 export interface AuditKindHandler {

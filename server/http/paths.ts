@@ -45,6 +45,10 @@ export const paths = {
   reid: {
     run: (id: string) => `/reid/runs/${seg(id)}`,
   },
+  /** The data systems and how their databases compare with the data map. */
+  systems: { index: () => '/systems' },
+  /** The active policy bundle, its history and a pending activation. */
+  policies: { index: () => '/policies' },
   // The public privacy center for data subjects (no sign-in); links with a token are secrets.
   privacyCenter: {
     index: () => '/privacy-center',

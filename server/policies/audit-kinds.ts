@@ -10,6 +10,10 @@ export const AUDIT_KIND_INFO = {
   reid_snapshots: { title: 'Training snapshots re-measured', description: 'Starts a fresh re-identification run for every training snapshot.' },
   access_review: { title: 'Access review', description: 'Users per role, people in a role that requires MFA without it, unused accounts, stale or old API tokens.' },
   use_case_triggers: { title: 'AI use-case re-review triggers', description: 'Sends AI use cases back to the board when a re-review trigger fired.' },
+  datamap_drift: { title: 'Data-map drift', description: 'Columns the data map does not cover, and mapped columns whose sampled values look like identifiers of a category they are not labelled with.' },
+  released_datasets: { title: 'Released datasets re-tested', description: 'Re-runs the last re-identification test of every released dataset against the current thresholds.' },
+  models: { title: 'Models overdue for retraining', description: 'Models flagged for retraining after an erasure whose retrain-by date passed.' },
+  policy_change: { title: 'Unapproved policy bundle', description: 'The active policy bundle is not one a second person approved.' },
 } as const satisfies Record<string, { title: string; description: string }>;
 
 export type AuditKind = keyof typeof AUDIT_KIND_INFO;

@@ -17,7 +17,9 @@ import {
 } from './commands';
 import { columnsFromDataMap } from './datamap-columns';
 import { storeUpload } from './uploads';
-import { datasetByName, hasActiveRun, type RunOptions, type RunRow } from './queries';
+import { datasetByName, hasActiveRun, runById, type RunOptions, type RunRow } from './queries';
+import { measureRun } from './execute';
+import type { Violation } from './types';
 
 export interface Upload {
   originalname: string;
@@ -260,3 +262,64 @@ function ordered(fields: Record<string, string>): FormErrors {
 }
 
 const rank = (field: string) => FIELD_ORDER.indexOf(field) + 1 || FIELD_ORDER.length + 1;
+
+/** A released dataset's last test, measured again. */
+export type Retest =
+  | {
+      dataset: string;
+      lastRunId: string;
+      status: 'passed' | 'failed';
+      records: number;
+      violations: Pick<Violation, 'threshold' | 'subject' | 'message'>[];
+    }
+  | { dataset: string; lastRunId: string | null; status: 'untestable'; reason: string };
+
+/**
+ * Every released dataset's last re-identification test run again now: the same table, columns and
+ * release kind, judged by the active bundle's thresholds. Nothing is stored: a new run would move
+ * the dataset's release status (lifecycle.ts), and the release stands until someone decides.
+ * A test on an uploaded file cannot be repeated (the file is deleted after its test).
+ */
+export async function retestReleased(deps: Deps): Promise<Retest[]> {
+  const released: { name: string; last_run_id: string | null }[] = await deps
+    .db('datasets')
+    .where({ release_status: 'released' })
+    .orderBy('name')
+    .select('name', 'last_run_id');
+  const out: Retest[] = [];
+  for (const d of released) {
+    const run = d.last_run_id ? await runById(deps.db, d.last_run_id) : undefined;
+    if (!run) {
+      out.push({ dataset: d.name, lastRunId: d.last_run_id, status: 'untestable', reason: 'it has no recorded test' });
+      continue;
+    }
+    if (run.source === 'csv') {
+      out.push({
+        dataset: d.name,
+        lastRunId: run.id,
+        status: 'untestable',
+        reason: 'it was tested from an uploaded file, which is deleted after its test',
+      });
+      continue;
+    }
+    try {
+      const measured = await measureRun(deps, deps.policies.current(), run, () => {});
+      const o = measured.outcome;
+      out.push({
+        dataset: d.name,
+        lastRunId: run.id,
+        status: o.passed ? 'passed' : 'failed',
+        records: o.records,
+        violations: o.violations.map((v) => ({ threshold: v.threshold, subject: v.subject, message: v.message })),
+      });
+    } catch (err) {
+      out.push({
+        dataset: d.name,
+        lastRunId: run.id,
+        status: 'untestable',
+        reason: (err as Error).message.split('\n')[0].slice(0, 300),
+      });
+    }
+  }
+  return out;
+}

@@ -8,6 +8,10 @@ import { reidSnapshots } from './reid-snapshots';
 import { useCaseTriggers } from './use-case-triggers';
 import { auditLogChain } from './audit-log-chain';
 import { accessReview } from './access-review';
+import { datamapDrift } from './datamap-drift';
+import { releasedDatasets } from './released-datasets';
+import { models } from './models';
+import { policyChange } from './policy-change';
 
 export const AUDIT_HANDLERS: Record<AuditKind, AuditKindHandler> = {
   audit_log_chain: auditLogChain,
@@ -16,4 +20,8 @@ export const AUDIT_HANDLERS: Record<AuditKind, AuditKindHandler> = {
   reid_snapshots: reidSnapshots,
   use_case_triggers: useCaseTriggers,
   access_review: accessReview,
+  datamap_drift: datamapDrift,
+  released_datasets: releasedDatasets,
+  models,
+  policy_change: policyChange,
 };
