@@ -21,7 +21,17 @@ describe('loadBundle', () => {
     expect(invoices).toMatchObject({ legalBasis: 'GDPR Art. 17(3)(b)', keepFor: 'P10Y', from: 'issued_at' });
     expect(b.retention.legalHolds.map((h) => h.caseReference)).toContain('LIT-2026-014');
     expect(b.reid.thresholds.map((t) => t.kind).sort()).toEqual(['default', 'export', 'training_snapshot']);
-    expect(b.schedules.map((s) => s.audit).sort()).toEqual(['audit_log_chain', 'overdue_requests', 'reid_snapshots', 'retention_sweep', 'use_case_triggers']);
+    expect(b.schedules.map((s) => s.audit).sort()).toEqual([
+      'audit_log_chain',
+      'datamap_drift',
+      'models',
+      'overdue_requests',
+      'policy_change',
+      'reid_snapshots',
+      'released_datasets',
+      'retention_sweep',
+      'use_case_triggers',
+    ]);
     for (const rule of b.access.rules) {
       expect(rule.source.file).toBe('access.yaml');
       expect(rule.source.line).toBeGreaterThan(1);
