@@ -31,19 +31,6 @@ export async function destroyPseudonymKey(db: Knex, dataset: string): Promise<bo
   );
 }
 
-/** Re-encrypts every key not yet under the current master key (`lethe keys rotate`). */
-export async function rotatePseudonymKeys(db: Knex, cr: Crypto): Promise<number> {
-  let moved = 0;
-  const rows = await db('pseudonym_keys').whereNotNull('key_enc').select('dataset', 'key_enc');
-  for (const r of rows) {
-    if (cr.keyIdOf(r.key_enc) === cr.keyId) continue;
-    moved += await db('pseudonym_keys')
-      .where({ dataset: r.dataset, key_enc: r.key_enc })
-      .update({ key_enc: cr.encrypt(cr.decrypt(r.key_enc)) });
-  }
-  return moved;
-}
-
 /** The same for the anonymized outputs, sealed with encryptBytes. */
 export async function rotateAnonymizedOutputs(db: Knex, cr: Crypto): Promise<number> {
   let moved = 0;

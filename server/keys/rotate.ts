@@ -9,9 +9,7 @@
 import type { Deps } from '../deps';
 import { ENCRYPTED_IDENTITY_FIELDS } from '../requests';
 import { PACKAGE_KINDS, primaryIdentity } from '../requests';
-import { rotateAnonymizedOutputs, rotatePseudonymKeys } from '../anonymize';
-import { rotateSubjectContacts } from '../requests';
-import { rotateSubmissionEmails } from '../privacy-center';
+import { rotateAnonymizedOutputs } from '../anonymize';
 
 export interface RotationReport {
   from: string[];
@@ -97,17 +95,24 @@ export async function rotateKeys(
       .update({ bytes: crypto.encryptBytes(crypto.decryptBytes(p.bytes)) });
   }
 
-  const users = await db('users').whereNotNull('mfa_secret_enc').select('id', 'mfa_secret_enc');
-  for (const u of users) {
-    if (!stale(u.mfa_secret_enc)) continue;
-    report.mfaSecrets += await db('users')
-      .where({ id: u.id, mfa_secret_enc: u.mfa_secret_enc })
-      .update({ mfa_secret_enc: crypto.encrypt(crypto.decrypt(u.mfa_secret_enc)) });
-  }
-
-  report.pseudonymKeys = await rotatePseudonymKeys(db, crypto);
+  // A column of single ciphertexts: each value not under the current key, re-encrypted only if it
+  // did not change meanwhile.
+  const reencrypt = async (table: string, key: string, column: string) => {
+    let moved = 0;
+    for (const r of await db(table).whereNotNull(column).select(key, column)) {
+      if (!stale(r[column])) continue;
+      moved += await db(table)
+        .where({ [key]: r[key], [column]: r[column] })
+        .update({ [column]: crypto.encrypt(crypto.decrypt(r[column])) });
+    }
+    return moved;
+  };
+  report.mfaSecrets = await reencrypt('users', 'id', 'mfa_secret_enc');
+  report.pseudonymKeys = await reencrypt('pseudonym_keys', 'dataset', 'key_enc');
   report.anonymizedOutputs = await rotateAnonymizedOutputs(db, crypto);
-  report.subjectContacts = (await rotateSubjectContacts(deps)) + (await rotateSubmissionEmails(deps));
+  report.subjectContacts =
+    (await reencrypt('subject_contacts', 'request_id', 'contact_enc')) +
+    (await reencrypt('privacy_center_submissions', 'id', 'email_enc'));
 
   await deps.audit.append({ actor, action: 'keys.rotate', details: { ...report } });
   return report;

@@ -80,20 +80,6 @@ const minute = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
 export const purgeUnverifiedSubmissions = (db: Knex) =>
   db('privacy_center_submissions').whereNull('verified_at').andWhere('verify_expires_at', '<', new Date()).del();
 
-/** `lethe keys rotate`: addresses of unconfirmed submissions not yet under the current key, re-encrypted. */
-export async function rotateSubmissionEmails(deps: Pick<Deps, 'db' | 'crypto'>): Promise<number> {
-  const { db, crypto } = deps;
-  let n = 0;
-  const rows = await db('privacy_center_submissions').whereNotNull('email_enc').select('id', 'email_enc');
-  for (const r of rows) {
-    if (crypto.keyIdOf(r.email_enc) === crypto.keyId) continue;
-    n += await db('privacy_center_submissions')
-      .where({ id: r.id, email_enc: r.email_enc })
-      .update({ email_enc: crypto.encrypt(crypto.decrypt(r.email_enc)) });
-  }
-  return n;
-}
-
 export function createPrivacyCenter(deps: Deps) {
   const { db, crypto, audit, mailer, config } = deps;
   const pc = config.privacyCenter;

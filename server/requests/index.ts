@@ -8,7 +8,7 @@ export { atRiskBefore, atRiskDays } from './deadlines';
 export { connectionsFor } from './engine';
 export { PACKAGE_KINDS } from './queries';
 export { requiredVerification, meetsLevel, type VerificationRequirement } from './verification';
-export { recordSubjectContact, rotateSubjectContacts, sendDueSubjectNotices } from './subject-notices';
+export { recordSubjectContact, sendDueSubjectNotices } from './subject-notices';
 export { type RequestStatus } from './status';
 export { EXPORT_RETENTION_DAYS } from './artifacts-http';
 export { artifact as requestArtifact } from './queries';

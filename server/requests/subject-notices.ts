@@ -141,17 +141,3 @@ export async function sendDueSubjectNotices(deps: NoticeDeps): Promise<number> {
   for (const id of due) if (await notifySubject(deps, id).catch(() => false)) sent++;
   return sent;
 }
-
-/** `lethe keys rotate`: every subject contact not yet under the current key, re-encrypted. */
-export async function rotateSubjectContacts(deps: Pick<Deps, 'db' | 'crypto'>): Promise<number> {
-  const { db, crypto } = deps;
-  let n = 0;
-  const rows = await db('subject_contacts').whereNotNull('contact_enc').select('request_id', 'contact_enc');
-  for (const r of rows) {
-    if (crypto.keyIdOf(r.contact_enc) === crypto.keyId) continue;
-    n += await db('subject_contacts')
-      .where({ request_id: r.request_id, contact_enc: r.contact_enc })
-      .update({ contact_enc: crypto.encrypt(crypto.decrypt(r.contact_enc)) });
-  }
-  return n;
-}
