@@ -24,7 +24,12 @@ export interface ConnectionOptions {
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
   applicationName?: string;
+  /** Lock wait limit per statement on every session (default 10 s). */
+  lockTimeoutMs?: number;
 }
+
+/** A lock held elsewhere (a long report query) fails an erasure step as transient instead of hanging the job. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
 /** Closers of every pool set still open, for closeAllConnections. */
 const open = new Set<() => Promise<void>>();
@@ -49,6 +54,7 @@ function openPool(system: DataSystem, url: string, opts: ConnectionOptions): Kne
   return engine.open(url, {
     poolMax: opts.poolMax ?? 2,
     applicationName: opts.applicationName ?? 'lethe',
+    lockTimeoutMs: opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
   });
