@@ -10,6 +10,6 @@ export { PACKAGE_KINDS } from './queries';
 export { requiredVerification, meetsLevel, type VerificationRequirement } from './verification';
 export { recordSubjectContact, sendDueSubjectNotices } from './subject-notices';
 export { type RequestStatus } from './status';
-export { EXPORT_RETENTION_DAYS } from './artifacts-http';
-export { artifact as requestArtifact } from './queries';
+export { EXPORT_RETENTION_DAYS } from './artefacts-http';
+export { artefact as requestArtefact } from './queries';
 export { sendDueOfficerNotices } from './officer-notices';

@@ -117,11 +117,11 @@ export const listPage = (
 ) => listQuery(db, f).orderBy(LIST_SORTS[sort], dir).orderBy('id').limit(limit).offset(offset);
 
 /** Stored files of a request; the two package formats hold the subject's data and are encrypted at rest. */
-export type ArtifactKind = 'certificate' | 'supplement' | 'export' | 'export_zip';
+export type ArtefactKind = 'certificate' | 'supplement' | 'export' | 'export_zip';
 /** How long an access package can be downloaded before it is deleted. */
 export const EXPORT_RETENTION_DAYS = 30;
 
 export const PACKAGE_KINDS = ['export', 'export_zip'] as const;
 
-export const artifact = (db: Knex, requestId: string, kind: ArtifactKind) =>
-  db('request_artifacts').where({ request_id: requestId, kind }).first();
+export const artefact = (db: Knex, requestId: string, kind: ArtefactKind) =>
+  db('request_artefacts').where({ request_id: requestId, kind }).first();

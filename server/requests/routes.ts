@@ -15,14 +15,14 @@ import {
   VERIFICATION_METHODS,
 } from './commands';
 import { decideShared } from './shared-check';
-import { artifact, stepsOf, type RequestRow } from './queries';
+import { artefact, stepsOf, type RequestRow } from './queries';
 import { assignSchema, noteSchema } from './assignment';
 import { maskIdentity, progressOf, summary, TYPE_WORDING } from './view-model';
 import { atRiskDays, canExtend, EXTENSION_TERMS, extendedDueDate } from './deadlines';
 import { lastPreviewFoundNothing } from './no-data';
 import { markRetrained, retrainedSchema } from './artefacts';
 import { actionsFor, ACTIVE_STATUSES, STATUS } from './status';
-import { previewFor, sendArtifact } from './artifacts-http';
+import { previewFor, sendArtefact } from './artefacts-http';
 import { actorNames } from '../http/actors';
 import { services } from '../services';
 import { requiredVerification } from './verification';
@@ -145,10 +145,10 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
         },
         codeHint: await reauthHintFor(deps.db, res.req.principal),
         values,
-        certificate: await artifact(deps.db, row.id, 'certificate').select('sha256', 'created_at'),
-        supplement: await artifact(deps.db, row.id, 'supplement').select('sha256', 'created_at'),
-        exportPackage: await artifact(deps.db, row.id, 'export').select('sha256', 'created_at'),
-        exportZip: await artifact(deps.db, row.id, 'export_zip').select('sha256', 'created_at'),
+        certificate: await artefact(deps.db, row.id, 'certificate').select('sha256', 'created_at'),
+        supplement: await artefact(deps.db, row.id, 'supplement').select('sha256', 'created_at'),
+        exportPackage: await artefact(deps.db, row.id, 'export').select('sha256', 'created_at'),
+        exportZip: await artefact(deps.db, row.id, 'export_zip').select('sha256', 'created_at'),
         flags,
         actionWords,
       },
@@ -351,18 +351,18 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   });
 
   r.get('/requests/:id/certificate.pdf', can('certificate', 'request'), async (req, res) => {
-    await sendArtifact(deps, res, await load(String(req.params.id)), 'certificate', req.principal!.id);
+    await sendArtefact(deps, res, await load(String(req.params.id)), 'certificate', req.principal!.id);
   });
 
   r.get('/requests/:id/certificate-supplement.pdf', can('certificate', 'request'), async (req, res) => {
-    await sendArtifact(deps, res, await load(String(req.params.id)), 'supplement', req.principal!.id);
+    await sendArtefact(deps, res, await load(String(req.params.id)), 'supplement', req.principal!.id);
   });
 
   r.get('/requests/:id/export.zip', can('export', 'request'), async (req, res) => {
-    await sendArtifact(deps, res, await load(String(req.params.id)), 'export_zip', req.principal!.id);
+    await sendArtefact(deps, res, await load(String(req.params.id)), 'export_zip', req.principal!.id);
   });
   r.get('/requests/:id/export', can('export', 'request'), async (req, res) => {
-    await sendArtifact(deps, res, await load(String(req.params.id)), 'export', req.principal!.id);
+    await sendArtefact(deps, res, await load(String(req.params.id)), 'export', req.principal!.id);
   });
 
   return router;

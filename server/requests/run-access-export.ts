@@ -53,7 +53,7 @@ export async function runAccessExport(
     const zip = await pkg.zip();
     const zipSha256 = sha256Hex(zip);
     await deps.db.transaction(async (trx) => {
-      await trx('request_artifacts')
+      await trx('request_artefacts')
         // The package is the subject's personal data: encrypted at rest, deleted after the
         // delivery window (EXPORT_RETENTION_DAYS, see jobs/reconciler.ts housekeeping).
         .insert([
