@@ -3,6 +3,7 @@
 import type { PanelBuilder } from '../dashboard/panels';
 import { paths } from '../http/paths';
 import { KIND_TITLES } from './render';
+import { requestStatistics } from '../requests';
 
 export const reportsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'report')) return null;
@@ -33,25 +34,15 @@ export const requestStatisticsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'request') || !can('read', 'report')) return null;
   const now = new Date();
   const start = new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3, 1));
-  const { rows } = await deps.db.raw<{
-    rows: { received: string; closed: string; median: string | null; late: string }[];
-  }>(
-    `SELECT count(*) FILTER (WHERE received_at >= ?) AS received,
-            count(*) FILTER (WHERE completed_at >= ?) AS closed,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - received_at) / 86400) FILTER (WHERE completed_at >= ?) AS median,
-            count(*) FILTER (WHERE due_at >= ? AND due_at < now() AND coalesce(completed_at, now()) > due_at) AS late
-       FROM requests`,
-    [start, start, start, start],
-  );
-  const r = rows[0];
+  const r = await requestStatistics(deps.db, start);
   return {
     id: 'request-statistics',
     title: 'Requests this quarter',
-    figure: Number(r.received),
-    tone: Number(r.late) ? 'warn' : 'ok',
+    figure: r.received,
+    tone: r.late ? 'warn' : 'ok',
     lines: [
       {
-        text: `Since ${start.toISOString().slice(0, 10)}: ${Number(r.received)} received, ${Number(r.closed)} closed, median ${r.median === null ? 'n/a' : `${Number(r.median).toFixed(1)} days`} to close, ${Number(r.late)} deadline(s) missed.`,
+        text: `Since ${start.toISOString().slice(0, 10)}: ${r.received} received, ${r.closed} closed, median ${r.medianDays === null ? 'n/a' : `${r.medianDays.toFixed(1)} days`} to close, ${r.late} deadline(s) missed.`,
       },
       { text: 'Order the quarterly report for the full figures', href: paths.reports.index() },
     ],

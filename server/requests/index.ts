@@ -1,6 +1,7 @@
 // What other areas may use from requests: which columns hold encrypted identities (for key
 // rotation), how a request's primary identity is indexed, which statuses are open and when a
-// request is at risk (the overdue audit), and the pools to the registered systems (the retention sweep).
+// request is at risk (the overdue audit), the pools to the registered systems (the retention sweep),
+// and the quarter's figures (the reports area's dashboard panel).
 export { ENCRYPTED_IDENTITY_FIELDS } from './identity-fields';
 export { primaryIdentity } from './identity-index';
 export { OPEN_STATUSES } from './status';
@@ -11,5 +12,5 @@ export { requiredVerification, meetsLevel, type VerificationRequirement } from '
 export { recordSubjectContact, sendDueSubjectNotices } from './subject-notices';
 export { type RequestStatus } from './status';
 export { EXPORT_RETENTION_DAYS } from './artefacts-http';
-export { artefact as requestArtefact } from './queries';
+export { artefact as requestArtefact, requestStatistics } from './queries';
 export { sendDueOfficerNotices } from './officer-notices';

@@ -125,3 +125,27 @@ export const PACKAGE_KINDS = ['export', 'export_zip'] as const;
 
 export const artefact = (db: Knex, requestId: string, kind: ArtefactKind) =>
   db('request_artefacts').where({ request_id: requestId, kind }).first();
+
+/** Figures since `since`: requests received, closed, the median days to close, deadlines missed. */
+export async function requestStatistics(
+  db: Knex,
+  since: Date,
+): Promise<{ received: number; closed: number; medianDays: number | null; late: number }> {
+  const { rows } = await db.raw<{
+    rows: { received: string; closed: string; median: string | null; late: string }[];
+  }>(
+    `SELECT count(*) FILTER (WHERE received_at >= ?) AS received,
+            count(*) FILTER (WHERE completed_at >= ?) AS closed,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - received_at) / 86400) FILTER (WHERE completed_at >= ?) AS median,
+            count(*) FILTER (WHERE due_at >= ? AND due_at < now() AND coalesce(completed_at, now()) > due_at) AS late
+       FROM requests`,
+    [since, since, since, since],
+  );
+  const r = rows[0];
+  return {
+    received: Number(r.received),
+    closed: Number(r.closed),
+    medianDays: r.median === null ? null : Number(r.median),
+    late: Number(r.late),
+  };
+}
