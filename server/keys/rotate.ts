@@ -20,7 +20,7 @@ export interface RotationReport {
   heldIndexKept: number;
   packages: number;
   mfaSecrets: number;
-  /** Per-dataset pseudonym keys (server/anonymize/keys.ts) and anonymized outputs re-encrypted. */
+  /** Per-dataset pseudonym keys (server/anonymize/pseudonym-keys.ts) and anonymized outputs re-encrypted. */
   pseudonymKeys: number;
   anonymizedOutputs: number;
   /** Data subjects' addresses: request contacts and unconfirmed privacy-center submissions. */

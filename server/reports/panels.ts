@@ -2,7 +2,7 @@
 // request statistics for the current quarter to date, read-only.
 import type { PanelBuilder } from '../dashboard/panels';
 import { paths } from '../http/paths';
-import { KIND_TITLES } from './render';
+import { KIND_TITLES } from './render-pdf';
 import { requestStatistics } from '../requests';
 
 export const reportsPanel: PanelBuilder = async (deps, _p, can) => {

@@ -9,7 +9,7 @@ import { executeStep } from '../erasure/execute';
 import { remainingByKeys } from '../erasure/by-key';
 import { renderCertificate } from '../erasure/certificate-pdf';
 import type { SupplementTable } from '../erasure/certificate-held';
-import { connectionsFor, heldSteps, keysFor, planFor, planWith } from './engine';
+import { connectionsFor, heldSteps, keysFor, planFor, planWith } from './erasure-bridge';
 import { moveAudited } from './lifecycle';
 import { artefact, type RequestRow } from './queries';
 

@@ -20,12 +20,12 @@ import { assignSchema, noteSchema } from './assignment';
 import { maskIdentity, progressOf, summary, TYPE_WORDING } from './view-model';
 import { atRiskDays, canExtend, EXTENSION_TERMS, extendedDueDate } from './deadlines';
 import { lastPreviewFoundNothing } from './no-data';
-import { markRetrained, retrainedSchema } from './artefacts';
+import { markRetrained, retrainedSchema } from './artefact-flags';
 import { actionsFor, ACTIVE_STATUSES, STATUS } from './status';
 import { previewFor, sendArtefact } from './artefacts-http';
 import { actorNames } from '../http/actors';
 import { services } from '../services';
-import { requiredVerification } from './verification';
+import { requiredVerification } from './required-verification';
 
 const uuid = z.uuid();
 

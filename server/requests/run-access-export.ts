@@ -4,7 +4,7 @@
 // and the plaintext identity is destroyed. The access-export job (jobs/access-export.ts) adapts this.
 import type { Deps } from '../deps';
 import { requestById } from './queries';
-import { connectionsFor, identityFor } from './engine';
+import { connectionsFor, identityFor } from './erasure-bridge';
 import { exportSubject } from '../erasure/export';
 import { moveAudited, setProgress } from './lifecycle';
 import { sha256Hex } from '../crypto';
