@@ -19,6 +19,7 @@ import { splitLines } from './diff';
 import { explainChoices, explainFromQuery, fileHref } from './explain-forms';
 import { countBundles, historyPage } from './queries';
 import { compareVersions, keepIndent, reloadMessage, type Comparison } from './service';
+import { paths } from '../http/paths';
 
 const HISTORY_PAGE_SIZE = 20;
 /** A process reports at every poll; one not seen for three polls has stopped. */
@@ -92,7 +93,7 @@ export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
   r.post('/policies/reload', can('reload', 'policy'), async (req, res) => {
     const { kind, text } = reloadMessage(await deps.policies.reload(deps.audit, req.principal!.id));
     res.flash(kind, text);
-    res.redirect(303, '/policies');
+    res.redirect(303, paths.policies.index());
   });
 
   // Second-person activation (access.yaml policy_activation.second_person): not by whoever asked.
@@ -111,14 +112,14 @@ export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
         },
       });
       res.flash('error', 'You asked for this activation, so another person must approve it.');
-      return res.redirect(303, '/policies');
+      return res.redirect(303, paths.policies.index());
     }
     if (!(await approveActivation(deps.db, pending.id, req.principal!.id)))
       throw new NotFoundError('No such activation awaiting approval.');
     const result = await deps.policies.activateStored(pending.hash, deps.audit, req.principal!.id);
     const { kind, text } = reloadMessage(result);
     res.flash(kind, text);
-    res.redirect(303, '/policies');
+    res.redirect(303, paths.policies.index());
   });
 
   r.get('/policies/files/*path', can('read', 'policy'), async (req, res) => {

@@ -22,7 +22,7 @@ export const reportsPanel: PanelBuilder = async (deps, _p, can) => {
     lines: [
       ...latest.map((r) => ({
         text: `${KIND_TITLES[r.kind as keyof typeof KIND_TITLES]} · ${r.period_from ? `${day(r.period_from)} – ${day(r.period_to)}` : `run ${r.params?.run}`} · ${r.status}`,
-        href: `/reports/${r.id}`,
+        href: paths.reports.show(r.id),
       })),
       ...(latest.length ? [] : [{ text: 'No report issued yet.' }]),
       { text: 'Check a report PDF on the verification page', href: '/verify' },

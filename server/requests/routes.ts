@@ -258,7 +258,7 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const form = parseForm(sharedDecisionSchema, req.body);
     if (!form.ok) {
       res.flash('error', Object.values(form.errors.fields)[0] ?? 'Choose a value and a decision.');
-      return res.redirect(303, `/requests/${row.id}/preview`);
+      return res.redirect(303, paths.requests.preview(row.id));
     }
     const decided = await decideShared(deps, row, form.data.ref, form.data.decision, req.principal!);
     res.flash(
@@ -267,7 +267,7 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
         ? `${decided.masked} confirmed as the subject's: it is now used to find their rows. Check the dry run below.`
         : `${decided.masked} left out: it is not used, and other people's rows holding it are untouched.`,
     );
-    res.redirect(303, `/requests/${row.id}/preview`);
+    res.redirect(303, paths.requests.preview(row.id));
   });
 
   r.post('/requests/:id/acknowledge', can('acknowledge', 'request'), async (req, res) => {
