@@ -15,6 +15,7 @@ export {
   usersMatching,
   tokensNamed,
   activeUsers,
+  activeUsersAmong,
   type UserRow,
   type TokenRow,
 } from './queries';

@@ -82,6 +82,14 @@ export const usersMatching = (db: Knex, text: string): Promise<string[]> =>
 export const tokensNamed = (db: Knex, text: string): Promise<string[]> =>
   db('api_tokens').where('name', 'ilike', likePattern(text)).pluck('id');
 
+/** Of these user ids, those who can still sign in and hold one of `roles`. */
+export const activeUsersAmong = (db: Knex, ids: string[], roles: readonly string[]): Promise<{ id: string }[]> =>
+  db('users')
+    .whereIn('id', ids)
+    .whereIn('role', [...roles])
+    .whereNull('disabled_at')
+    .select('id');
+
 /** People who can still sign in, by name; only those holding one of `roles` when given. */
 export function activeUsers(db: Knex, roles?: readonly string[]) {
   const q = db<UserRow>('users').whereNull('disabled_at');
