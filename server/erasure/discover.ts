@@ -10,7 +10,7 @@ import type { Connections } from './connections';
 import { allDatasets, isReversed, ownerColumns, pointerKind, splitRef } from '../datamap/lookup';
 import { CASE_INSENSITIVE, exec, FALSE, identityMatch, join, not, q, rowsMatching, type SqlEnv } from './sql';
 import { planRequest } from './plan';
-import { withDatabaseKeys } from './keys';
+import { withDatabaseKeys } from './primary-keys';
 import { isPhoneKind, normalizePhones } from './phones';
 import { asConfigError, classifyError, ErasureConfigError } from './errors';
 

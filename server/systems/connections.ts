@@ -4,8 +4,8 @@
 // open. The connection string comes from a resolver (config reads the env var the map names), so this
 // module never touches process.env and tests can point systems at throw-away databases.
 //
-// Callers: the erasure and access-export walk (server/requests/engine.ts), re-identification tests on
-// a table (server/reid/execute.ts), training snapshots and bias checks (server/training/), the Systems
+// Callers: the erasure and access-export walk (server/requests/erasure-bridge.ts), re-identification tests on
+// a table (server/reid/measure-run.ts), training snapshots and bias checks (server/training/), the Systems
 // page's checks (server/systems/service.ts, openSystem with tight timeouts).
 import type { Knex } from 'knex';
 import type { Connections, ResolveUrl } from '../erasure/connections';
