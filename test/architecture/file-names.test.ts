@@ -19,6 +19,7 @@ const ROLE_FILES = new Set([
   'queries.ts',
   'commands.ts',
   'cli.ts',
+  'cli-entry.ts', // an area's `lethe` commands listed without loading the area (server/cli-commands.ts)
   'panels.ts',
   'view-model.ts',
   'forms.ts',
