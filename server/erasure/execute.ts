@@ -190,6 +190,10 @@ async function applyStep(
     notes,
   };
   const table = q(c.table);
+  // Whether the subject's own rows are all gone from this snapshot (none matched, or all deleted):
+  // then other people's rows need no "and not the subject's" test, which on a phone column compares
+  // every row with every spelling of the subject's numbers.
+  let ownedGone = c.owned === FALSE;
 
   if (c.owned !== FALSE) {
     const counts = (await run(countSql(c, env.dialect))).rows[0];
@@ -198,6 +202,7 @@ async function applyStep(
     result.discovered = discoveredCounts(step, c, counts);
     const toDelete = c.deleteOwned ? Number(counts.matched) - Number(counts.kept) : 0;
     const toUpdate = Number(counts.updatable);
+    ownedGone = Number(counts.matched) === 0 || (c.deleteOwned && c.kept === FALSE);
     await hooks.onCounted?.({
       matched: Number(counts.matched),
       kept: result.rowsKept,
@@ -237,7 +242,7 @@ async function applyStep(
     }
   }
 
-  for (const m of compileMentions(step, env, c.owned, c.kept, notes, byKeys)) {
+  for (const m of compileMentions(step, env, ownedGone ? FALSE : c.owned, c.kept, notes, byKeys)) {
     const maps = m.hashKind
       ? await hashMaps(run, env, c.table, m.where, [{ column: m.column, kind: m.hashKind }], keys)
       : new Map();
