@@ -10,7 +10,8 @@ import { ReidInputError } from './errors';
 import type { LeakScanner } from './leak-scan';
 import { simulateLinkage } from './linkage';
 import { computeMetrics, DEFAULT_K_VALUES, DEFAULT_L_VALUES } from './metrics';
-import { readTableClasses } from './pg-source';
+import { readTableClasses, type TableReadOptions, type TableReadResult } from './pg-source';
+import { readMysqlTableClasses } from './mysql-source';
 import { evaluate } from './thresholds';
 import type { AppliedPolicy, LinkageResult, ProgressFn, ReidOutcome, ReidProgress, ReidRun } from './types';
 
@@ -77,11 +78,17 @@ export async function analyseCsv(input: CsvInput, options: AnalysisOptions): Pro
   return finish(main.table, main.leaks, linkageTable, options, progress);
 }
 
+/** The engine's own GROUP BY push-down: PostgreSQL (COPY) or MySQL/MariaDB (a streamed query). */
+function readClasses(db: Knex, options: TableReadOptions): Promise<TableReadResult> {
+  const client = String((db.client as { config?: { client?: unknown } }).config?.client ?? '');
+  return client.startsWith('mysql') ? readMysqlTableClasses(db, options) : readTableClasses(db, options);
+}
+
 export async function analyseTable(db: Knex, table: string, options: AnalysisOptions): Promise<ReidOutcome> {
   const { quasi, sensitive } = columns(options);
   const progress = new ProgressReporter(options.onProgress, options.population ? 0.7 : 0.9, !!options.linkage);
   progress.main('grouping', 0, 0);
-  const main = await readTableClasses(db, {
+  const main = await readClasses(db, {
     table,
     quasi,
     sensitive,
@@ -90,7 +97,7 @@ export async function analyseTable(db: Knex, table: string, options: AnalysisOpt
     onFetch: (records, estimate) => progress.main('fetching', estimate ? 0.5 + records / estimate / 2 : 0.5, records),
   });
   const linkageTable = options.linkage
-    ? (await readTableClasses(db, { table, quasi: options.linkage.on, scanLeaks: false, signal: options.signal })).table
+    ? (await readClasses(db, { table, quasi: options.linkage.on, scanLeaks: false, signal: options.signal })).table
     : null;
   return finish(main.table, main.leaks, linkageTable, options, progress);
 }

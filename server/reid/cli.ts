@@ -141,7 +141,7 @@ async function run(opts: ReidCliOptions, env: EnvLookup): Promise<ReidOutcome> {
   if (!systemEngine(system).reidPushDown)
     throw new ReidInputError(
       'bad_option',
-      `data system ${system.name} runs on ${system.engine}: re-identification tests read tables on PostgreSQL systems only`,
+      `data system ${system.name} runs on ${system.engine}: re-identification tests read tables on PostgreSQL and MySQL/MariaDB systems only`,
     );
   const url = systemConnectionUrl(system, env);
   return withConnections(

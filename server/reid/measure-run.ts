@@ -54,7 +54,7 @@ export function requirePushDown(bundle: PolicyBundle, systemName: string): void 
   if (system && !systemEngine(system).reidPushDown) {
     throw new ReidInputError(
       'bad_option',
-      `data system ${system.name} runs on ${system.engine}: re-identification tests read tables on PostgreSQL systems only; export the table to CSV and upload it`,
+      `data system ${system.name} runs on ${system.engine}: re-identification tests read tables on PostgreSQL and MySQL/MariaDB systems only; export the table to CSV and upload it`,
     );
   }
 }

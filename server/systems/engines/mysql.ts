@@ -18,7 +18,7 @@ export const mysqlEngine: DataEngine = {
   name: 'mysql',
   schemes: ['mysql:', 'mariadb:'],
   dialect: mysqlDialect,
-  reidPushDown: false,
+  reidPushDown: true,
   open(url, opts) {
     const u = new URL(url);
     const database = decodeURIComponent(u.pathname.replace(/^\//, ''));

@@ -10,7 +10,7 @@
 //     strategies fit columns the same way on every engine),
 //   - `dialect`: the SQL pieces that differ (server/erasure/dialect.ts).
 // `reidPushDown` says whether re-identification tests can read a table through the engine's own
-// GROUP BY push-down (server/reid/pg-source.ts); an engine without it is refused there with a clear error.
+// GROUP BY push-down (server/reid/pg-source.ts, mysql-source.ts); an engine without it is refused there with a clear error.
 import type { Knex } from 'knex';
 import type { Dialect } from '../../erasure/dialect';
 import type { SchemaInfo } from '../../erasure/schema';
