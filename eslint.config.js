@@ -24,6 +24,7 @@ export const REID_ENGINE_FILES = [
   'leak-scan',
   'linkage',
   'metrics',
+  'mysql-source',
   'pair-counts',
   'pg-copy',
   'pg-source',
