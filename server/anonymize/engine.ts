@@ -107,6 +107,9 @@ export interface BoundAttribute {
   /** Σ over records of the loss term / n and of −log2(f(v)/f(g)), per level. */
   lossAt: Float64Array;
   entropyAt: Float64Array;
+  /** Per level and generalized value, what suppressing one record adds: 1 − loss term, and log2(n / f). */
+  keepTerm: Float64Array[];
+  infoTerm: Float64Array[];
 }
 
 export function bindHierarchy(column: Dataset['quasi'][number], h: Hierarchy, records: number): BoundAttribute {
@@ -157,7 +160,9 @@ export function bindHierarchy(column: Dataset['quasi'][number], h: Hierarchy, re
     lossAt[L] = records ? loss / records : 0;
     entropyAt[L] = entropy;
   }
-  return { name: column.name, levels, gen, labels, freq, lossTerm, lossAt, entropyAt };
+  const keepTerm = lossTerm.map((term) => term.map((x) => 1 - x));
+  const infoTerm = freq.map((f) => f.map((x) => Math.log2(records / x)));
+  return { name: column.name, levels, gen, labels, freq, lossTerm, lossAt, entropyAt, keepTerm, infoTerm };
 }
 
 // ------------------------------------------------------------------ class tables
@@ -186,20 +191,85 @@ export interface ClassTableAt {
 
 const TWO_52 = 2 ** 52;
 
+const INITIAL_SLOTS = 1 << 12;
+
+function hashInt(k: number): number {
+  const h = Math.imul(k, 0x9e3779b1);
+  return h ^ (h >>> 16);
+}
+
+/** For integer keys below 2^53. */
+function hashFloat(k: number): number {
+  const h = Math.imul((k >>> 0) ^ Math.imul((k / 4294967296) | 0, 0x9e3779b1), 0x85ebca6b);
+  return h ^ (h >>> 15);
+}
+
+/** Slots of an open-addressing table for up to `entries` keys: a power of two, at most half full. */
+function slotCount(entries: number): number {
+  let slots = 16;
+  while (slots < entries * 2) slots *= 2;
+  return slots;
+}
+
 /** Dense ids for float64 keys (integers < 2^53): open addressing over typed arrays, reused between calls. */
 class Densifier {
   keys = new Float64Array(16);
-  intKeys = new Int32Array(16);
   vals = new Int32Array(16);
+
+  private ints = new Int32Array(32);
+  private floats = new Float64Array(32);
+
+  /** Interleaved (key, id + 1) slots, cleared: for the roll-up's int32 keys. */
+  intSlots(slots: number): Int32Array {
+    if (this.ints.length < 2 * slots) this.ints = new Int32Array(2 * slots);
+    else this.ints.fill(0, 0, 2 * slots);
+    return this.ints;
+  }
+
+  /** Interleaved (key, id + 1) slots, cleared: for the roll-up's float64 keys. */
+  floatSlots(slots: number): Float64Array {
+    if (this.floats.length < 2 * slots) this.floats = new Float64Array(2 * slots);
+    else this.floats.fill(0, 0, 2 * slots);
+    return this.floats;
+  }
+
+  /** Twice the slots, the entries re-inserted: the old table's storage is kept for the next call. */
+  growInt(tab: Int32Array, slots: number): Int32Array {
+    const next = new Int32Array(4 * slots);
+    const wrap = 4 * slots - 1;
+    const mask = 2 * slots - 1;
+    for (let s = 0; s < 2 * slots; s += 2) {
+      if (tab[s + 1] === 0) continue;
+      let t = (hashInt(tab[s]) & mask) << 1;
+      while (next[t + 1] !== 0) t = (t + 2) & wrap;
+      next[t] = tab[s];
+      next[t + 1] = tab[s + 1];
+    }
+    if (next.length > this.ints.length) this.ints = next;
+    return next;
+  }
+
+  growFloat(tab: Float64Array, slots: number): Float64Array {
+    const next = new Float64Array(4 * slots);
+    const wrap = 4 * slots - 1;
+    const mask = 2 * slots - 1;
+    for (let s = 0; s < 2 * slots; s += 2) {
+      if (tab[s + 1] === 0) continue;
+      let t = (hashFloat(tab[s]) & mask) << 1;
+      while (next[t + 1] !== 0) t = (t + 2) & wrap;
+      next[t] = tab[s];
+      next[t + 1] = tab[s + 1];
+    }
+    if (next.length > this.floats.length) this.floats = next;
+    return next;
+  }
 
   /** Clears a table for up to `entries` keys; returns its slot count (a power of two). */
   prepare(entries: number): number {
-    let slots = 16;
-    while (slots < entries * 2) slots *= 2;
+    const slots = slotCount(entries);
     if (this.vals.length < slots) {
       this.vals = new Int32Array(slots);
       this.keys = new Float64Array(slots);
-      this.intKeys = new Int32Array(slots);
     } else this.vals.fill(0, 0, slots);
     return slots;
   }
@@ -455,73 +525,87 @@ export class Anonymizer {
     const first = this.firstScratch;
     const srcSizes = src.sizes;
     let count: number;
+    // The mixed-radix key Σ_j g_j × Π_{i>j} d_i, as one pre-multiplied table per attribute (the same
+    // integer as Horner's rule, without its chain of dependent multiplications). Each hash slot holds
+    // its key and its class id side by side, so a probe touches one cache line.
     if (radix < 2 ** 31) {
       // Keys fit an int32: integer hashing, no float conversions.
-      const d = this.densifier;
-      const slots = d.prepare(Math.min(C, limit + 1));
-      const keys = d.intKeys;
-      const vals = d.vals;
-      const mask = slots - 1;
+      const ts = this.keyTables(gs, ds, Int32Array);
+      // The table starts small and doubles when half full: a node with few classes probes a few cache lines.
+      const most = slotCount(Math.min(C, limit + 1));
+      let slots = Math.min(most, INITIAL_SLOTS);
+      let tab = this.densifier.intSlots(slots);
+      let mask = slots - 1;
+      let wrap = 2 * slots - 1;
       count = 0;
       for (let i = 0; i < C; i++) {
         const base = i * q;
         let k = 0;
-        for (let j = 0; j < m; j++) k = k * ds[j] + gs[j][tup[base + js[j]]];
-        let h = Math.imul(k, 0x9e3779b1);
-        h ^= h >>> 16;
-        let slot = h & mask;
+        for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+        let slot = (hashInt(k) & mask) << 1;
         let id: number;
         for (;;) {
-          const v = vals[slot];
+          const v = tab[slot + 1];
           if (v === 0) {
             if (count >= limit) return null;
-            keys[slot] = k;
+            tab[slot] = k;
             id = count++;
-            vals[slot] = count;
+            tab[slot + 1] = count;
             sizesS[id] = 0;
             first[id] = i;
+            if (count * 2 > slots && slots < most) {
+              tab = this.densifier.growInt(tab, slots);
+              slots *= 2;
+              mask = slots - 1;
+              wrap = 2 * slots - 1;
+            }
             break;
           }
-          if (keys[slot] === k) {
+          if (tab[slot] === k) {
             id = v - 1;
             break;
           }
-          slot = (slot + 1) & mask;
+          slot = (slot + 2) & wrap;
         }
         map[i] = id;
         sizesS[id] += srcSizes[i];
       }
     } else if (radix <= TWO_52) {
-      const d = this.densifier;
-      const slots = d.prepare(Math.min(C, limit + 1));
-      const keys = d.keys;
-      const vals = d.vals;
-      const mask = slots - 1;
+      const ts = this.keyTables(gs, ds, Float64Array);
+      const most = slotCount(Math.min(C, limit + 1));
+      let slots = Math.min(most, INITIAL_SLOTS);
+      let tab = this.densifier.floatSlots(slots);
+      let mask = slots - 1;
+      let wrap = 2 * slots - 1;
       count = 0;
       for (let i = 0; i < C; i++) {
         const base = i * q;
         let k = 0;
-        for (let j = 0; j < m; j++) k = k * ds[j] + gs[j][tup[base + js[j]]];
-        let h = Math.imul((k >>> 0) ^ Math.imul((k / 4294967296) | 0, 0x9e3779b1), 0x85ebca6b);
-        h ^= h >>> 15;
-        let slot = h & mask;
+        for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+        let slot = (hashFloat(k) & mask) << 1;
         let id: number;
         for (;;) {
-          const v = vals[slot];
+          const v = tab[slot + 1];
           if (v === 0) {
             if (count >= limit) return null;
-            keys[slot] = k;
+            tab[slot] = k;
             id = count++;
-            vals[slot] = count;
+            tab[slot + 1] = count;
             sizesS[id] = 0;
             first[id] = i;
+            if (count * 2 > slots && slots < most) {
+              tab = this.densifier.growFloat(tab, slots);
+              slots *= 2;
+              mask = slots - 1;
+              wrap = 2 * slots - 1;
+            }
             break;
           }
-          if (keys[slot] === k) {
+          if (tab[slot] === k) {
             id = v - 1;
             break;
           }
-          slot = (slot + 1) & mask;
+          slot = (slot + 2) & wrap;
         }
         map[i] = id;
         sizesS[id] += srcSizes[i];
@@ -563,6 +647,24 @@ export class Anonymizer {
     const table: ClassTableAt = { node, count, rep, tuple, sizes, pairs, fails: new Uint8Array(count), suppressed: 0 };
     this.judge(table);
     return { table, map: map.subarray(0, C) };
+  }
+
+  /** Per attribute, its generalized value times the product of the later attributes' domain sizes. */
+  private keyTables<T extends Int32Array | Float64Array>(
+    gs: Int32Array[],
+    ds: number[],
+    Type: { new (n: number): T },
+  ): T[] {
+    const out: T[] = [];
+    let mul = 1;
+    for (let j = gs.length - 1; j >= 0; j--) {
+      const g = gs[j];
+      const t = new Type(g.length);
+      for (let v = 0; v < g.length; v++) t[v] = g[v] * mul;
+      out[j] = t;
+      mul *= ds[j];
+    }
+    return out;
   }
 
   private rollUpPairs(p: Pairs, map: Int32Array, V: number): Pairs {
@@ -656,13 +758,19 @@ export class Anonymizer {
     let lossPenalty = 0;
     let entropyPenalty = 0;
     if (t.suppressed > 0) {
+      // The class's level-0 values are its row of `tuple` (read in order); the per-value terms are tables.
+      const q = this.q;
+      const gens = this.attributes.map((attr, a) => attr.gen[levels[a]]);
+      const keep = this.attributes.map((attr, a) => attr.keepTerm[levels[a]]);
+      const info = this.attributes.map((attr, a) => attr.infoTerm[levels[a]]);
+      const { tuple, sizes, fails } = t;
       for (let c = 0; c < t.count; c++) {
-        if (!t.fails[c]) continue;
-        for (let a = 0; a < this.q; a++) {
-          const attr = this.attributes[a];
-          const g = attr.gen[levels[a]][this.data.quasi[a].ids[t.rep[c]]];
-          lossPenalty += t.sizes[c] * (1 - attr.lossTerm[levels[a]][g]);
-          entropyPenalty += t.sizes[c] * Math.log2(this.n / attr.freq[levels[a]][g]);
+        if (!fails[c]) continue;
+        const size = sizes[c];
+        for (let a = 0, x = c * q; a < q; a++, x++) {
+          const g = gens[a][tuple[x]];
+          lossPenalty += size * keep[a][g];
+          entropyPenalty += size * info[a][g];
         }
       }
     }
