@@ -12,7 +12,7 @@ import type { PolicyBundle } from '../policies/types';
 import { applyPolicy, selectThresholds } from '../reid/thresholds';
 import { METRICS, type Metric, type PrivacyModels } from './engine';
 import { AnonymizeInputError } from './errors';
-import { parseRule } from './hierarchy';
+import { parseRule } from '../reid/hierarchy';
 import { datasetKey, type PseudonymMethod } from './pseudonymize';
 import {
   anonymizeCsv,

@@ -23,7 +23,7 @@
 // table; no object is allocated per record or per class.
 import type { Dataset } from './data';
 import { AnonymizeInputError } from './errors';
-import { levelCount, type Hierarchy } from './hierarchy';
+import { levelCount, type Hierarchy } from '../reid/hierarchy';
 
 export type Metric = 'loss' | 'entropy' | 'discernibility' | 'aecs';
 export const METRICS: Metric[] = ['loss', 'entropy', 'discernibility', 'aecs'];

@@ -14,7 +14,7 @@ import { createConnections } from '../systems/connections';
 import { copyCsvOut } from '../reid/pg-copy';
 import { applyPolicy, selectThresholds } from '../reid/thresholds';
 import { AnonymizeInputError } from './errors';
-import { parseRule } from './hierarchy';
+import { parseRule } from '../reid/hierarchy';
 import { datasetPseudonymKey } from './keys';
 import type { AnonymizationOptions, AnonymizationResultJson } from './runs';
 import { anonymizeCsv, modelsFromThresholds, type AnonymizeProgress, type HierarchySpec } from './service';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { adultHierarchies, adultRows, ADULT_COLUMNS, ADULT_QUASI } from '../../bench/anonymize-generate';
 import { datasetFromRows } from '../../server/anonymize/data';
 import { Anonymizer } from '../../server/anonymize/engine';
-import { buildHierarchy, parseHierarchyCsv, type Hierarchy } from '../../server/anonymize/hierarchy';
+import { buildHierarchy, parseHierarchyCsv, type Hierarchy } from '../../server/reid/hierarchy';
 
 const ROWS = 30_000;
 const records = [...adultRows(ROWS, 7)];
