@@ -304,6 +304,125 @@ class Densifier {
   }
 }
 
+/**
+ * Groups `C` source classes by their int32 mixed-radix key: the sum over the attributes `js` of the
+ * pre-multiplied key tables `ts`. Fills `map` (source class → new class), `sizes` and `first` (a
+ * source class of each new class); returns the class count, or −1 once it would exceed `limit`.
+ * The table starts small and doubles when half full, so a node with few classes probes few cache
+ * lines; each slot holds its key and id + 1 side by side. Kept apart from its float64 twin (below)
+ * and from the engine's methods so that V8 optimizes each hot loop on its own.
+ */
+function groupInt32(
+  tup: Int32Array,
+  q: number,
+  C: number,
+  ts: Int32Array[],
+  js: number[],
+  most: number,
+  limit: number,
+  densifier: Densifier,
+  map: Int32Array,
+  sizes: Float64Array,
+  first: Int32Array,
+  srcSizes: Float64Array,
+): number {
+  const m = js.length;
+  let slots = Math.min(most, INITIAL_SLOTS);
+  let tab = densifier.intSlots(slots);
+  let mask = slots - 1;
+  let wrap = 2 * slots - 1;
+  let count = 0;
+  for (let i = 0; i < C; i++) {
+    const base = i * q;
+    let k = 0;
+    for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+    let slot = (hashInt(k) & mask) << 1;
+    let id: number;
+    for (;;) {
+      const v = tab[slot + 1];
+      if (v === 0) {
+        if (count >= limit) return -1;
+        tab[slot] = k;
+        id = count++;
+        tab[slot + 1] = count;
+        sizes[id] = 0;
+        first[id] = i;
+        if (count * 2 > slots && slots < most) {
+          tab = densifier.growInt(tab, slots);
+          slots *= 2;
+          mask = slots - 1;
+          wrap = 2 * slots - 1;
+        }
+        break;
+      }
+      if (tab[slot] === k) {
+        id = v - 1;
+        break;
+      }
+      slot = (slot + 2) & wrap;
+    }
+    map[i] = id;
+    sizes[id] += srcSizes[i];
+  }
+  return count;
+}
+
+/** groupInt32 for keys up to 2^52 (float64 keys and slots). */
+function groupFloat64(
+  tup: Int32Array,
+  q: number,
+  C: number,
+  ts: Float64Array[],
+  js: number[],
+  most: number,
+  limit: number,
+  densifier: Densifier,
+  map: Int32Array,
+  sizes: Float64Array,
+  first: Int32Array,
+  srcSizes: Float64Array,
+): number {
+  const m = js.length;
+  let slots = Math.min(most, INITIAL_SLOTS);
+  let tab = densifier.floatSlots(slots);
+  let mask = slots - 1;
+  let wrap = 2 * slots - 1;
+  let count = 0;
+  for (let i = 0; i < C; i++) {
+    const base = i * q;
+    let k = 0;
+    for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+    let slot = (hashFloat(k) & mask) << 1;
+    let id: number;
+    for (;;) {
+      const v = tab[slot + 1];
+      if (v === 0) {
+        if (count >= limit) return -1;
+        tab[slot] = k;
+        id = count++;
+        tab[slot + 1] = count;
+        sizes[id] = 0;
+        first[id] = i;
+        if (count * 2 > slots && slots < most) {
+          tab = densifier.growFloat(tab, slots);
+          slots *= 2;
+          mask = slots - 1;
+          wrap = 2 * slots - 1;
+        }
+        break;
+      }
+      if (tab[slot] === k) {
+        id = v - 1;
+        break;
+      }
+      slot = (slot + 2) & wrap;
+    }
+    map[i] = id;
+    sizes[id] += srcSizes[i];
+  }
+  return count;
+}
+
 interface Cells {
   count: number;
   cells: Float64Array;
@@ -526,90 +645,41 @@ export class Anonymizer {
     const srcSizes = src.sizes;
     let count: number;
     // The mixed-radix key Σ_j g_j × Π_{i>j} d_i, as one pre-multiplied table per attribute (the same
-    // integer as Horner's rule, without its chain of dependent multiplications). Each hash slot holds
-    // its key and its class id side by side, so a probe touches one cache line.
+    // integer as Horner's rule, without its chain of dependent multiplications), grouped by
+    // groupInt32 / groupFloat64.
     if (radix < 2 ** 31) {
       // Keys fit an int32: integer hashing, no float conversions.
-      const ts = this.keyTables(gs, ds, Int32Array);
-      // The table starts small and doubles when half full: a node with few classes probes a few cache lines.
-      const most = slotCount(Math.min(C, limit + 1));
-      let slots = Math.min(most, INITIAL_SLOTS);
-      let tab = this.densifier.intSlots(slots);
-      let mask = slots - 1;
-      let wrap = 2 * slots - 1;
-      count = 0;
-      for (let i = 0; i < C; i++) {
-        const base = i * q;
-        let k = 0;
-        for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
-        let slot = (hashInt(k) & mask) << 1;
-        let id: number;
-        for (;;) {
-          const v = tab[slot + 1];
-          if (v === 0) {
-            if (count >= limit) return null;
-            tab[slot] = k;
-            id = count++;
-            tab[slot + 1] = count;
-            sizesS[id] = 0;
-            first[id] = i;
-            if (count * 2 > slots && slots < most) {
-              tab = this.densifier.growInt(tab, slots);
-              slots *= 2;
-              mask = slots - 1;
-              wrap = 2 * slots - 1;
-            }
-            break;
-          }
-          if (tab[slot] === k) {
-            id = v - 1;
-            break;
-          }
-          slot = (slot + 2) & wrap;
-        }
-        map[i] = id;
-        sizesS[id] += srcSizes[i];
-      }
+      count = groupInt32(
+        tup,
+        q,
+        C,
+        this.keyTables(gs, ds, Int32Array),
+        js,
+        slotCount(Math.min(C, limit + 1)),
+        limit,
+        this.densifier,
+        map,
+        sizesS,
+        first,
+        srcSizes,
+      );
+      if (count < 0) return null;
     } else if (radix <= TWO_52) {
-      const ts = this.keyTables(gs, ds, Float64Array);
-      const most = slotCount(Math.min(C, limit + 1));
-      let slots = Math.min(most, INITIAL_SLOTS);
-      let tab = this.densifier.floatSlots(slots);
-      let mask = slots - 1;
-      let wrap = 2 * slots - 1;
-      count = 0;
-      for (let i = 0; i < C; i++) {
-        const base = i * q;
-        let k = 0;
-        for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
-        let slot = (hashFloat(k) & mask) << 1;
-        let id: number;
-        for (;;) {
-          const v = tab[slot + 1];
-          if (v === 0) {
-            if (count >= limit) return null;
-            tab[slot] = k;
-            id = count++;
-            tab[slot + 1] = count;
-            sizesS[id] = 0;
-            first[id] = i;
-            if (count * 2 > slots && slots < most) {
-              tab = this.densifier.growFloat(tab, slots);
-              slots *= 2;
-              mask = slots - 1;
-              wrap = 2 * slots - 1;
-            }
-            break;
-          }
-          if (tab[slot] === k) {
-            id = v - 1;
-            break;
-          }
-          slot = (slot + 2) & wrap;
-        }
-        map[i] = id;
-        sizesS[id] += srcSizes[i];
-      }
+      count = groupFloat64(
+        tup,
+        q,
+        C,
+        this.keyTables(gs, ds, Float64Array),
+        js,
+        slotCount(Math.min(C, limit + 1)),
+        limit,
+        this.densifier,
+        map,
+        sizesS,
+        first,
+        srcSizes,
+      );
+      if (count < 0) return null;
     } else {
       // Too many combinations for one float64 key: fold attribute by attribute, densifying as needed.
       const key = new Float64Array(C);
