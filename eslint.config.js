@@ -20,6 +20,7 @@ export const REID_ENGINE_FILES = [
   'datamap-columns',
   'errors',
   'generalize',
+  'hierarchy',
   'leak-detectors',
   'leak-scan',
   'linkage',

@@ -70,10 +70,12 @@ async function main(): Promise<void> {
   const met = (ok: boolean) => (ok ? '✅ met' : '❌ not met');
   const cpuMs = median(runs.map((r) => r.cpuMs));
   const section = [
-    'Run with `npm run bench -- anonymize`. Records are read once into value-id columns (the byte-level CSV parser of',
-    '`server/reid`, values interned as bytes); each lattice node is rolled up from the smallest cached specialization with',
-    'float64/int32 mixed-radix keys in a typed open-addressing table, stopping as soon as it has more classes than an',
-    'anonymous node can have. One- and two-attribute projections rule nodes out before any is evaluated.',
+    'Run with `npm run bench -- anonymize` (`ANON_BENCH_RUNS=3` for the median of three). Records are read once into',
+    'value-id columns (the byte-level CSV parser of `server/reid`, values interned as bytes); each lattice node is rolled',
+    'up from the smallest cached specialization with float64/int32 mixed-radix keys (pre-multiplied per-attribute tables)',
+    'in a typed open-addressing table that starts at 4,096 slots and doubles, key and id side by side, stopping as soon as',
+    'the node has more classes than an anonymous node can have. One- and two-attribute projections rule nodes out before',
+    'any is evaluated. The suppression penalty reads per-value tables along each class tuple.',
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GB RAM, Node ${process.version}; load average ${loadBefore} → ${loadAfter} (other helpers' work was running: wall times are inflated, CPU time is the fairer figure).`,
     `Data: ${ROWS.toLocaleString('en')} Adult-shaped rows (seed ${SEED}) from \`bench/anonymize-generate.ts\`; 8 QIs (age 5 levels, ZIP 5, education 4, marital status 3, race 3, country 4, workclass 3, occupation 3: ${full.nodes.toLocaleString('en')} nodes), k = 5, no suppression, loss metric.`,

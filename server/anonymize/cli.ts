@@ -1,4 +1,4 @@
-// `lethe anonymize`: make a CSV releasable. Searches the generalization lattice for the least-loss
+// `lethe anonymize`: make a CSV (or, with --table, a data map table) releasable. Searches the generalization lattice for the least-loss
 // transformation that satisfies the privacy models (by default the release policy's thresholds for
 // --kind), writes it to --out, then re-identification-tests the output against the policy.
 // Exit 0: written and releasable; 3: no transformation satisfies the models within the suppression
@@ -8,12 +8,13 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { lines, type CliContext } from '../cli-context';
 import { defaultPoliciesDir, loadBundle } from '../policies/bundle';
-import type { PolicyBundle } from '../policies/types';
+import type { DataSystem, PolicyBundle } from '../policies/types';
 import { applyPolicy, selectThresholds } from '../reid/thresholds';
 import { METRICS, type Metric, type PrivacyModels } from './engine';
 import { AnonymizeInputError } from './errors';
-import { parseRule } from './hierarchy';
+import { parseRule } from '../reid/hierarchy';
 import { datasetKey, type PseudonymMethod } from './pseudonymize';
+import { declaredPseudonyms, findTable, withTableCsv } from './table-run';
 import {
   anonymizeCsv,
   modelsFromThresholds,
@@ -30,6 +31,7 @@ export interface AnonymizeCliIo {
 
 interface Options {
   file?: string;
+  table?: string;
   delimiter?: string;
   quasi?: string;
   sensitive?: string;
@@ -61,6 +63,10 @@ export function registerAnonymizeCommands(program: Command, ctx: CliContext): Co
       'generalize and suppress a CSV until it meets the privacy models (default: the release policy), least information loss first',
     )
     .option('--file <file>', 'CSV file to anonymize')
+    .option(
+      '--table <system.table>',
+      'instead of --file: a table of a registered PostgreSQL data system, read through the data map',
+    )
     .option('--delimiter <char>', 'CSV delimiter (default: detected)')
     .option('--quasi <columns>', 'quasi-identifiers, comma-separated')
     .option('--sensitive <columns>', 'sensitive attributes, comma-separated')
@@ -84,7 +90,10 @@ export function registerAnonymizeCommands(program: Command, ctx: CliContext): Co
     .option('--average-risk <r>', 'average prosecutor risk allowed')
     .option('--max-suppression <share>', 'share of records that may be suppressed', '0')
     .option('--metric <metric>', `information loss to minimise: ${METRICS.join(', ')}`, 'loss')
-    .option('--kind <kind>', 'release kind whose thresholds gate the output (default: default)')
+    .option(
+      '--kind <kind>',
+      "release kind whose thresholds gate the output (default: the table's release_kind, else default)",
+    )
     .option('--policies <dir>', 'policy bundle directory (default: $LETHE_POLICIES_DIR or ./policies)')
     .option('--out <file>', 'where to write the anonymized CSV')
     .option(
@@ -100,7 +109,7 @@ export function registerAnonymizeCommands(program: Command, ctx: CliContext): Co
     .option('--json', 'print one JSON object')
     .action(async (opts: Options) => {
       try {
-        const report = await run(opts);
+        const report = await run(opts, ctx.env);
         if (opts.json) io.out(JSON.stringify(jsonReport(report), null, 2));
         else printSummary(io, report);
         if (report.released === false) {
@@ -129,11 +138,12 @@ export function registerAnonymizeCommands(program: Command, ctx: CliContext): Co
     });
 }
 
-async function run(opts: Options): Promise<AnonymizeReport> {
-  if (!opts.file) throw new AnonymizeInputError('give the CSV with --file');
+async function run(opts: Options, env: NodeJS.ProcessEnv): Promise<AnonymizeReport> {
+  if (!opts.file && !opts.table) throw new AnonymizeInputError('give the CSV with --file (or a table with --table)');
+  if (opts.file && opts.table) throw new AnonymizeInputError('give either --file or --table, not both');
   if (!opts.quasi) throw new AnonymizeInputError('name the quasi-identifiers with --quasi a,b,c');
   if (!opts.out) throw new AnonymizeInputError('say where to write the result with --out');
-  if (path.resolve(opts.out) === path.resolve(opts.file))
+  if (opts.file && path.resolve(opts.out) === path.resolve(opts.file))
     throw new AnonymizeInputError('--out must not be the input file');
   const metric = opts.metric as Metric;
   if (!METRICS.includes(metric)) throw new AnonymizeInputError(`--metric is one of ${METRICS.join(', ')}`);
@@ -150,7 +160,8 @@ async function run(opts: Options): Promise<AnonymizeReport> {
   }
   const dir = opts.policies ?? defaultPoliciesDir();
   const bundle = await bundleIfPresent(dir);
-  const thresholds = selectThresholds(bundle?.reid, opts.kind);
+  const target = opts.table ? tableOf(bundle, opts.table) : null;
+  const thresholds = selectThresholds(bundle?.reid, opts.kind ?? target?.dataset.releaseKind);
   const policy = applyPolicy(thresholds, bundle?.hash ?? null);
   const maxSuppression = share(opts.maxSuppression ?? '0', '--max-suppression', true);
   const explicit =
@@ -172,7 +183,8 @@ async function run(opts: Options): Promise<AnonymizeReport> {
       maxSuppression,
     };
   } else models = modelsFromThresholds(thresholds, maxSuppression);
-  const pseudonymize: Record<string, PseudonymMethod> = {};
+  // A table's columns are pseudonymized as its data map declares, unless --pseudonymize says otherwise.
+  const pseudonymize: Record<string, PseudonymMethod> = target ? declaredPseudonyms(target.dataset) : {};
   for (const p of opts.pseudonymize) {
     const [column, method] = pair(p, '--pseudonymize');
     if (method !== 'hmac' && method !== 'mask')
@@ -182,19 +194,37 @@ async function run(opts: Options): Promise<AnonymizeReport> {
   const needsKey = Object.values(pseudonymize).includes('hmac');
   if (needsKey && !opts.pseudonymKeyFile)
     throw new AnonymizeInputError('hmac pseudonyms need --pseudonym-key-file (the per-dataset key)');
-  return anonymizeCsv({
-    pseudonymize,
-    pseudonymKey: needsKey ? datasetKey(opts.pseudonymKeyFile!) : null,
-    file: opts.file,
-    delimiter: opts.delimiter,
-    quasi,
-    sensitive: opts.sensitive ? list(opts.sensitive) : [],
-    hierarchies,
-    models,
-    metric,
-    out: opts.out,
-    policy,
-  });
+  const anonymize = (file: string, delimiter: string | undefined) =>
+    anonymizeCsv({
+      pseudonymize,
+      pseudonymKey: needsKey ? datasetKey(opts.pseudonymKeyFile!) : null,
+      file,
+      delimiter,
+      quasi,
+      sensitive: opts.sensitive ? list(opts.sensitive) : [],
+      hierarchies,
+      models,
+      metric,
+      out: opts.out!,
+      policy,
+    });
+  if (!target) return anonymize(opts.file!, opts.delimiter);
+  // The table is exported (COPY, its data map columns) to a private temporary file, removed afterwards.
+  const url = (s: DataSystem) => {
+    const value = env[s.connectionEnv];
+    if (!value) throw new AnonymizeInputError(`data system ${s.name}: set ${s.connectionEnv} to its connection string`);
+    return value;
+  };
+  return withTableCsv(bundle!.datamap, target.system, target.dataset, url, undefined, (file) => anonymize(file, ','));
+}
+
+/** --table SYSTEM.TABLE: the data map's system and table (the bundle says how to reach it). */
+function tableOf(bundle: PolicyBundle | null, ref: string) {
+  const dot = ref.indexOf('.');
+  if (dot <= 0 || dot === ref.length - 1) throw new AnonymizeInputError(`--table takes SYSTEM.TABLE, got "${ref}"`);
+  if (!bundle)
+    throw new AnonymizeInputError('--table needs the policy bundle: its data map says how to reach the system');
+  return findTable(bundle, ref.slice(0, dot), ref.slice(dot + 1));
 }
 
 /** The JSON the issue names (levels, suppressed, classes, the metric and its value) plus the gate. */

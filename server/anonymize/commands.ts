@@ -6,7 +6,7 @@ import { toFormErrors } from '../http/forms';
 import type { PolicyBundle } from '../policies/types';
 import { columnsFromDataMap } from '../reid/datamap-columns';
 import { METRICS, type Metric } from './engine';
-import { parseRule } from './hierarchy';
+import { parseRule } from '../reid/hierarchy';
 import { declaredPseudonyms } from './table-run';
 import type { AnonymizationOptions } from './runs';
 

@@ -23,7 +23,7 @@
 // table; no object is allocated per record or per class.
 import type { Dataset } from './columnar-input';
 import { AnonymizeInputError } from './errors';
-import { levelCount, type Hierarchy } from './hierarchy';
+import { levelCount, type Hierarchy } from '../reid/hierarchy';
 
 export type Metric = 'loss' | 'entropy' | 'discernibility' | 'aecs';
 export const METRICS: Metric[] = ['loss', 'entropy', 'discernibility', 'aecs'];
@@ -107,6 +107,9 @@ export interface BoundAttribute {
   /** Σ over records of the loss term / n and of −log2(f(v)/f(g)), per level. */
   lossAt: Float64Array;
   entropyAt: Float64Array;
+  /** Per level and generalized value, what suppressing one record adds: 1 − loss term, and log2(n / f). */
+  keepTerm: Float64Array[];
+  infoTerm: Float64Array[];
 }
 
 export function bindHierarchy(column: Dataset['quasi'][number], h: Hierarchy, records: number): BoundAttribute {
@@ -157,7 +160,9 @@ export function bindHierarchy(column: Dataset['quasi'][number], h: Hierarchy, re
     lossAt[L] = records ? loss / records : 0;
     entropyAt[L] = entropy;
   }
-  return { name: column.name, levels, gen, labels, freq, lossTerm, lossAt, entropyAt };
+  const keepTerm = lossTerm.map((term) => term.map((x) => 1 - x));
+  const infoTerm = freq.map((f) => f.map((x) => Math.log2(records / x)));
+  return { name: column.name, levels, gen, labels, freq, lossTerm, lossAt, entropyAt, keepTerm, infoTerm };
 }
 
 // ------------------------------------------------------------------ class tables
@@ -186,20 +191,85 @@ export interface ClassTableAt {
 
 const TWO_52 = 2 ** 52;
 
+const INITIAL_SLOTS = 1 << 12;
+
+function hashInt(k: number): number {
+  const h = Math.imul(k, 0x9e3779b1);
+  return h ^ (h >>> 16);
+}
+
+/** For integer keys below 2^53. */
+function hashFloat(k: number): number {
+  const h = Math.imul((k >>> 0) ^ Math.imul((k / 4294967296) | 0, 0x9e3779b1), 0x85ebca6b);
+  return h ^ (h >>> 15);
+}
+
+/** Slots of an open-addressing table for up to `entries` keys: a power of two, at most half full. */
+function slotCount(entries: number): number {
+  let slots = 16;
+  while (slots < entries * 2) slots *= 2;
+  return slots;
+}
+
 /** Dense ids for float64 keys (integers < 2^53): open addressing over typed arrays, reused between calls. */
 class Densifier {
   keys = new Float64Array(16);
-  intKeys = new Int32Array(16);
   vals = new Int32Array(16);
+
+  private ints = new Int32Array(32);
+  private floats = new Float64Array(32);
+
+  /** Interleaved (key, id + 1) slots, cleared: for the roll-up's int32 keys. */
+  intSlots(slots: number): Int32Array {
+    if (this.ints.length < 2 * slots) this.ints = new Int32Array(2 * slots);
+    else this.ints.fill(0, 0, 2 * slots);
+    return this.ints;
+  }
+
+  /** Interleaved (key, id + 1) slots, cleared: for the roll-up's float64 keys. */
+  floatSlots(slots: number): Float64Array {
+    if (this.floats.length < 2 * slots) this.floats = new Float64Array(2 * slots);
+    else this.floats.fill(0, 0, 2 * slots);
+    return this.floats;
+  }
+
+  /** Twice the slots, the entries re-inserted: the old table's storage is kept for the next call. */
+  growInt(tab: Int32Array, slots: number): Int32Array {
+    const next = new Int32Array(4 * slots);
+    const wrap = 4 * slots - 1;
+    const mask = 2 * slots - 1;
+    for (let s = 0; s < 2 * slots; s += 2) {
+      if (tab[s + 1] === 0) continue;
+      let t = (hashInt(tab[s]) & mask) << 1;
+      while (next[t + 1] !== 0) t = (t + 2) & wrap;
+      next[t] = tab[s];
+      next[t + 1] = tab[s + 1];
+    }
+    if (next.length > this.ints.length) this.ints = next;
+    return next;
+  }
+
+  growFloat(tab: Float64Array, slots: number): Float64Array {
+    const next = new Float64Array(4 * slots);
+    const wrap = 4 * slots - 1;
+    const mask = 2 * slots - 1;
+    for (let s = 0; s < 2 * slots; s += 2) {
+      if (tab[s + 1] === 0) continue;
+      let t = (hashFloat(tab[s]) & mask) << 1;
+      while (next[t + 1] !== 0) t = (t + 2) & wrap;
+      next[t] = tab[s];
+      next[t + 1] = tab[s + 1];
+    }
+    if (next.length > this.floats.length) this.floats = next;
+    return next;
+  }
 
   /** Clears a table for up to `entries` keys; returns its slot count (a power of two). */
   prepare(entries: number): number {
-    let slots = 16;
-    while (slots < entries * 2) slots *= 2;
+    const slots = slotCount(entries);
     if (this.vals.length < slots) {
       this.vals = new Int32Array(slots);
       this.keys = new Float64Array(slots);
-      this.intKeys = new Int32Array(slots);
     } else this.vals.fill(0, 0, slots);
     return slots;
   }
@@ -232,6 +302,125 @@ class Densifier {
     }
     return count;
   }
+}
+
+/**
+ * Groups `C` source classes by their int32 mixed-radix key: the sum over the attributes `js` of the
+ * pre-multiplied key tables `ts`. Fills `map` (source class → new class), `sizes` and `first` (a
+ * source class of each new class); returns the class count, or −1 once it would exceed `limit`.
+ * The table starts small and doubles when half full, so a node with few classes probes few cache
+ * lines; each slot holds its key and id + 1 side by side. Kept apart from its float64 twin (below)
+ * and from the engine's methods so that V8 optimizes each hot loop on its own.
+ */
+function groupInt32(
+  tup: Int32Array,
+  q: number,
+  C: number,
+  ts: Int32Array[],
+  js: number[],
+  most: number,
+  limit: number,
+  densifier: Densifier,
+  map: Int32Array,
+  sizes: Float64Array,
+  first: Int32Array,
+  srcSizes: Float64Array,
+): number {
+  const m = js.length;
+  let slots = Math.min(most, INITIAL_SLOTS);
+  let tab = densifier.intSlots(slots);
+  let mask = slots - 1;
+  let wrap = 2 * slots - 1;
+  let count = 0;
+  for (let i = 0; i < C; i++) {
+    const base = i * q;
+    let k = 0;
+    for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+    let slot = (hashInt(k) & mask) << 1;
+    let id: number;
+    for (;;) {
+      const v = tab[slot + 1];
+      if (v === 0) {
+        if (count >= limit) return -1;
+        tab[slot] = k;
+        id = count++;
+        tab[slot + 1] = count;
+        sizes[id] = 0;
+        first[id] = i;
+        if (count * 2 > slots && slots < most) {
+          tab = densifier.growInt(tab, slots);
+          slots *= 2;
+          mask = slots - 1;
+          wrap = 2 * slots - 1;
+        }
+        break;
+      }
+      if (tab[slot] === k) {
+        id = v - 1;
+        break;
+      }
+      slot = (slot + 2) & wrap;
+    }
+    map[i] = id;
+    sizes[id] += srcSizes[i];
+  }
+  return count;
+}
+
+/** groupInt32 for keys up to 2^52 (float64 keys and slots). */
+function groupFloat64(
+  tup: Int32Array,
+  q: number,
+  C: number,
+  ts: Float64Array[],
+  js: number[],
+  most: number,
+  limit: number,
+  densifier: Densifier,
+  map: Int32Array,
+  sizes: Float64Array,
+  first: Int32Array,
+  srcSizes: Float64Array,
+): number {
+  const m = js.length;
+  let slots = Math.min(most, INITIAL_SLOTS);
+  let tab = densifier.floatSlots(slots);
+  let mask = slots - 1;
+  let wrap = 2 * slots - 1;
+  let count = 0;
+  for (let i = 0; i < C; i++) {
+    const base = i * q;
+    let k = 0;
+    for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+    let slot = (hashFloat(k) & mask) << 1;
+    let id: number;
+    for (;;) {
+      const v = tab[slot + 1];
+      if (v === 0) {
+        if (count >= limit) return -1;
+        tab[slot] = k;
+        id = count++;
+        tab[slot + 1] = count;
+        sizes[id] = 0;
+        first[id] = i;
+        if (count * 2 > slots && slots < most) {
+          tab = densifier.growFloat(tab, slots);
+          slots *= 2;
+          mask = slots - 1;
+          wrap = 2 * slots - 1;
+        }
+        break;
+      }
+      if (tab[slot] === k) {
+        id = v - 1;
+        break;
+      }
+      slot = (slot + 2) & wrap;
+    }
+    map[i] = id;
+    sizes[id] += srcSizes[i];
+  }
+  return count;
 }
 
 interface Cells {
@@ -455,77 +644,42 @@ export class Anonymizer {
     const first = this.firstScratch;
     const srcSizes = src.sizes;
     let count: number;
+    // The mixed-radix key Σ_j g_j × Π_{i>j} d_i, as one pre-multiplied table per attribute (the same
+    // integer as Horner's rule, without its chain of dependent multiplications), grouped by
+    // groupInt32 / groupFloat64.
     if (radix < 2 ** 31) {
       // Keys fit an int32: integer hashing, no float conversions.
-      const d = this.densifier;
-      const slots = d.prepare(Math.min(C, limit + 1));
-      const keys = d.intKeys;
-      const vals = d.vals;
-      const mask = slots - 1;
-      count = 0;
-      for (let i = 0; i < C; i++) {
-        const base = i * q;
-        let k = 0;
-        for (let j = 0; j < m; j++) k = k * ds[j] + gs[j][tup[base + js[j]]];
-        let h = Math.imul(k, 0x9e3779b1);
-        h ^= h >>> 16;
-        let slot = h & mask;
-        let id: number;
-        for (;;) {
-          const v = vals[slot];
-          if (v === 0) {
-            if (count >= limit) return null;
-            keys[slot] = k;
-            id = count++;
-            vals[slot] = count;
-            sizesS[id] = 0;
-            first[id] = i;
-            break;
-          }
-          if (keys[slot] === k) {
-            id = v - 1;
-            break;
-          }
-          slot = (slot + 1) & mask;
-        }
-        map[i] = id;
-        sizesS[id] += srcSizes[i];
-      }
+      count = groupInt32(
+        tup,
+        q,
+        C,
+        this.keyTables(gs, ds, Int32Array),
+        js,
+        slotCount(Math.min(C, limit + 1)),
+        limit,
+        this.densifier,
+        map,
+        sizesS,
+        first,
+        srcSizes,
+      );
+      if (count < 0) return null;
     } else if (radix <= TWO_52) {
-      const d = this.densifier;
-      const slots = d.prepare(Math.min(C, limit + 1));
-      const keys = d.keys;
-      const vals = d.vals;
-      const mask = slots - 1;
-      count = 0;
-      for (let i = 0; i < C; i++) {
-        const base = i * q;
-        let k = 0;
-        for (let j = 0; j < m; j++) k = k * ds[j] + gs[j][tup[base + js[j]]];
-        let h = Math.imul((k >>> 0) ^ Math.imul((k / 4294967296) | 0, 0x9e3779b1), 0x85ebca6b);
-        h ^= h >>> 15;
-        let slot = h & mask;
-        let id: number;
-        for (;;) {
-          const v = vals[slot];
-          if (v === 0) {
-            if (count >= limit) return null;
-            keys[slot] = k;
-            id = count++;
-            vals[slot] = count;
-            sizesS[id] = 0;
-            first[id] = i;
-            break;
-          }
-          if (keys[slot] === k) {
-            id = v - 1;
-            break;
-          }
-          slot = (slot + 1) & mask;
-        }
-        map[i] = id;
-        sizesS[id] += srcSizes[i];
-      }
+      count = groupFloat64(
+        tup,
+        q,
+        C,
+        this.keyTables(gs, ds, Float64Array),
+        js,
+        slotCount(Math.min(C, limit + 1)),
+        limit,
+        this.densifier,
+        map,
+        sizesS,
+        first,
+        srcSizes,
+      );
+      if (count < 0) return null;
     } else {
       // Too many combinations for one float64 key: fold attribute by attribute, densifying as needed.
       const key = new Float64Array(C);
@@ -563,6 +717,24 @@ export class Anonymizer {
     const table: ClassTableAt = { node, count, rep, tuple, sizes, pairs, fails: new Uint8Array(count), suppressed: 0 };
     this.judge(table);
     return { table, map: map.subarray(0, C) };
+  }
+
+  /** Per attribute, its generalized value times the product of the later attributes' domain sizes. */
+  private keyTables<T extends Int32Array | Float64Array>(
+    gs: Int32Array[],
+    ds: number[],
+    Type: { new (n: number): T },
+  ): T[] {
+    const out: T[] = [];
+    let mul = 1;
+    for (let j = gs.length - 1; j >= 0; j--) {
+      const g = gs[j];
+      const t = new Type(g.length);
+      for (let v = 0; v < g.length; v++) t[v] = g[v] * mul;
+      out[j] = t;
+      mul *= ds[j];
+    }
+    return out;
   }
 
   private rollUpPairs(p: Pairs, map: Int32Array, V: number): Pairs {
@@ -656,13 +828,19 @@ export class Anonymizer {
     let lossPenalty = 0;
     let entropyPenalty = 0;
     if (t.suppressed > 0) {
+      // The class's level-0 values are its row of `tuple` (read in order); the per-value terms are tables.
+      const q = this.q;
+      const gens = this.attributes.map((attr, a) => attr.gen[levels[a]]);
+      const keep = this.attributes.map((attr, a) => attr.keepTerm[levels[a]]);
+      const info = this.attributes.map((attr, a) => attr.infoTerm[levels[a]]);
+      const { tuple, sizes, fails } = t;
       for (let c = 0; c < t.count; c++) {
-        if (!t.fails[c]) continue;
-        for (let a = 0; a < this.q; a++) {
-          const attr = this.attributes[a];
-          const g = attr.gen[levels[a]][this.data.quasi[a].ids[t.rep[c]]];
-          lossPenalty += t.sizes[c] * (1 - attr.lossTerm[levels[a]][g]);
-          entropyPenalty += t.sizes[c] * Math.log2(this.n / attr.freq[levels[a]][g]);
+        if (!fails[c]) continue;
+        const size = sizes[c];
+        for (let a = 0, x = c * q; a < q; a++, x++) {
+          const g = gens[a][tuple[x]];
+          lossPenalty += size * keep[a][g];
+          entropyPenalty += size * info[a][g];
         }
       }
     }

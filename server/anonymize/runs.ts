@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Deps } from '../deps';
-import type { HierarchyRule } from './hierarchy';
+import type { HierarchyRule } from '../reid/hierarchy';
 import type { Metric } from './engine';
 import type { PseudonymMethod } from './pseudonymize';
 

@@ -8,7 +8,7 @@ import type { AppliedPolicy, ReidOutcome } from '../reid/types';
 import { loadCsv, type Dataset } from './columnar-input';
 import { Anonymizer, type AnonymizationResult, type Metric, type MetricValues, type PrivacyModels } from './engine';
 import { AnonymizeInputError } from './errors';
-import { buildHierarchy, parseHierarchyCsv, type Hierarchy, type HierarchyRule } from './hierarchy';
+import { buildHierarchy, parseHierarchyCsv, type Hierarchy, type HierarchyRule } from '../reid/hierarchy';
 import { writeAnonymizedCsv } from './output';
 import { pseudonymizer, type PseudonymMethod } from './pseudonymize';
 

@@ -9,12 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Deps } from '../deps';
-import type { DatasetDef, PolicyBundle } from '../policies/types';
-import { createConnections } from '../systems/connections';
+import type { DataMap, DataSystem, DatasetDef, PolicyBundle } from '../policies/types';
+import { createConnections, systemEngine, type ResolveUrl } from '../systems/connections';
 import { copyCsvOut } from '../reid/pg-copy';
 import { applyPolicy, selectThresholds } from '../reid/thresholds';
 import { AnonymizeInputError } from './errors';
-import { parseRule } from './hierarchy';
+import { parseRule } from '../reid/hierarchy';
 import { datasetPseudonymKey } from './pseudonym-keys';
 import type { AnonymizationOptions, AnonymizationResultJson } from './runs';
 import { anonymizeCsv, modelsFromThresholds, type AnonymizeProgress, type HierarchySpec } from './service';
@@ -67,8 +67,7 @@ export async function anonymizeTable(
   signal?: AbortSignal,
 ): Promise<{ result: AnonymizationResultJson; csv: Buffer }> {
   const o = run.options;
-  const { dataset } = findTable(bundle, o.system, o.table);
-  const columns = dataset.columns.map((c) => c.name);
+  const { system, dataset } = findTable(bundle, o.system, o.table);
   const hierarchies: Record<string, HierarchySpec> = Object.fromEntries(
     o.quasi.map((q) => [q, { rule: parseRule(o.rules[q] ?? '') }]),
   );
@@ -76,13 +75,10 @@ export async function anonymizeTable(
   const needsKey = Object.values(o.pseudonymize).includes('hmac');
   const key = needsKey ? await datasetPseudonymKey(deps.db, deps.crypto, run.dataset) : null;
 
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lethe-anonymize-'));
-  const connections = createConnections(bundle.datamap, (s) => deps.config.systemUrl(s.connectionEnv), { poolMax: 2 });
-  try {
-    const input = path.join(dir, 'input.csv');
+  const url = (s: DataSystem) => deps.config.systemUrl(s.connectionEnv);
+  onProgress({ phase: 'reading', fraction: 0 });
+  return withTableCsv(bundle.datamap, system, dataset, url, signal, async (input, dir) => {
     const out = path.join(dir, 'output.csv');
-    onProgress({ phase: 'reading', fraction: 0 });
-    await exportTable(connections.get(o.system), o.table, columns, input, signal);
     const report = await anonymizeCsv({
       file: input,
       delimiter: ',',
@@ -124,6 +120,33 @@ export async function anonymizeTable(
       after: report.after && summary(report.after),
     };
     return { result, csv: await fsp.readFile(out) };
+  });
+}
+
+/**
+ * Exports a data map table (its data map columns) to a private temporary CSV through the system's
+ * connection, runs `fn` on it (with the directory, for outputs that must go the same way), then
+ * removes the directory and closes the pool whatever happens. PostgreSQL systems only (COPY).
+ */
+export async function withTableCsv<T>(
+  datamap: DataMap,
+  system: DataSystem,
+  dataset: DatasetDef,
+  url: ResolveUrl,
+  signal: AbortSignal | undefined,
+  fn: (input: string, dir: string) => Promise<T>,
+): Promise<T> {
+  if (!systemEngine(system).reidPushDown)
+    throw new AnonymizeInputError(
+      `data system ${system.name} runs on ${system.engine}: anonymization reads tables on PostgreSQL systems only`,
+    );
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lethe-anonymize-'));
+  const connections = createConnections(datamap, url, { poolMax: 2 });
+  try {
+    const input = path.join(dir, 'input.csv');
+    const columns = dataset.columns.map((c) => c.name);
+    await exportTable(connections.get(system.name), dataset.name, columns, input, signal);
+    return await fn(input, dir);
   } finally {
     await connections.destroy();
     await fsp.rm(dir, { recursive: true, force: true });

@@ -8,7 +8,8 @@ export type ReidInputProblem =
   | 'empty' // no records to measure
   | 'bad_option' // an option that makes no sense (no quasi-identifiers, a column twice)
   | 'unknown_table' // the table or view does not exist in the data system
-  | 'not_superset'; // the population table lacks records the dataset has
+  | 'not_superset' // the population table lacks records the dataset has
+  | 'bad_hierarchy'; // a generalization hierarchy (file or rule) that cannot be used as given
 
 /**
  * Thrown when the input of a re-identification test cannot be measured as given: the CLI maps it

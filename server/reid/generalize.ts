@@ -8,6 +8,7 @@
 // Matching: a record matches a displayed combination when, for every column, the displayed value is
 // `*` or the record's value generalized the same way equals it. `records` is that count, exactly.
 import { KEY_SEPARATOR, type ClassTable } from './class-table';
+import { decadeLabel, intervalLabel, maskTrailing } from './hierarchy';
 import { maskIdentifiersInText } from './leak-detectors';
 import type { RiskyClass } from './types';
 
@@ -57,21 +58,17 @@ export function generalizeValue(kind: ColumnKind, value: string, step: number, s
   if (step <= 0) return value;
   if (step >= steps) return SUPPRESSED;
   if (value === '') return '';
+  // The generalizers of hierarchy.ts (the one owner of generalization), with the pages' range labels.
   if (kind === 'date') {
     const m = DATE.exec(value);
     if (!m) return SUPPRESSED;
-    return step === 1 ? m[1] : `${m[1].slice(0, 3)}0–${m[1].slice(0, 3)}9`;
+    return step === 1 ? m[1] : decadeLabel(m[1], 'range');
   }
   if (kind === 'number') {
     if (!NUMBER.test(value)) return SUPPRESSED;
-    const width = step === 1 ? 10 : 50;
-    const low = Math.floor(Number(value) / width) * width;
-    return `${low}–${low + width - 1}`;
+    return intervalLabel(Number(value), step === 1 ? 10 : 50, 'range');
   }
-  if (kind === 'postal') {
-    const keep = value.length - step;
-    return keep <= 0 ? SUPPRESSED : value.slice(0, keep) + '*'.repeat(value.length - keep);
-  }
+  if (kind === 'postal') return step >= value.length ? SUPPRESSED : maskTrailing(value, step);
   return SUPPRESSED;
 }
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adultHierarchies, ADULT_COLUMNS, writeAdultCsv } from '../../bench/anonymize-generate';
-import { hierarchyToCsv, parseHierarchyCsv } from '../../server/anonymize/hierarchy';
+import { hierarchyToCsv, parseHierarchyCsv } from '../../server/reid/hierarchy';
 import { cliRunner } from '../support/cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-anonymize-cli-'));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { adultHierarchies, adultRows, ADULT_COLUMNS } from '../../bench/anonymize-generate';
 import { datasetFromRows, type Dataset } from '../../server/anonymize/columnar-input';
 import { Anonymizer, type Metric, type PrivacyModels } from '../../server/anonymize/engine';
-import { buildHierarchy, parseHierarchyCsv, type Hierarchy } from '../../server/anonymize/hierarchy';
+import { buildHierarchy, parseHierarchyCsv, type Hierarchy } from '../../server/reid/hierarchy';
 
 const QUASI = ['age', 'education', 'marital_status', 'country']; // 5 × 4 × 3 × 4 = 240 nodes
 const SENSITIVE = ['salary', 'diagnosis'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildHierarchy, hierarchyToCsv, parseHierarchyCsv, parseRule } from '../../server/anonymize/hierarchy';
+import { buildHierarchy, hierarchyToCsv, parseHierarchyCsv, parseRule } from '../../server/reid/hierarchy';
 
 describe('generalization hierarchies', () => {
   it("reads ARX's CSV format (value; levels…; *) and writes it back", () => {
