@@ -4,12 +4,15 @@
 // target system (bounded memory: nothing is read into Lethe). Held datasets are skipped and their
 // due rows counted; `review` rules only count and open a finding. The first sweep of a rule that
 // would touch more than `first_run_limit` rows stops at a finding: an officer acknowledging it is
-// the approval, and the next sweep proceeds. A dry run counts what each rule would do.
+// the approval, and the next sweep proceeds. A dry run counts what each rule would do. A hold on one
+// data subject keeps that person's rows only (retention-subject-holds.ts): they are left out of
+// every batch and counted as held.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AuditContext, AuditKindHandler, FindingInput } from '../types';
-import type { DataMap, DatasetDef as Dataset, RetentionRule } from '../../policies/types';
-import { heldBy } from '../../policies/holds';
+import type { DataMap, DatasetDef as Dataset, LegalHold, RetentionRule } from '../../policies/types';
+import { heldBy, holdActive, holdCovers } from '../../policies/holds';
+import { heldIdentities, heldRowsCondition, type HeldIdentities } from './retention-subject-holds';
 import { DEFAULT_FIRST_RUN_LIMIT } from '../../policies/mapping';
 import { connectionsFor } from '../../requests';
 
@@ -138,9 +141,16 @@ async function guardApproved(ctx: AuditContext, key: string): Promise<boolean> {
   return Boolean(f);
 }
 
+/** Active holds naming a subject whose other parts (dataset, category) cover the dataset. */
+const subjectHoldsOn = (holds: readonly LegalHold[], dataset: string, categories: string[], now: Date) =>
+  holds.filter((h) => h.subject && holdActive(h, now) && holdCovers(h, { dataset, categories, subject: h.subject }));
+
 async function sweep(ctx: AuditContext) {
   const { deps, progress, dryRun } = ctx;
   const bundle = deps.policies.current();
+  const now = new Date();
+  // The subjects' identities are looked up once per sweep and set of holds (few holds, many rules).
+  const identities = new Map<string, Promise<HeldIdentities>>();
   const limit = bundle.retention.firstRunLimit ?? DEFAULT_FIRST_RUN_LIMIT;
   const connections = connectionsFor(deps, bundle);
   const counts: RuleCount[] = [];
@@ -172,9 +182,12 @@ async function sweep(ctx: AuditContext) {
             ...(rule.action === 'anonymize' ? [notYetAnonymized(db, rule)] : []),
           ];
           const due = await countWhere(db, t.dataset.name, where);
-          // The same decision as the erasure job and the preview. A subject hold (one person's
-          // rows) needs each row's fingerprint, which the sweep does not compute: see the note.
-          const hold = heldBy(bundle.retention.legalHolds, { dataset: key, categories: t.categories, now: new Date() });
+          // The same decision as the erasure job and the preview: a hold on the dataset or a
+          // category keeps the whole table; a hold on a subject keeps that person's rows.
+          const hold = heldBy(
+            bundle.retention.legalHolds.filter((h) => !h.subject),
+            { dataset: key, categories: t.categories, now },
+          );
           if (hold) {
             counts.push({
               ...base,
@@ -185,42 +198,63 @@ async function sweep(ctx: AuditContext) {
             });
             continue;
           }
+          const subjectHolds = subjectHoldsOn(bundle.retention.legalHolds, key, t.categories, now);
+          let held = 0;
+          let heldNote: { note?: string } = {};
+          if (subjectHolds.length) {
+            const id = subjectHolds.map((h) => h.name).join('\n');
+            if (!identities.has(id))
+              identities.set(id, heldIdentities(deps.crypto, bundle.datamap, connections, subjectHolds));
+            const datasets = bundle.datamap.systems.find((s) => s.name === t.system)!.datasets;
+            const cond = heldRowsCondition(db, datasets, t.dataset, await identities.get(id)!);
+            if (cond) {
+              held = await countWhere(db, t.dataset.name, [...where, cond]);
+              where.push(db.raw('NOT coalesce((?), false)', [cond]));
+            }
+            if (held)
+              heldNote = {
+                note: `legal hold ${subjectHolds.map((h) => `${h.name} (${h.caseReference})`).join(', ')} keeps ${held} rows of a held subject`,
+              };
+          }
+          const open = due - held;
+          const heldPart = held ? { held, ...heldNote } : {};
           if (rule.action === 'review') {
-            counts.push({ ...base, due, changed: 0 });
-            if (due > 0)
+            counts.push({ ...base, due, changed: 0, ...heldPart });
+            if (open > 0)
               findings.push({
                 key: `review:${rule.name}:${key}`,
                 severity: 'medium',
-                title: `${due} rows of ${key} are due for review under rule ${rule.name}`,
+                title: `${open} rows of ${key} are due for review under rule ${rule.name}`,
                 detail: rule.reason,
                 evidence: [{ label: `rule ${rule.name}`, href: '/policies' }],
               });
             continue;
           }
           if (dryRun) {
-            counts.push({ ...base, due, wouldChange: due });
+            counts.push({ ...base, due, wouldChange: open, ...heldPart });
             continue;
           }
           const guardKey = `first-run:${rule.name}:${key}`;
-          if (due > limit && !(await ruleHasRun(ctx, rule.name, key)) && !(await guardApproved(ctx, guardKey))) {
+          if (open > limit && !(await ruleHasRun(ctx, rule.name, key)) && !(await guardApproved(ctx, guardKey))) {
             counts.push({
               ...base,
               due,
               changed: 0,
               stopped: true,
-              note: `first run would ${rule.action} ${due} rows (limit ${limit}): waiting for an officer to approve`,
+              ...(held ? { held } : {}),
+              note: `first run would ${rule.action} ${open} rows (limit ${limit}): waiting for an officer to approve`,
             });
             findings.push({
               key: guardKey,
               severity: 'high',
-              title: `Retention rule ${rule.name} would ${rule.action} ${due} rows of ${key} on its first run`,
+              title: `Retention rule ${rule.name} would ${rule.action} ${open} rows of ${key} on its first run`,
               detail: `More than the first-run limit of ${limit} rows. Check the rule; acknowledging this finding approves the run, and the next sweep proceeds.`,
               evidence: [{ label: `rule ${rule.name}`, href: '/policies' }],
             });
             continue;
           }
           const { changed, batches } = await enforce(db, t.dataset.name, rule, where);
-          counts.push({ ...base, due, changed, batches, enforced: true });
+          counts.push({ ...base, due, changed, batches, enforced: true, ...heldPart });
         } catch (err) {
           counts.push({ ...base, due: null, note: `not enforced: ${(err as Error).message.split('\n')[0]}` });
         }
