@@ -13,10 +13,10 @@ import type { AuditContext, AuditKindHandler, FindingInput } from '../types';
 import type { DataMap, DatasetDef as Dataset, LegalHold, RetentionRule } from '../../policies/types';
 import { heldBy, holdActive, holdCovers } from '../../policies/holds';
 import { heldIdentities, heldRowsCondition, type HeldIdentities } from './retention-subject-holds';
+import { inPageBatches, type BatchResult } from './retention-batches';
 import { DEFAULT_FIRST_RUN_LIMIT } from '../../policies/mapping';
 import { connectionsFor } from '../../requests';
 
-export const RETENTION_BATCH = 5_000;
 
 interface RuleCount {
   rule: string;
@@ -93,33 +93,20 @@ async function countWhere(db: Knex, table: string, where: Knex.Raw[]): Promise<n
   return Number(n);
 }
 
-/** Deletes or anonymizes in batches of RETENTION_BATCH rows, each statement its own transaction. */
-async function enforce(
-  db: Knex,
-  table: string,
-  rule: RetentionRule,
-  where: Knex.Raw[],
-): Promise<{ changed: number; batches: number }> {
+/** Deletes or anonymizes in batches (retention-batches.ts), each its own transaction. */
+async function enforce(db: Knex, table: string, rule: RetentionRule, where: Knex.Raw[]): Promise<BatchResult> {
   const cond = db.raw(where.map(() => '(?)').join(' AND '), where);
   const key = crypto.randomBytes(32).toString('hex');
-  let changed = 0;
-  let batches = 0;
-  for (;;) {
-    const pick = db.raw('SELECT ctid FROM ?? WHERE ? LIMIT ?', [table, cond, RETENTION_BATCH]);
-    const res =
-      rule.action === 'delete'
-        ? await db.raw('DELETE FROM ?? WHERE ctid IN (?)', [table, pick])
-        : await db.raw(
-            `UPDATE ?? SET ${setClause(db, rule, key)
-              .map(() => '?')
-              .join(', ')} WHERE ctid IN (?)`,
-            [table, ...setClause(db, rule, key), pick],
-          );
-    const n = res.rowCount ?? 0;
-    changed += n;
-    batches++;
-    if (n < RETENTION_BATCH) return { changed, batches };
-  }
+  return inPageBatches(db, table, cond, (batch) =>
+    rule.action === 'delete'
+      ? db.raw('DELETE FROM ?? WHERE ?', [table, batch])
+      : db.raw(
+          `UPDATE ?? SET ${setClause(db, rule, key)
+            .map(() => '?')
+            .join(', ')} WHERE ?`,
+          [table, ...setClause(db, rule, key), batch],
+        ),
+  );
 }
 
 async function ruleHasRun(ctx: AuditContext, rule: string, dataset: string): Promise<boolean> {
