@@ -105,4 +105,9 @@ async function byRowIds(
   }
 }
 
-const quoted = (table: string) => `"${table.replace(/"/g, '""')}"`;
+/** The name as to_regclass reads it, each part quoted ("schema"."table" as knex's ?? writes it). */
+const quoted = (table: string) =>
+  table
+    .split('.')
+    .map((part) => `"${part.replace(/"/g, '""')}"`)
+    .join('.');
