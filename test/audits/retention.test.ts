@@ -241,4 +241,35 @@ describe('retention sweep', () => {
     expect(ruleOf(lifted.run.summary, 'customer_logins')).toMatchObject({ due: keptLogins, changed: keptLogins });
     expect(await oldLogins(kept.id)).toBe(0);
   });
+
+  it('rows due for review are one finding per rule and dataset, deduplicated, remediated once reviewed, reopened when more fall due', async () => {
+    const [order] = await sql<{ id: number; placed_at: Date }>(
+      t.urls.crm,
+      'SELECT id, placed_at FROM orders ORDER BY id LIMIT 1',
+    );
+    const finding = () => t.deps.db('findings').where({ kind: 'retention_sweep', key: 'review:orders:crm.orders' });
+    const age = (years: number) =>
+      sql(t.urls.crm, `UPDATE orders SET placed_at = now() - interval '${years} years' WHERE id = $1`, [order.id]);
+    expect(await finding()).toHaveLength(0);
+
+    await age(11); // past the orders rule's P10Y: a person must check it
+    const first = await sweep();
+    expect(ruleOf(first.run.summary, 'orders')).toMatchObject({ due: 1, changed: 0 });
+    const [f] = await finding();
+    expect(f).toMatchObject({ severity: 'medium', status: 'open', occurrences: 1 });
+    await sweep();
+    expect(await finding()).toHaveLength(1);
+    expect((await finding())[0]).toMatchObject({ id: f.id, status: 'open', occurrences: 2 });
+
+    // Reviewed: the officer found an open dispute and the order's clock restarts (here: made recent).
+    await age(1);
+    await sweep();
+    expect((await finding())[0]).toMatchObject({ status: 'remediated', occurrences: 2 });
+
+    await age(12);
+    await sweep();
+    expect(await finding()).toHaveLength(1);
+    expect((await finding())[0]).toMatchObject({ id: f.id, status: 'open', reopened: 1, occurrences: 3 });
+    await sql(t.urls.crm, 'UPDATE orders SET placed_at = $2 WHERE id = $1', [order.id, order.placed_at]);
+  });
 });

@@ -6,7 +6,8 @@
 // would touch more than `first_run_limit` rows stops at a finding: an officer acknowledging it is
 // the approval, and the next sweep proceeds. A dry run counts what each rule would do. A hold on one
 // data subject keeps that person's rows only (retention-subject-holds.ts): they are left out of
-// every batch and counted as held.
+// every batch and counted as held. A review finding no longer due, or a first-run guard whose run
+// went ahead, is marked remediated by the sweep.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AuditContext, AuditKindHandler, FindingInput } from '../types';
@@ -16,7 +17,6 @@ import { heldIdentities, heldRowsCondition, type HeldIdentities } from './retent
 import { inPageBatches, type BatchResult } from './retention-batches';
 import { DEFAULT_FIRST_RUN_LIMIT } from '../../policies/mapping';
 import { connectionsFor } from '../../requests';
-
 
 interface RuleCount {
   rule: string;
@@ -142,6 +142,8 @@ async function sweep(ctx: AuditContext) {
   const connections = connectionsFor(deps, bundle);
   const counts: RuleCount[] = [];
   const findings: FindingInput[] = [];
+  // Finding keys of rules this sweep counted on reachable, unheld datasets: not seen again, solved.
+  const looked = new Set<string>();
   try {
     const rules = bundle.retention.rules;
     for (const [i, rule] of rules.entries()) {
@@ -204,6 +206,7 @@ async function sweep(ctx: AuditContext) {
               };
           }
           const open = due - held;
+          looked.add(`review:${rule.name}:${key}`).add(`first-run:${rule.name}:${key}`);
           const heldPart = held ? { held, ...heldNote } : {};
           if (rule.action === 'review') {
             counts.push({ ...base, due, changed: 0, ...heldPart });
@@ -258,6 +261,7 @@ async function sweep(ctx: AuditContext) {
     ok: findings.length === 0 && counts.every((c) => !c.note?.startsWith('not enforced')),
     summary: { totalDue, totalChanged, held, dryRun, rules: counts },
     findings,
+    covers: (k: string) => looked.has(k),
   };
 }
 
