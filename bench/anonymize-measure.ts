@@ -1,6 +1,6 @@
 // One measured anonymization in its own process (spawned by anonymize.bench.ts): prints one JSON line.
 import { adultHierarchies, ADULT_QUASI } from './anonymize-generate';
-import { loadCsv } from '../server/anonymize/data';
+import { loadCsv } from '../server/anonymize/columnar-input';
 import { Anonymizer } from '../server/anonymize/engine';
 import { writeAnonymizedCsv } from '../server/anonymize/output';
 import { loadHierarchy } from '../server/anonymize/service';

@@ -17,7 +17,8 @@ import { createConnections } from '../server/systems/connections';
 import { discoverIdentities, runErasure } from '../server/erasure/execute';
 import { planRequest } from '../server/erasure/plan';
 import { recordSubjectValues } from '../server/erasure/subject-values';
-import { hashValue, pseudonymize } from '../server/erasure/strategies';
+import { hashValue, pseudonymize, REDACTED } from '../server/erasure/strategies';
+import { escapeLike, escapeRegex } from '../server/erasure/sql';
 import type { DataMap } from '../server/policies/types';
 import { fixtureDecide } from '../test/fixtures/decide';
 import { memoryCheckpoints } from '../test/erasure/checkpoints';
@@ -145,6 +146,17 @@ async function bare(db: Knex, engine: SqlEngine, i: number, keys: { hash: Buffer
     await t.raw(
       `DELETE FROM contacts WHERE phone IN (?, ?) OR alt_email IN (${emails.map(() => '?').join(', ')}) OR email IN (${emails.map(() => '?').join(', ')})`,
       [...phones, ...emails, ...emails],
+    );
+    // contacts.note is free text (user.content): other people's notes naming the subject's addresses
+    // lose the address, as the deletion policy says (the bench's notes name nobody, but a DBA following
+    // the policy still has to look).
+    const likes = emails.map(() => (engine === 'postgres' ? 'note ILIKE ?' : 'lower(note) LIKE ?')).join(' OR ');
+    const re = emails.map(escapeRegex).join('|');
+    await t.raw(
+      engine === 'postgres'
+        ? `UPDATE contacts SET note = regexp_replace(note, ?, ?, 'gi') WHERE ${likes}`
+        : `UPDATE contacts SET note = REGEXP_REPLACE(note, ?, ?) WHERE ${likes}`,
+      [re, REDACTED, ...emails.map((e) => `%${escapeLike(e.toLowerCase())}%`)],
     );
     const hashed = Object.fromEntries(emails.map((e) => [e, hashValue(keys.hash, e)]));
     const token = pseudonymize(keys.pseudonym, `tok-${i}`);

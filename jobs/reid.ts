@@ -6,7 +6,7 @@ import type { JobContext, JobDefinition } from './job';
 import { ErasureConfigError } from '../server/erasure/errors';
 import { ReidInputError } from '../server/reid/errors';
 import { renderReidReport } from '../server/reid/report-pdf';
-import { measureRun } from '../server/reid/execute';
+import { measureRun } from '../server/reid/measure-run';
 import { withLease } from './lease';
 import { failRun, finishRun, progressWriter, startRun } from '../server/reid/lifecycle';
 import { activeRunIds, runById } from '../server/reid/queries';

@@ -1,33 +1,28 @@
 // `lethe …`: administration from the shell. One runner and one context (server/cli-context.ts)
-// for every command. Each area's descriptor (server/areas.ts) lists its top-level commands and a
-// loader for their code; only the
-// area whose command is run is imported, so `lethe --help` and `lethe reid` load no more than they
-// need. Commands that need the database open it lazily (DATABASE_URL, else the embedded one under
+// for every command. Each area lists its top-level commands and a loader for their code in its
+// commands.ts (its descriptor points there too); the CLI reads them through the light list of
+// server/cli-commands.ts, never server/areas.ts (every area's web code), and only the area whose
+// command is run is imported, so `lethe --help` and `lethe reid` load no more than they need. Commands that need the database open it lazily (DATABASE_URL, else the embedded one under
 // LETHE_DATA_DIR: the one a running `npm start` uses, or started here and stopped after).
 import { Command, CommanderError } from 'commander';
 import { CliFailure, type CliContext, type CliIO } from './cli-context';
 import { processEnv } from './config';
-import { AREAS } from './areas';
-import type { Area, AreaCommands } from './area-descriptor';
+import type { Area } from './area-descriptor';
+import { CLI_AREAS, MIGRATE_COMMANDS, type CliArea } from './cli-commands';
 import type { Deps } from './deps';
 
 export { CliFailure, type CliContext, type CliIO } from './cli-context';
 
 export type { CliRegister } from './area-descriptor';
 
-/** One area's commands: their names and one-line descriptions (shown without loading the area) and the loader. */
-export type CliArea = AreaCommands & { area?: string };
+export type { CliArea } from './cli-commands';
 
-/** `lethe migrate`, then every area's commands (server/areas.ts), in the list's order. */
+/** `lethe migrate`, then the commands of a list of areas (tests build a CLI from their own list). */
 export function cliAreasOf(areas: readonly Area[]): CliArea[] {
-  const migrate: CliArea = {
-    commands: { migrate: 'apply database migrations' },
-    load: async () => (await import('./db/cli')).registerDbCommands,
-  };
-  return [migrate, ...areas.flatMap((a) => (a.cli ? [{ ...a.cli, area: a.name }] : []))];
+  return [MIGRATE_COMMANDS, ...areas.flatMap((a) => (a.cli ? [{ ...a.cli, area: a.name }] : []))];
 }
 
-export const cliAreas: CliArea[] = cliAreasOf(AREAS);
+export const cliAreas: CliArea[] = CLI_AREAS;
 
 /** The command argv runs (`lethe reid …` → reid, `lethe help policy` → policy), if any. */
 function commandNamed(argv: string[]): string | undefined {

@@ -7,7 +7,7 @@ import type { Deps } from './deps';
 import { purgeExpiredSessions } from './http/session-store';
 import { purgeRateLimits } from './http/rate-limit';
 import { purgeLapsedThrottles } from './auth/throttle';
-import { purgeExpiredExports } from './requests/artifacts-http';
+import { purgeExpiredExports } from './requests/artefacts-http';
 import { sendDueOfficerNotices, sendDueSubjectNotices } from './requests';
 import { purgeUnverifiedSubmissions } from './privacy-center';
 import { raiseOwedAlerts } from './audits/alerts-hook';

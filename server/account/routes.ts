@@ -8,6 +8,7 @@ import { formError, noErrors, parseForm, type FormErrors } from '../http/forms';
 import { reauthHintFor, tokensOf } from '../auth';
 import { rolePermissions } from '../policies/access';
 import { NotFoundError } from '../errors';
+import { paths } from '../http/paths';
 
 declare module 'express-session' {
   interface SessionData {
@@ -97,7 +98,7 @@ export function accountRoutes(deps: Deps, registry: RouteSpec[]): Router {
     );
     if (outcome.kind === 'invalid') return page(req, res, values, formError(outcome.field, outcome.message), 422);
     req.session.newPersonalToken = deps.crypto.encrypt(outcome.token);
-    res.redirect(303, '/account/tokens');
+    res.redirect(303, paths.account.tokens());
   });
 
   r.post('/account/tokens/:id/revoke', can('create', 'token'), async (req, res) => {
@@ -105,7 +106,7 @@ export function accountRoutes(deps: Deps, registry: RouteSpec[]): Router {
     if (!id.success || !(await deps.auth.revokeToken(id.data, req.principal!.id, me(req))))
       throw new NotFoundError('No such active token of yours.');
     res.flash('success', 'Token revoked.');
-    res.redirect(303, '/account/tokens');
+    res.redirect(303, paths.account.tokens());
   });
 
   return router;

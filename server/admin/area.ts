@@ -1,5 +1,6 @@
 // Users and API tokens: pages and `lethe user|token|db|audit`.
 import type { Area } from '../area-descriptor';
+import { adminCommands } from './cli-entry';
 import { adminRoutes } from './routes';
 
 export const adminArea: Area = {
@@ -9,13 +10,5 @@ export const adminArea: Area = {
     { href: '/admin/users', label: 'Users', action: 'read', resource: 'user' },
     { href: '/admin/tokens', label: 'API tokens', action: 'read', resource: 'token' },
   ],
-  cli: {
-    commands: {
-      user: 'manage users',
-      token: 'manage API tokens',
-      db: 'database administration',
-      audit: 'audit-log tools',
-    },
-    load: async () => (await import('./cli')).registerAdminCommands,
-  },
+  cli: adminCommands,
 };

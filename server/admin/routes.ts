@@ -9,6 +9,7 @@ import { createInvitations, inviteSchema, pendingInvitations, pendingRoleChanges
 import { listTokens, listUsers, type UserRow } from '../auth';
 import { breakGlassEntries } from '../audit-log';
 import { NotFoundError } from '../errors';
+import { paths } from '../http/paths';
 
 const roleSchema = z.object({ role: z.string().min(1, 'Choose a role') });
 const uuid = z.uuid();
@@ -61,7 +62,7 @@ export function adminRoutes(deps: Deps, registry: RouteSpec[]): Router {
     if (result.kind === 'self') res.flash('error', messages.self);
     else if (result.kind === 'unchanged') res.flash('info', messages.unchanged(result.user));
     else res.flash('success', messages.ok(result.user));
-    res.redirect(303, '/admin/users');
+    res.redirect(303, paths.admin.users());
   };
   const userId = (raw: string | string[] | undefined) => {
     const id = uuid.safeParse(raw);
@@ -90,7 +91,7 @@ export function adminRoutes(deps: Deps, registry: RouteSpec[]): Router {
         ? `Invitation sent to ${form.data.email}. They set their own password through the link in it.`
         : `Invitation to ${form.data.email} recorded. The role ${form.data.role.replace(/_/g, ' ')} has access to data-subject requests, so another admin must approve it before the email goes out.`,
     );
-    res.redirect(303, '/admin/users');
+    res.redirect(303, paths.admin.users());
   });
 
   r.post('/admin/invitations/:id/approve', can('create', 'user'), async (req, res) => {
@@ -98,14 +99,14 @@ export function adminRoutes(deps: Deps, registry: RouteSpec[]): Router {
     if (outcome.kind === 'not_found') throw new NotFoundError('No such invitation awaiting approval.');
     if (outcome.kind === 'self') res.flash('error', 'You asked for this invitation, so another admin must approve it.');
     else res.flash('success', 'Invitation approved and sent.');
-    res.redirect(303, '/admin/users');
+    res.redirect(303, paths.admin.users());
   });
 
   r.post('/admin/invitations/:id/cancel', can('create', 'user'), async (req, res) => {
     if (!(await invitations.cancelInvitation(userId(req.params.id), req.principal!.id)))
       throw new NotFoundError('No such open invitation.');
     res.flash('success', 'Invitation cancelled; its link no longer works.');
-    res.redirect(303, '/admin/users');
+    res.redirect(303, paths.admin.users());
   });
 
   r.post('/admin/role-changes/:id/approve', can('update', 'user'), async (req, res) => {
@@ -117,14 +118,14 @@ export function adminRoutes(deps: Deps, registry: RouteSpec[]): Router {
         'You asked for this role change (or it is your own account), so another admin must approve it.',
       );
     else res.flash('success', 'Role change approved and applied; the person was signed out.');
-    res.redirect(303, '/admin/users');
+    res.redirect(303, paths.admin.users());
   });
 
   r.post('/admin/role-changes/:id/refuse', can('update', 'user'), async (req, res) => {
     if ((await invitations.decideRoleChange(userId(req.params.id), false, req.principal!.id)).kind === 'not_found')
       throw new NotFoundError('No such role change awaiting approval.');
     res.flash('success', 'Role change refused.');
-    res.redirect(303, '/admin/users');
+    res.redirect(303, paths.admin.users());
   });
 
   r.post('/admin/users/:id/reset-mfa', can('reset_mfa', 'user'), async (req, res) => {
@@ -172,7 +173,7 @@ export function adminRoutes(deps: Deps, registry: RouteSpec[]): Router {
           ? `${asked.user.email} already has a role change awaiting approval.`
           : `The role ${role.replace(/_/g, ' ')} gives ${asked.user.email} access to data-subject requests: another admin must approve the change.`,
       );
-      return res.redirect(303, '/admin/users');
+      return res.redirect(303, paths.admin.users());
     }
     afterChange(res, asked.kind === 'applied' ? asked.result : asked, {
       ok: (u) =>
@@ -205,7 +206,7 @@ export function adminRoutes(deps: Deps, registry: RouteSpec[]): Router {
     if (!id.success || !(await deps.auth.revokeToken(id.data, req.principal!.id)))
       throw new NotFoundError('No such active token.');
     res.flash('success', 'Token revoked.');
-    res.redirect(303, '/admin/tokens');
+    res.redirect(303, paths.admin.tokens());
   });
 
   return router;

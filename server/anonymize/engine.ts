@@ -17,11 +17,11 @@
 // not anonymous makes every specialization not anonymous; after each failure the search probes a
 // path upwards by binary search (Flash's idea) so that whole sub-lattices are tagged at once.
 //
-// Speed: records are value-id columns (data.ts); a node's classes are computed from the cached
+// Speed: records are value-id columns (columnar-input.ts); a node's classes are computed from the cached
 // classes of its smallest already-evaluated specialization (a roll-up: generalization only merges
 // classes), each class keyed by one float64 mixed-radix number hashed into a typed open-addressing
 // table; no object is allocated per record or per class.
-import type { Dataset } from './data';
+import type { Dataset } from './columnar-input';
 import { AnonymizeInputError } from './errors';
 import { levelCount, type Hierarchy } from './hierarchy';
 

@@ -1,2 +1,2 @@
 // What other areas may use from anonymization: re-encrypting its keys and outputs (key rotation).
-export { rotateAnonymizedOutputs } from './keys';
+export { rotateAnonymizedOutputs } from './pseudonym-keys';

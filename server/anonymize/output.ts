@@ -3,7 +3,7 @@
 // every other column copied byte for byte (quoted when it needs to be).
 import fs from 'node:fs/promises';
 import { CsvParser, QUOTE, fieldText, type RowSink } from '../reid/csv-parser';
-import type { Dataset } from './data';
+import type { Dataset } from './columnar-input';
 import type { Anonymizer } from './engine';
 
 const CHUNK = 1 << 22;

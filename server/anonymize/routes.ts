@@ -17,6 +17,7 @@ import {
   outputOf,
   recentAnonymizations,
 } from './runs';
+import { paths } from '../http/paths';
 
 const uuid = z.uuid();
 const METRIC_LABEL: Record<string, string> = {
@@ -96,7 +97,7 @@ export function anonymizeRoutes(deps: Deps, registry: RouteSpec[]): Router {
         ),
       );
     res.flash('success', `Anonymization of ${row.dataset} queued.`);
-    res.redirect(303, `/anonymize/runs/${row.id}`);
+    res.redirect(303, paths.anonymize.run(row.id));
   });
 
   r.get('/anonymize/runs/:id', can('read', 'anonymization'), async (req, res) => {

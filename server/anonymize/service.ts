@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import type { ReidThresholds } from '../policies/types';
 import { analyseCsv } from '../reid/analyse';
 import type { AppliedPolicy, ReidOutcome } from '../reid/types';
-import { loadCsv, type Dataset } from './data';
+import { loadCsv, type Dataset } from './columnar-input';
 import { Anonymizer, type AnonymizationResult, type Metric, type MetricValues, type PrivacyModels } from './engine';
 import { AnonymizeInputError } from './errors';
 import { buildHierarchy, parseHierarchyCsv, type Hierarchy, type HierarchyRule } from './hierarchy';

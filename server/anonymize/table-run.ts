@@ -1,5 +1,5 @@
 // Anonymizes a table of a registered data system, as the re-identification job reads one: through
-// the data map's connection to the system (server/systems/connections, what server/reid/execute
+// the data map's connection to the system (server/systems/connections, what server/reid/measure-run
 // uses). The data map's columns are streamed with COPY (SELECT …) TO STDOUT (FORMAT csv, HEADER) into a private
 // temporary file (NULL becomes '', as in reid's table source), anonymized there by the same
 // service as the CLI, and both files are removed whatever happens.
@@ -15,7 +15,7 @@ import { copyCsvOut } from '../reid/pg-copy';
 import { applyPolicy, selectThresholds } from '../reid/thresholds';
 import { AnonymizeInputError } from './errors';
 import { parseRule } from './hierarchy';
-import { datasetPseudonymKey } from './keys';
+import { datasetPseudonymKey } from './pseudonym-keys';
 import type { AnonymizationOptions, AnonymizationResultJson } from './runs';
 import { anonymizeCsv, modelsFromThresholds, type AnonymizeProgress, type HierarchySpec } from './service';
 import type { PseudonymMethod } from './pseudonymize';

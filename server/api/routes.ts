@@ -3,7 +3,7 @@
 import express, { Router } from 'express';
 import type { Deps } from '../deps';
 import { declare, can, type RouteSpec } from '../http/guard';
-import { resolvePrincipal } from '../http/principal';
+import { resolvePrincipal } from '../http/resolve-principal';
 import { BadRequestError, UnauthenticatedError } from '../errors';
 import { addressOf, countAnonymous, RateLimitedError } from '../http/rate-limit';
 

@@ -103,7 +103,7 @@ export const allCheckpoints = (db: Knex) => db<CheckpointRow>('audit_checkpoints
 
 /** Heads recorded in issued certificates (the PDF prints the same). */
 export const certificateHeads = (db: Knex) =>
-  db('request_artifacts').whereNotNull('audit_head_seq').select('request_id', 'audit_head_seq', 'audit_head_hash');
+  db('request_artefacts').whereNotNull('audit_head_seq').select('request_id', 'audit_head_seq', 'audit_head_hash');
 
 /** One target's entries, oldest first (a request's timeline). */
 export const entriesFor = (db: Knex, target: string) =>

@@ -9,14 +9,15 @@ import type { Deps } from '../deps';
 import { alertIntents, runsOwingAlerts, type AuditRunRow } from './runs';
 import type { RecordedFinding } from './findings';
 import { raiseAlert, type Alert } from '../notify/alerts';
+import { paths } from '../http/paths';
 
 function alertsFor(run: AuditRunRow, findings: RecordedFinding[]): Alert[] {
   const out: Alert[] = [];
   for (const f of findings) {
     if (f.change === 'seen') continue;
     const links = [
-      { label: 'finding', href: `/findings/${f.id}` },
-      { label: 'audit run', href: `/audit-runs/${run.id}` },
+      { label: 'finding', href: paths.findings.show(f.id) },
+      { label: 'audit run', href: paths.findings.auditRun(run.id) },
     ];
     // A reopened finding is a new occurrence of the problem: its key names the reopening.
     const key = f.change === 'reopened' ? `${f.id}:reopened:${run.id}` : f.id;
@@ -33,7 +34,7 @@ function alertsFor(run: AuditRunRow, findings: RecordedFinding[]): Alert[] {
         event: 'request.at_risk',
         key: `request:${r.id}`,
         title: `Request ${String(r.id).slice(0, 8)} is due ${new Date(r.dueAt).toISOString().slice(0, 10)}`,
-        links: [{ label: 'request', href: `/requests/${r.id}` }],
+        links: [{ label: 'request', href: paths.requests.show(r.id) }],
       });
   }
   return out;

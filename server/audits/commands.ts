@@ -2,6 +2,7 @@
 // recorded as an audit entry in the same transaction.
 import { z } from 'zod';
 import type { Deps } from '../deps';
+import { userById } from '../auth';
 import { ConflictError, NotFoundError } from '../errors';
 import type { FindingRow } from './findings';
 import type { FindingStatus } from './types';
@@ -58,8 +59,7 @@ export async function changeFinding(
     if (!row) throw new NotFoundError('No such finding.');
     let update: Partial<Record<keyof FindingRow, unknown>>;
     if (change.action === 'assign') {
-      if (change.owner && !(await trx('users').where({ id: change.owner }).first('id')))
-        throw new NotFoundError('No such user.');
+      if (change.owner && !(await userById(trx, change.owner))) throw new NotFoundError('No such user.');
       update = { owner: change.owner ?? null };
     } else {
       const move = MOVES[change.action];

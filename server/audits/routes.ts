@@ -25,6 +25,7 @@ import { actionsFor, changeFinding, findingChangeSchema } from './commands';
 import { CSV_HEADER, csvLine, findingCsvLine, isoDay } from './csv';
 import { kindTitle } from './view-model';
 import { FINDING_STATUSES, SEVERITIES } from './types';
+import { paths } from '../http/paths';
 
 const label = (s: string) => s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ');
 const options = {
@@ -171,7 +172,7 @@ export function auditsRoutes(deps: Deps, registry: RouteSpec[]): Router {
       return showPage(res, f, { values, errors: toFormErrors(parsed.error), action: values.action }, 422);
     await changeFinding(deps, f.id, parsed.data, req.principal!.id);
     res.flash('success', 'The finding was updated.');
-    res.redirect(303, `/findings/${f.id}`);
+    res.redirect(303, paths.findings.show(f.id));
   });
 
   r.get('/audit-runs/:id', can('read', 'audit'), async (req, res) => {

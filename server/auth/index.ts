@@ -11,7 +11,11 @@ export {
   listTokens,
   tokensOf,
   displayNamesOf,
+  tokenNamesOf,
+  usersMatching,
+  tokensNamed,
   activeUsers,
+  activeUsersAmong,
   type UserRow,
   type TokenRow,
 } from './queries';

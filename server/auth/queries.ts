@@ -65,6 +65,31 @@ export const tokensOf = (db: Knex, ownerId: string) =>
 /** Display names of these users (ids without the "user:" prefix). */
 export const displayNamesOf = (db: Knex, ids: string[]) =>
   db<UserRow>('users').whereIn('id', ids).select('id', 'display_name');
+/** Names of these API tokens (ids without the "token:" prefix). */
+export const tokenNamesOf = (db: Knex, ids: string[]) =>
+  db<TokenRow>('api_tokens').whereIn('id', ids).select('id', 'name');
+
+const likePattern = (text: string) => `%${text.replace(/[%_\\]/g, (c) => '\\' + c)}%`;
+
+/** Ids of the users whose email is `text` or whose name contains it (case-insensitive). */
+export const usersMatching = (db: Knex, text: string): Promise<string[]> =>
+  db('users')
+    .whereRaw('lower(email) = lower(?)', [text])
+    .orWhere('display_name', 'ilike', likePattern(text))
+    .pluck('id');
+
+/** Ids of the API tokens whose name contains `text` (case-insensitive). */
+export const tokensNamed = (db: Knex, text: string): Promise<string[]> =>
+  db('api_tokens').where('name', 'ilike', likePattern(text)).pluck('id');
+
+/** Of these user ids, those who can still sign in and hold one of `roles`. */
+export const activeUsersAmong = (db: Knex, ids: string[], roles: readonly string[]): Promise<{ id: string }[]> =>
+  db('users')
+    .whereIn('id', ids)
+    .whereIn('role', [...roles])
+    .whereNull('disabled_at')
+    .select('id');
+
 /** People who can still sign in, by name; only those holding one of `roles` when given. */
 export function activeUsers(db: Knex, roles?: readonly string[]) {
   const q = db<UserRow>('users').whereNull('disabled_at');

@@ -1,10 +1,8 @@
 // `lethe datamap`: check the data-map files, import a Fides map.
 import type { Area } from '../area-descriptor';
+import { datamapCommands } from './cli-entry';
 
 export const datamapArea: Area = {
   name: 'datamap',
-  cli: {
-    commands: { datamap: 'Work with data maps (policies/datamap/*.yaml)' },
-    load: async () => (await import('./cli')).registerDatamapCommands,
-  },
+  cli: datamapCommands,
 };

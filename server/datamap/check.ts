@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import type { DataSystem } from '../policies/types';
 import { introspect, type SchemaInfo } from '../erasure/schema';
-import { keySource, type KeySource } from '../erasure/keys';
+import { keySource, type KeySource } from '../erasure/primary-keys';
 
 export interface SystemCheck {
   system: string;

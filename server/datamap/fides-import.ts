@@ -301,7 +301,7 @@ function convertCollections(
       });
     });
     // Fides does not require key annotations: without one, the key is read from the database's
-    // catalog when an erasure is planned (server/erasure/keys.ts), never guessed here.
+    // catalog when an erasure is planned (server/erasure/primary-keys.ts), never guessed here.
     if (!columns.length) problems.push(`${c.name}: no fields Lethe can use`);
     out.set(c.name, {
       name: c.name,

@@ -1,10 +1,8 @@
 // `lethe seed` and `lethe demo`: the demo company's data and logins.
 import type { Area } from '../area-descriptor';
+import { demoCommands } from './cli-entry';
 
 export const demoArea: Area = {
   name: 'demo',
-  cli: {
-    commands: { seed: 'seed data', demo: 'demo helpers (refused in production)' },
-    load: async () => (await import('./cli')).registerDemoCommands,
-  },
+  cli: demoCommands,
 };

@@ -4,7 +4,7 @@
 // Lethe's checkpoint) matches no row and changes nothing.
 import type { KeepRule, PlanStep, Strategy } from './types';
 import { fitStrategy, PSEUDONYM_PREFIX, type Replacement } from './strategies';
-import { isCtid } from './keys';
+import { isCtid } from './primary-keys';
 import { ErasureConfigError } from './errors';
 import type { Dialect } from './dialect';
 import {

@@ -10,7 +10,7 @@ import type { Connections } from './connections';
 import { allDatasets, isReversed, ownerColumns, pointerKind, splitRef } from '../datamap/lookup';
 import { CASE_INSENSITIVE, exec, FALSE, identityMatch, join, not, q, rowsMatching, type SqlEnv } from './sql';
 import { planRequest } from './plan';
-import { withDatabaseKeys } from './keys';
+import { withDatabaseKeys } from './primary-keys';
 import { isPhoneKind, normalizePhones } from './phones';
 import { asConfigError, classifyError, ErasureConfigError } from './errors';
 
@@ -152,16 +152,19 @@ export async function discoverWithHolds(
         });
         const fresh = normalizeIdentity(found, region);
         const accepted: Identity = {};
-        for (const [kind, values] of Object.entries(fresh)) {
-          for (const v of values) {
-            if ((identity[kind] ?? []).includes(v) || isHeld(kind, v)) continue;
-            const others = (confirmed[kind] ?? []).includes(v)
-              ? 0
-              : await ownedByOthers(input.connections, linking, kind, v, identity);
-            if (others > 0) held.push({ kind, value: v, masked: maskValue(kind, v), from: key, others });
-            else accepted[kind] = [...(accepted[kind] ?? []), v];
-          }
-        }
+        const candidates = Object.entries(fresh).flatMap(([kind, values]) =>
+          values.filter((v) => !(identity[kind] ?? []).includes(v) && !isHeld(kind, v)).map((v) => ({ kind, v })),
+        );
+        const othersOf = await Promise.all(
+          candidates.map(({ kind, v }) =>
+            (confirmed[kind] ?? []).includes(v) ? 0 : ownedByOthers(input.connections, linking, kind, v, identity),
+          ),
+        );
+        candidates.forEach(({ kind, v }, i) => {
+          const others = othersOf[i];
+          if (others > 0) held.push({ kind, value: v, masked: maskValue(kind, v), from: key, others });
+          else accepted[kind] = [...(accepted[kind] ?? []), v];
+        });
         identity = normalizeIdentity(merge(identity, accepted));
       } catch (err) {
         throw classifyError(err) === 'configuration' ? asConfigError(err, key) : err;
@@ -180,11 +183,11 @@ async function ownedByOthers(
   value: string,
   identity: Identity,
 ): Promise<number> {
-  let total = 0;
-  for (const { system, dataset } of linking) {
+  // The tables are asked side by side (they mostly live in different systems).
+  const counts = linking.map(async ({ system, dataset }) => {
     const owners = ownerColumns(dataset);
     const columns = owners.filter((c) => c.identity === kind);
-    if (!columns.length) continue;
+    if (!columns.length) return 0;
     const schema = await connections.schema(system.name);
     const probe: SqlEnv = {
       system: system.name,
@@ -207,14 +210,14 @@ async function ownedByOthers(
       return [join([hit, { sql: `(${set})`, bindings: [] }, not(theirs)], 'AND', FALSE)];
     });
     const where = join(parts, 'OR', FALSE);
-    if (where === FALSE) continue;
+    if (where === FALSE) return 0;
     const { rows } = await exec(connections.get(system.name), {
       sql: `SELECT count(*)${probe.dialect.int} AS n FROM ${q(dataset.name)} WHERE ${where.sql}`,
       bindings: where.bindings,
     });
-    total += Number(rows[0]?.n ?? 0);
-  }
-  return total;
+    return Number(rows[0]?.n ?? 0);
+  });
+  return (await Promise.all(counts)).reduce((a, b) => a + b, 0);
 }
 
 interface Pointer {

@@ -24,6 +24,10 @@ export interface ErasureContext {
   keys: Keys;
   /** Exemption windows are judged at this instant (default: now). */
   now?: Date;
+  /**
+   * A lock wait limit for the steps other than the sessions' own (server/systems/connections.ts sets
+   * one, 10 s by default, on every session, so a step normally spends no statement on it).
+   */
   lockTimeoutMs?: number;
 }
 
@@ -172,8 +176,7 @@ async function applyStep(
   byKeys?: Map<string, Frag>,
 ): Promise<Omit<StepResult, 'ms'>> {
   const keys = ctx.keys;
-  // A lock held elsewhere (a long report query) fails the step as transient instead of hanging the job.
-  await trx.raw(env.dialect.lockTimeout(ctx.lockTimeoutMs ?? 10_000));
+  if (ctx.lockTimeoutMs !== undefined) await trx.raw(env.dialect.lockTimeout(ctx.lockTimeoutMs));
   const run = (f: Frag) => exec(trx, f);
   const notes = [...c.notes];
   const result: Omit<StepResult, 'ms'> = {
@@ -187,6 +190,10 @@ async function applyStep(
     notes,
   };
   const table = q(c.table);
+  // Whether the subject's own rows are all gone from this snapshot (none matched, or all deleted):
+  // then other people's rows need no "and not the subject's" test, which on a phone column compares
+  // every row with every spelling of the subject's numbers.
+  let ownedGone = c.owned === FALSE;
 
   if (c.owned !== FALSE) {
     const counts = (await run(countSql(c, env.dialect))).rows[0];
@@ -194,29 +201,35 @@ async function applyStep(
     result.exemptions = exemptionCounts(c, counts);
     result.discovered = discoveredCounts(step, c, counts);
     const toDelete = c.deleteOwned ? Number(counts.matched) - Number(counts.kept) : 0;
+    const toUpdate = Number(counts.updatable);
+    ownedGone = Number(counts.matched) === 0 || (c.deleteOwned && c.kept === FALSE);
     await hooks.onCounted?.({
       matched: Number(counts.matched),
       kept: result.rowsKept,
       toDelete,
-      toUpdate: Number(counts.updatable),
+      toUpdate,
       exemptions: result.exemptions,
       discovered: result.discovered,
     });
-    const maps = await hashMaps(
-      run,
-      env,
-      c.table,
-      c.owned,
-      c.changes.flatMap((ch) => ch.hashKinds.map((k) => ({ column: ch.column, kind: k }))),
-      keys,
-    );
-    if (c.deleteOwned) {
+    // The counts and the writes read one snapshot (REPEATABLE READ; a concurrent change to these rows
+    // fails the step), so a write the counts say touches nothing is skipped, with its hashing.
+    const maps = toUpdate
+      ? await hashMaps(
+          run,
+          env,
+          c.table,
+          c.owned,
+          c.changes.flatMap((ch) => ch.hashKinds.map((k) => ({ column: ch.column, kind: k }))),
+          keys,
+        )
+      : new Map();
+    if (c.deleteOwned && toDelete > 0) {
       const where = join([c.owned, not(c.kept)], 'AND', FALSE);
       result.rowsDeleted += (
         await run({ sql: `DELETE FROM ${table} WHERE ${where.sql}`, bindings: where.bindings })
       ).rowCount;
     }
-    if (c.changes.length) {
+    if (c.changes.length && toUpdate > 0) {
       const scope = c.updateScope === 'kept' ? c.kept : TRUE;
       const where = join([c.owned, scope, anyGuard(c.changes)], 'AND', FALSE);
       if (where !== FALSE && scope !== FALSE) {
@@ -229,10 +242,12 @@ async function applyStep(
     }
   }
 
-  for (const m of compileMentions(step, env, c.owned, c.kept, notes, byKeys)) {
+  for (const m of compileMentions(step, env, ownedGone ? FALSE : c.owned, c.kept, notes, byKeys)) {
     const maps = m.hashKind
       ? await hashMaps(run, env, c.table, m.where, [{ column: m.column, kind: m.hashKind }], keys)
       : new Map();
+    // Hashing reads the values of exactly the rows the statement would change: none, nothing to write.
+    if (m.hashKind && !Object.keys(maps.get(`${m.column}:${m.hashKind}`) ?? {}).length) continue;
     result.mentionsErased += (await run(m.sql(maps))).rowCount;
   }
   result.rowsAffected = result.rowsDeleted + result.rowsUpdated + result.mentionsErased;
@@ -282,6 +297,12 @@ export interface RunOptions {
   /** Attempts per step for transient errors (configuration errors are never retried). */
   attempts?: number;
   backoffMs?: number;
+  /**
+   * Run each system's steps as its own chain, the chains side by side (default), or every step one
+   * after another. A plan orders steps only within a system (foreign keys do not cross databases),
+   * so systems are independent; each chain keeps its system's order.
+   */
+  systems?: 'concurrent' | 'sequential';
 }
 
 export interface ErasureOutcome {
@@ -296,26 +317,42 @@ export async function runErasure(
   cp: Checkpoints,
   opts: RunOptions = {},
 ): Promise<ErasureOutcome> {
-  const results: Record<string, StepResult> = {};
+  const found: Record<string, StepResult> = {};
   const total = plan.steps.length;
   let done = 0;
-  for (const step of plan.steps) {
-    const previous = await cp.isDone(step.key);
-    if (previous) {
-      results[step.key] = previous;
-    } else {
-      const earlier = (await cp.started?.(step.key)) ?? null;
-      const hooks: StepHooks = {
-        ...(cp.markStarted ? { onCounted: (p: PlannedCounts) => cp.markStarted!(step.key, p) } : {}),
-        ...(cp.recordHeld
-          ? { onHeld: (keys: string[][], mentions: Record<string, string[][]>) => cp.recordHeld!(step, keys, mentions) }
-          : {}),
-      };
-      results[step.key] = resumed(await withRetries(() => executeStep(step, ctx, hooks), opts), earlier);
-      await cp.markDone(step.key, results[step.key]);
+  // Progress reports are written in the order the steps finished, one at a time, whichever chain finished them.
+  let reported: Promise<void> = Promise.resolve();
+  const report = (key: string) => {
+    const n = ++done;
+    reported = reported.then(() => cp.progress?.(n, total, key));
+    return reported;
+  };
+  const runChain = async (steps: PlanStep[]) => {
+    for (const step of steps) {
+      const previous = await cp.isDone(step.key);
+      if (previous) {
+        found[step.key] = previous;
+      } else {
+        const earlier = (await cp.started?.(step.key)) ?? null;
+        const hooks: StepHooks = {
+          ...(cp.markStarted ? { onCounted: (p: PlannedCounts) => cp.markStarted!(step.key, p) } : {}),
+          ...(cp.recordHeld
+            ? {
+                onHeld: (keys: string[][], mentions: Record<string, string[][]>) =>
+                  cp.recordHeld!(step, keys, mentions),
+              }
+            : {}),
+        };
+        found[step.key] = resumed(await withRetries(() => executeStep(step, ctx, hooks), opts), earlier);
+        await cp.markDone(step.key, found[step.key]);
+      }
+      await report(step.key);
     }
-    await cp.progress?.(++done, total, step.key);
-  }
+  };
+  if (opts.systems === 'sequential') await runChain(plan.steps);
+  else await allChains([...chainsBySystem(plan.steps).values()].map(runChain));
+  // In the plan's order, whatever order the chains finished in.
+  const results = Object.fromEntries(plan.steps.map((s) => [s.key, found[s.key]]));
   const values = Object.values(results);
   return {
     results,
@@ -326,6 +363,19 @@ export async function runErasure(
       rowsHeld: values.reduce((n, r) => n + (r.rowsHeld ?? 0), 0),
     },
   };
+}
+
+function chainsBySystem(steps: PlanStep[]): Map<string, PlanStep[]> {
+  const chains = new Map<string, PlanStep[]>();
+  for (const s of steps) chains.set(s.system, [...(chains.get(s.system) ?? []), s]);
+  return chains;
+}
+
+/** Waits for every chain, even after one failed (no step may still run when the job gives up), then throws the first failure. */
+async function allChains(chains: Promise<void>[]): Promise<void> {
+  const settled = await Promise.allSettled(chains);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** A rerun that finds less to do than an earlier attempt counted: that attempt committed; report its work. */

@@ -11,7 +11,7 @@ import type { DataMap, Regulation, RetentionPolicy, Taxonomy } from '../policies
 import type { Identity, PlanStep } from './types';
 import type { Connections } from './connections';
 import { planRequest } from './plan';
-import { isCtid, withDatabaseKeys } from './keys';
+import { isCtid, withDatabaseKeys } from './primary-keys';
 import { compileStep } from './compile';
 import { exec, FALSE, identityMatch, join, not, q, textMentions, emailsOf, type SqlEnv } from './sql';
 import { toCsv } from './csv';

@@ -6,7 +6,7 @@ import type { Identity } from './types';
 import type { Connections } from './connections';
 import { allDatasets, identityKind } from '../datamap/lookup';
 import { planRequest } from './plan';
-import { withDatabaseKeys } from './keys';
+import { withDatabaseKeys } from './primary-keys';
 import { heldOf, normalizeIdentity } from './discover';
 import { exec, FALSE, q, rowsMatching, type SqlEnv } from './sql';
 import { asConfigError, classifyError } from './errors';

@@ -9,7 +9,7 @@ import type { Connections } from './connections';
 import type { Knex } from 'knex';
 import { allDatasets, hasCategory, heldKind } from '../datamap/lookup';
 import { unmappedColumns } from '../datamap/check';
-import { withDatabaseKeys } from './keys';
+import { withDatabaseKeys } from './primary-keys';
 import { isPhoneKind, phoneDigits, phoneForms, phoneVariants, toE164 } from './phones';
 import { HELD, heldOf, normalizeIdentity } from './discover';
 import { planColumns } from './columns';

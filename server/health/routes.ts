@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import { Router, type Request } from 'express';
 import type { Deps } from '../deps';
-import type { Metrics } from './metrics';
+import type { Metrics } from './prometheus';
 import { liveProcesses } from '../policy-runtime';
 
 /** /metrics: from a configured network (LETHE_METRICS_NETWORKS), or with LETHE_METRICS_TOKEN. */

@@ -1,5 +1,7 @@
-// Audit actors are ids ("user:<uuid>", "token:<uuid>"); pages show who that is.
+// Audit actors are ids ("user:<uuid>", "token:<uuid>"); pages show who that is. The users and
+// tokens are read through the auth area, which owns their tables.
 import type { Knex } from 'knex';
+import { displayNamesOf, tokenNamesOf, tokensNamed, usersMatching } from '../auth';
 
 export async function actorNames(db: Knex, actors: string[]): Promise<Record<string, string>> {
   const ids = (prefix: string) =>
@@ -9,12 +11,8 @@ export async function actorNames(db: Knex, actors: string[]): Promise<Record<str
   const names: Record<string, string> = {};
   const users = ids('user:');
   const tokens = ids('token:');
-  if (users.length)
-    for (const u of await db('users').whereIn('id', users).select('id', 'display_name'))
-      names[`user:${u.id}`] = u.display_name;
-  if (tokens.length)
-    for (const t of await db('api_tokens').whereIn('id', tokens).select('id', 'name'))
-      names[`token:${t.id}`] = `API token "${t.name}"`;
+  if (users.length) for (const u of await displayNamesOf(db, users)) names[`user:${u.id}`] = u.display_name;
+  if (tokens.length) for (const t of await tokenNamesOf(db, tokens)) names[`token:${t.id}`] = `API token "${t.name}"`;
   for (const a of actors) names[a] ??= a.startsWith('system:') ? `Lethe (${a.slice(7)})` : a;
   return names;
 }
@@ -27,11 +25,7 @@ export async function actorNames(db: Knex, actors: string[]): Promise<Record<str
 export async function actorsNamed(db: Knex, text: string): Promise<string[]> {
   const t = text.trim();
   if (/^(user|token|system):/.test(t)) return [t];
-  const like = `%${t.replace(/[%_\\]/g, (c) => '\\' + c)}%`;
-  const users = await db('users')
-    .whereRaw('lower(email) = lower(?)', [t])
-    .orWhere('display_name', 'ilike', like)
-    .pluck('id');
-  const tokens = await db('api_tokens').where('name', 'ilike', like).pluck('id');
+  const users = await usersMatching(db, t);
+  const tokens = await tokensNamed(db, t);
   return [...users.map((id: string) => `user:${id}`), ...tokens.map((id: string) => `token:${id}`)];
 }

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
 import { consoleView, discardJob, retryJob } from './service';
+import { paths } from '../http/paths';
 
 export function jobsConsoleRoutes(deps: Deps, registry: RouteSpec[]): Router {
   const router = Router();
@@ -14,12 +15,12 @@ export function jobsConsoleRoutes(deps: Deps, registry: RouteSpec[]): Router {
   r.post('/jobs/:kind/:id/retry', can('retry', 'job'), async (req, res) => {
     await retryJob(deps, String(req.params.kind), String(req.params.id), req.principal!.id);
     res.flash('success', `Job ${req.params.id} queued again.`);
-    res.redirect(303, '/jobs');
+    res.redirect(303, paths.jobs.index());
   });
   r.post('/jobs/:kind/:id/discard', can('discard', 'job'), async (req, res) => {
     await discardJob(deps, String(req.params.kind), String(req.params.id), req.principal!.id);
     res.flash('success', `Job ${req.params.id} discarded.`);
-    res.redirect(303, '/jobs');
+    res.redirect(303, paths.jobs.index());
   });
   return router;
 }

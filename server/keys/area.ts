@@ -1,10 +1,8 @@
 // `lethe keys`: key rotation.
 import type { Area } from '../area-descriptor';
+import { keysCommands } from './cli-entry';
 
 export const keysArea: Area = {
   name: 'keys',
-  cli: {
-    commands: { keys: 'the keys derived from LETHE_SECRET_KEY, and rotation' },
-    load: async () => (await import('./cli')).registerKeyCommands,
-  },
+  cli: keysCommands,
 };

@@ -20,7 +20,7 @@ export interface RotationReport {
   heldIndexKept: number;
   packages: number;
   mfaSecrets: number;
-  /** Per-dataset pseudonym keys (server/anonymize/keys.ts) and anonymized outputs re-encrypted. */
+  /** Per-dataset pseudonym keys (server/anonymize/pseudonym-keys.ts) and anonymized outputs re-encrypted. */
   pseudonymKeys: number;
   anonymizedOutputs: number;
   /** Data subjects' addresses: request contacts and unconfirmed privacy-center submissions. */
@@ -87,10 +87,10 @@ export async function rotateKeys(
     }
   }
 
-  const packages = await db('request_artifacts').whereIn('kind', PACKAGE_KINDS).select('request_id', 'kind', 'bytes');
+  const packages = await db('request_artefacts').whereIn('kind', PACKAGE_KINDS).select('request_id', 'kind', 'bytes');
   for (const p of packages) {
     if (!stale(p.bytes)) continue;
-    report.packages += await db('request_artifacts')
+    report.packages += await db('request_artefacts')
       .where({ request_id: p.request_id, kind: p.kind })
       .update({ bytes: crypto.encryptBytes(crypto.decryptBytes(p.bytes)) });
   }

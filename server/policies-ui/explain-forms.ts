@@ -6,7 +6,7 @@ import { allDatasets } from '../datamap/lookup';
 import { toFormErrors, noErrors, type FormErrors } from '../http/forms';
 import { parseIsoDate } from '../policies/durations';
 import { explainAccess, explainDeletion, explainRetention, type Explanation } from '../policies/explain';
-import { datasetCategories } from '../policies/lookup';
+import { datasetCategories } from '../policies/dataset-categories';
 import { matchRetentionRule } from '../policies/retention';
 import { REGULATIONS, type PolicyBundle, type Regulation } from '../policies/types';
 import { formatRef } from '../policies/yaml-source';

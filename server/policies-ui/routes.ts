@@ -6,12 +6,20 @@ import { NotFoundError } from '../errors';
 import { actorNames } from '../http/actors';
 import { createInvitations } from '../auth';
 import { z } from 'zod';
-import { activeRow, bundleHistory, liveProcesses } from '../policy-runtime';
+import {
+  activeRow,
+  approveActivation,
+  bundleHistory,
+  liveProcesses,
+  pendingActivation as newestPendingActivation,
+  pendingActivationById,
+} from '../policy-runtime';
 import { formatProblem } from '../policies/yaml-source';
 import { splitLines } from './diff';
 import { explainChoices, explainFromQuery, fileHref } from './explain-forms';
 import { countBundles, historyPage } from './queries';
 import { compareVersions, keepIndent, reloadMessage, type Comparison } from './service';
+import { paths } from '../http/paths';
 
 const HISTORY_PAGE_SIZE = 20;
 /** A process reports at every poll; one not seen for three polls has stopped. */
@@ -48,11 +56,7 @@ export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const rejection = deps.policies.lastRejection();
     const pointer = await activeRow(deps.db);
     const processes = await liveProcesses(deps.db, LIVE_WITHIN_MS(deps));
-    const pendingActivation = await deps
-      .db('policy_activation_requests')
-      .whereNull('decided_at')
-      .orderBy('created_at', 'desc')
-      .first();
+    const pendingActivation = await newestPendingActivation(deps.db);
     await res.page('policies/index', {
       activation: pointer && {
         by: (await actorNames(deps.db, [pointer.activated_by]))[pointer.activated_by] ?? pointer.activated_by,
@@ -89,15 +93,13 @@ export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
   r.post('/policies/reload', can('reload', 'policy'), async (req, res) => {
     const { kind, text } = reloadMessage(await deps.policies.reload(deps.audit, req.principal!.id));
     res.flash(kind, text);
-    res.redirect(303, '/policies');
+    res.redirect(303, paths.policies.index());
   });
 
   // Second-person activation (access.yaml policy_activation.second_person): not by whoever asked.
   r.post('/policies/activations/:id/approve', can('reload', 'policy'), async (req, res) => {
     const id = z.uuid().safeParse(req.params.id);
-    const pending = id.success
-      ? await deps.db('policy_activation_requests').where({ id: id.data }).whereNull('decided_at').first()
-      : undefined;
+    const pending = id.success ? await pendingActivationById(deps.db, id.data) : undefined;
     if (!pending) throw new NotFoundError('No such activation awaiting approval.');
     if (await createInvitations(deps).samePerson(pending.requested_by, req.principal!.id)) {
       await deps.audit.append({
@@ -110,18 +112,14 @@ export function policiesRoutes(deps: Deps, registry: RouteSpec[]): Router {
         },
       });
       res.flash('error', 'You asked for this activation, so another person must approve it.');
-      return res.redirect(303, '/policies');
+      return res.redirect(303, paths.policies.index());
     }
-    const claimed = await deps
-      .db('policy_activation_requests')
-      .where({ id: pending.id })
-      .whereNull('decided_at')
-      .update({ decided_at: deps.db.fn.now(), decided_by: req.principal!.id, outcome: 'approved' });
-    if (!claimed) throw new NotFoundError('No such activation awaiting approval.');
+    if (!(await approveActivation(deps.db, pending.id, req.principal!.id)))
+      throw new NotFoundError('No such activation awaiting approval.');
     const result = await deps.policies.activateStored(pending.hash, deps.audit, req.principal!.id);
     const { kind, text } = reloadMessage(result);
     res.flash(kind, text);
-    res.redirect(303, '/policies');
+    res.redirect(303, paths.policies.index());
   });
 
   r.get('/policies/files/*path', can('read', 'policy'), async (req, res) => {

@@ -2,7 +2,7 @@
 // (`file:line:column: message`), exit codes say pass/fail, and no stack trace ever reaches the user.
 import { Command, CommanderError, Option } from 'commander';
 import { defaultPoliciesDir, loadBundle } from './bundle';
-import { datasetCategories } from './lookup';
+import { datasetCategories } from './dataset-categories';
 import { parseIsoDate } from './durations';
 import { explainAccess, explainDeletion, explainRetention, formatExplanation, type Explanation } from './explain';
 import { writeJsonSchemas } from './json-schema';

@@ -5,7 +5,7 @@ import { decideAccess } from './access';
 import { bundleTests } from './bundle';
 import { decideDeletion, decideDeletionForRow } from './deletion';
 import { parseIsoDate } from './durations';
-import { datasetCategories } from './lookup';
+import { datasetCategories } from './dataset-categories';
 import { decideRetention } from './retention';
 import { heldBy } from './holds';
 import { mapLegalHold } from './mapping';

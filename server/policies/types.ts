@@ -97,7 +97,7 @@ export interface DatasetDef extends SubjectInfo {
   primaryKey: string[];
   /**
    * Where primaryKey comes from: absent = declared in the map; 'database' = the map declares none and
-   * it is read from the live catalog when a plan is made (server/erasure/keys.ts); 'ctid' = the table
+   * it is read from the live catalog when a plan is made (server/erasure/primary-keys.ts); 'ctid' = the table
    * has no key at all and rows are addressed by their physical position.
    */
   primaryKeyFrom?: 'database' | 'ctid';

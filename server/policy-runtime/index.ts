@@ -1,3 +1,19 @@
-// What other areas may read of the active bundle's history and the processes following it.
-export { activeRow, bundleHistory, liveProcesses, type StoredBundle, type ActiveRow, type ProcessRow } from './queries';
+// What other areas may read of the active bundle's history, the processes following it, and the
+// activations waiting for (or given) a second person's approval.
+export {
+  activeRow,
+  bundleHistory,
+  bundlesByPrefix,
+  countBundles,
+  firstInstalledBundle,
+  liveProcesses,
+  pendingActivation,
+  pendingActivationById,
+  approveActivation,
+  approvedActivations,
+  type StoredBundle,
+  type ActiveRow,
+  type ProcessRow,
+  type ActivationRequestRow,
+} from './queries';
 export { registerPolicyRuntimeCommands } from './cli';

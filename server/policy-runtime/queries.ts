@@ -45,6 +45,19 @@ export const bundleHistory = (db: Knex) =>
 
 export const findBundle = (db: Knex, hash: string) => db<StoredBundle>('policy_bundles').where({ hash }).first();
 
+export async function countBundles(db: Knex): Promise<number> {
+  const [{ n }] = await db('policy_bundles').count<{ n: string }[]>({ n: '*' });
+  return Number(n);
+}
+
+/** Versions whose hash starts with `prefix` (hex only, so no LIKE wildcards); at most two, enough to tell unique from ambiguous. */
+export const bundlesByPrefix = (db: Knex, prefix: string): Promise<StoredBundle[]> =>
+  db<StoredBundle>('policy_bundles').where('hash', 'like', `${prefix}%`).orderBy('hash').limit(2).select('*');
+
+/** The bundle stored first (the one installed before any activation was approved). */
+export const firstInstalledBundle = (db: Knex): Promise<{ hash: string } | undefined> =>
+  db('policy_bundles').orderBy('first_seen_at').first('hash');
+
 export async function touchProcess(
   db: Knex,
   p: Pick<ProcessRow, 'id' | 'role' | 'host' | 'pid' | 'hash' | 'problem'>,
@@ -60,3 +73,40 @@ export const liveProcesses = (db: Knex, withinMs: number) =>
   db<ProcessRow>('policy_processes')
     .where('seen_at', '>', db.raw(`now() - (? || ' milliseconds')::interval`, [String(withinMs)]))
     .orderBy([{ column: 'role' }, { column: 'started_at' }]);
+
+/** A bundle waiting for a second person's approval (access.yaml policy_activation.second_person). */
+export interface ActivationRequestRow {
+  id: string;
+  hash: string;
+  requested_by: string;
+  created_at: Date;
+  decided_at: Date | null;
+  decided_by: string | null;
+  outcome: string | null;
+}
+
+/** The newest activation still waiting for a decision, if any. */
+export const pendingActivation = (db: Knex) =>
+  db<ActivationRequestRow>('policy_activation_requests').whereNull('decided_at').orderBy('created_at', 'desc').first();
+
+/** One activation still waiting for a decision (undefined once decided). */
+export const pendingActivationById = (db: Knex, id: string) =>
+  db<ActivationRequestRow>('policy_activation_requests').where({ id }).whereNull('decided_at').first();
+
+/** Records the approval; false when another decision came first (approved, or superseded). */
+export async function approveActivation(db: Knex, id: string, decidedBy: string): Promise<boolean> {
+  const n = await db('policy_activation_requests')
+    .where({ id })
+    .whereNull('decided_at')
+    .update({ decided_at: db.fn.now(), decided_by: decidedBy, outcome: 'approved' });
+  return n === 1;
+}
+
+/** Approved activations, newest decision first. */
+export const approvedActivations = (
+  db: Knex,
+): Promise<Pick<ActivationRequestRow, 'hash' | 'decided_at' | 'decided_by'>[]> =>
+  db('policy_activation_requests')
+    .where({ outcome: 'approved' })
+    .orderBy('decided_at', 'desc')
+    .select('hash', 'decided_at', 'decided_by');

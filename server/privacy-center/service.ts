@@ -9,7 +9,7 @@ import type { Deps } from '../deps';
 import type { Principal } from '../auth';
 import { randomToken, sha256Hex } from '../crypto';
 import { services } from '../services';
-import { EXPORT_RETENTION_DAYS, recordSubjectContact, requestArtifact, type RequestStatus } from '../requests';
+import { EXPORT_RETENTION_DAYS, recordSubjectContact, requestArtefact, type RequestStatus } from '../requests';
 import { recordConsentEvents, TRAINING_PURPOSE } from '../training';
 
 /** The privacy center acts as this principal: it submits and verifies, it never decides. */
@@ -175,7 +175,7 @@ export function createPrivacyCenter(deps: Deps) {
       const request = row.request_id ? await services(deps).requests.load(row.request_id) : null;
       const pkg =
         request?.type === 'access' && request.status === 'completed'
-          ? await requestArtifact(db, request.id, 'export')
+          ? await requestArtefact(db, request.id, 'export')
           : undefined;
       const packageUntil = pkg
         ? new Date(new Date(pkg.created_at).getTime() + EXPORT_RETENTION_DAYS * 86_400_000)
@@ -200,7 +200,7 @@ export function createPrivacyCenter(deps: Deps) {
         .update({ package_downloaded_at: new Date() })
         .returning('id');
       if (!taken) return undefined;
-      const a = await requestArtifact(db, view.request.id, 'export');
+      const a = await requestArtefact(db, view.request.id, 'export');
       await audit.append({
         actor: PRIVACY_CENTER.id,
         action: 'request.export.download',

@@ -1,6 +1,7 @@
 // Datasets and re-identification tests: pages (the upload form at /reid), API, the blocked
 // datasets panel, `lethe reid` and the reid job.
 import type { Area } from '../area-descriptor';
+import { reidCommands } from './cli-entry';
 import { datasetRoutes } from './datasets-routes';
 import { reidRoutes } from './routes';
 import { reidApi } from './api';
@@ -13,8 +14,5 @@ export const reidArea: Area = {
   nav: [{ href: '/datasets', label: 'Datasets', action: 'read', resource: 'dataset' }],
   panels: [blockedDatasetsPanel],
   uploads: { signedIn: ['/reid'] },
-  cli: {
-    commands: { reid: 'measure how re-identifiable a dataset is and check it against policies/reid.yaml' },
-    load: async () => (await import('./cli')).registerReidCommands,
-  },
+  cli: reidCommands,
 };

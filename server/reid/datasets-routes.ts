@@ -75,7 +75,7 @@ export function datasetRoutes(deps: Deps, registry: RouteSpec[]): Router {
       title: 'Datasets',
       datasets: rows.map((d) => ({
         name: d.name,
-        href: `/datasets/${encodeURIComponent(d.name)}`,
+        href: paths.datasets.show(d.name),
         release: { ...RELEASE_STATUS[d.release_status as DatasetRow['release_status']], status: d.release_status },
         lastRunId: d.last_run_id,
         lastTested: isoMinute(d.last_finished_at),

@@ -2,6 +2,7 @@
 import type { PanelBuilder } from '../dashboard/panels';
 import { blockedDatasets, countBlocked } from './queries';
 import { THRESHOLD_NAME } from './view-model';
+import { paths } from '../http/paths';
 
 const SHOWN = 8;
 
@@ -18,7 +19,7 @@ export const blockedDatasetsPanel: PanelBuilder = async (deps, _p, can) => {
     lines: rows.length
       ? rows.map((r) => ({
           text: `${r.name}: failed ${[...new Set((r.violations ?? []).map((v) => THRESHOLD_NAME[v.threshold] ?? v.threshold))].join(', ')}`,
-          href: `/datasets/${encodeURIComponent(r.name)}`,
+          href: paths.datasets.show(r.name),
           tone: 'bad' as const,
         }))
       : [{ text: 'No dataset failed its latest re-identification test.' }],

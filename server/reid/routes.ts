@@ -13,7 +13,7 @@ import { type Upload } from './service';
 import { runById, type RunRow } from './queries';
 import { sendReport } from './report-http';
 import { shownClasses } from './generalize';
-import { measureRun, RISKIEST_CLASSES } from './execute';
+import { measureRun, RISKIEST_CLASSES } from './measure-run';
 import {
   detectorLabel,
   isoMinute,

@@ -18,7 +18,7 @@ import {
 import { columnsFromDataMap } from './datamap-columns';
 import { storeUpload } from './uploads';
 import { datasetByName, hasActiveRun, runById, type RunOptions, type RunRow } from './queries';
-import { measureRun } from './execute';
+import { measureRun } from './measure-run';
 import type { Violation } from './types';
 
 export interface Upload {

@@ -1,5 +1,6 @@
 // Signed reports: pages, the public /verify upload, API, panels, `lethe report` and the report job.
 import type { Area } from '../area-descriptor';
+import { reportsCommands } from './cli-entry';
 import { reportsRoutes } from './routes';
 import { reportsApi } from './api';
 import { reportsPanel, requestStatisticsPanel } from './panels';
@@ -11,8 +12,5 @@ export const reportsArea: Area = {
   nav: [{ href: '/reports', label: 'Reports', action: 'read', resource: 'report' }],
   panels: [reportsPanel, requestStatisticsPanel],
   uploads: { public: ['/verify'] },
-  cli: {
-    commands: { report: 'signed reports: create, verify' },
-    load: async () => (await import('./cli')).registerReportCommands,
-  },
+  cli: reportsCommands,
 };

@@ -7,7 +7,7 @@ import { CliFailure, type CliContext } from '../cli-context';
 import { toFormErrors } from '../http/forms';
 import { generateReport, orderSchema, verifyReportFile, type ReportRow } from './service';
 import { parseKeyFile, verifyPdf, type Verdict } from './signing';
-import { keyDocument } from './keys';
+import { keyDocument } from './signing-keys';
 
 function describe(v: Verdict, checkpoint?: string): string {
   if (v.status !== 'authentic') return `${v.status.toUpperCase()}: ${v.reason}\n`;

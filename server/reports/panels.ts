@@ -2,7 +2,8 @@
 // request statistics for the current quarter to date, read-only.
 import type { PanelBuilder } from '../dashboard/panels';
 import { paths } from '../http/paths';
-import { KIND_TITLES } from './render';
+import { KIND_TITLES } from './render-pdf';
+import { requestStatistics } from '../requests';
 
 export const reportsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'report')) return null;
@@ -21,7 +22,7 @@ export const reportsPanel: PanelBuilder = async (deps, _p, can) => {
     lines: [
       ...latest.map((r) => ({
         text: `${KIND_TITLES[r.kind as keyof typeof KIND_TITLES]} · ${r.period_from ? `${day(r.period_from)} – ${day(r.period_to)}` : `run ${r.params?.run}`} · ${r.status}`,
-        href: `/reports/${r.id}`,
+        href: paths.reports.show(r.id),
       })),
       ...(latest.length ? [] : [{ text: 'No report issued yet.' }]),
       { text: 'Check a report PDF on the verification page', href: '/verify' },
@@ -33,25 +34,15 @@ export const requestStatisticsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'request') || !can('read', 'report')) return null;
   const now = new Date();
   const start = new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3, 1));
-  const { rows } = await deps.db.raw<{
-    rows: { received: string; closed: string; median: string | null; late: string }[];
-  }>(
-    `SELECT count(*) FILTER (WHERE received_at >= ?) AS received,
-            count(*) FILTER (WHERE completed_at >= ?) AS closed,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - received_at) / 86400) FILTER (WHERE completed_at >= ?) AS median,
-            count(*) FILTER (WHERE due_at >= ? AND due_at < now() AND coalesce(completed_at, now()) > due_at) AS late
-       FROM requests`,
-    [start, start, start, start],
-  );
-  const r = rows[0];
+  const r = await requestStatistics(deps.db, start);
   return {
     id: 'request-statistics',
     title: 'Requests this quarter',
-    figure: Number(r.received),
-    tone: Number(r.late) ? 'warn' : 'ok',
+    figure: r.received,
+    tone: r.late ? 'warn' : 'ok',
     lines: [
       {
-        text: `Since ${start.toISOString().slice(0, 10)}: ${Number(r.received)} received, ${Number(r.closed)} closed, median ${r.median === null ? 'n/a' : `${Number(r.median).toFixed(1)} days`} to close, ${Number(r.late)} deadline(s) missed.`,
+        text: `Since ${start.toISOString().slice(0, 10)}: ${r.received} received, ${r.closed} closed, median ${r.medianDays === null ? 'n/a' : `${r.medianDays.toFixed(1)} days`} to close, ${r.late} deadline(s) missed.`,
       },
       { text: 'Order the quarterly report for the full figures', href: paths.reports.index() },
     ],

@@ -8,10 +8,10 @@ import type { Deps } from '../deps';
 import { can, declare, type RouteSpec } from '../http/guard';
 import { formError, noErrors, pageParams, pager, toFormErrors, type FormErrors } from '../http/forms';
 import { addressOf, countAnonymous, RateLimitedError } from '../http/rate-limit';
-import { KIND_TITLES } from './render';
+import { KIND_TITLES } from './render-pdf';
 import { listReports, orderReport, orderSchema, REPORT_KINDS, verifyReportFile, type ReportFilter } from './service';
 import { loadReport, sendReportPdf } from './api';
-import { keyDocument } from './keys';
+import { keyDocument } from './signing-keys';
 
 /** Verification attempts per address per minute on the public /verify page. */
 export const VERIFY_PER_MINUTE = 10;

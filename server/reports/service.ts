@@ -12,9 +12,9 @@ import {
   renderQuarterly,
   type ReportHeader,
   type ReportKind,
-} from './render';
+} from './render-pdf';
 import { sha256, signPdf, verifyPdf, type Manifest, type Verdict } from './signing';
-import { publishedKeys, registerCurrentKey } from './keys';
+import { publishedKeys, registerCurrentKey } from './signing-keys';
 
 export const REPORT_KINDS = ['quarterly', 'audit_run', 'audit_log'] as const;
 

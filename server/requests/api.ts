@@ -7,7 +7,7 @@ import { toFormErrors } from '../http/forms';
 import { createRequestSchema, reasonSchema, sharedDecisionSchema, verifySchema } from './commands';
 import { decideShared } from './shared-check';
 import { stepsOf, type RequestRow } from './queries';
-import { previewFor, sendArtifact } from './artifacts-http';
+import { previewFor, sendArtefact } from './artefacts-http';
 import { atRiskDays, urgency } from './deadlines';
 import { isClosed } from './status';
 import { services } from '../services';
@@ -191,13 +191,13 @@ export const requestsApi: ApiArea = {
       res.json(view(await service.retry((await load(String(req.params.id))).id, req.principal!)));
     });
     r.get('/requests/:id/certificate.pdf', can('certificate', 'request'), async (req, res) => {
-      await sendArtifact(deps, res, await load(String(req.params.id)), 'certificate', req.principal!.id);
+      await sendArtefact(deps, res, await load(String(req.params.id)), 'certificate', req.principal!.id);
     });
     r.get('/requests/:id/export.zip', can('export', 'request'), async (req, res) => {
-      await sendArtifact(deps, res, await load(String(req.params.id)), 'export_zip', req.principal!.id);
+      await sendArtefact(deps, res, await load(String(req.params.id)), 'export_zip', req.principal!.id);
     });
     r.get('/requests/:id/export', can('export', 'request'), async (req, res) => {
-      await sendArtifact(deps, res, await load(String(req.params.id)), 'export', req.principal!.id);
+      await sendArtefact(deps, res, await load(String(req.params.id)), 'export', req.principal!.id);
     });
   },
   paths: toOpenApi({

@@ -5,7 +5,7 @@
 // was added and its length: free text may hold personal data, and the log can never be erased).
 import { z } from 'zod';
 import type { Deps } from '../deps';
-import { activeUsers, type Principal } from '../auth';
+import { activeUsers, userById, type Principal } from '../auth';
 import { rolePermissions } from '../policies/access';
 import { paths } from '../http/paths';
 import type { RequestRow } from './queries';
@@ -59,7 +59,7 @@ export function createAssignmentService(deps: Deps) {
   }
 
   async function notify(assigneeId: string, rows: RequestRow[]): Promise<void> {
-    const user = await db('users').where({ id: assigneeId }).first('email', 'display_name');
+    const user = await userById(db, assigneeId);
     if (!user) return;
     try {
       await deps.mailer.send({

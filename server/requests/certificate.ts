@@ -7,7 +7,7 @@ import type { ErasureOutcome } from '../erasure/execute';
 import type { VerifyResult } from '../erasure/verify';
 import { certificateExemptions, certificateTables, renderCertificate } from '../erasure/certificate-pdf';
 import type { HeldEntry } from '../erasure/certificate-held';
-import { artifact, type RequestRow } from './queries';
+import { artefact, type RequestRow } from './queries';
 import type { ExcludedFrom } from '../training';
 
 export async function issueCertificate(
@@ -20,7 +20,7 @@ export async function issueCertificate(
   held: HeldEntry[] = [],
   excludedFrom: ExcludedFrom[] = [],
 ) {
-  const existing = await artifact(deps.db, row.id, 'certificate');
+  const existing = await artefact(deps.db, row.id, 'certificate');
   if (existing) return { sha256: existing.sha256 as string };
   const head = await deps.audit.head();
   const bytes = await renderCertificate({
@@ -42,7 +42,7 @@ export async function issueCertificate(
   });
   const sha256 = sha256Hex(bytes);
   await deps.db.transaction(async (trx) => {
-    const inserted = await trx('request_artifacts')
+    const inserted = await trx('request_artefacts')
       .insert({
         request_id: row.id,
         kind: 'certificate',

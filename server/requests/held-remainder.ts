@@ -9,9 +9,9 @@ import { executeStep } from '../erasure/execute';
 import { remainingByKeys } from '../erasure/by-key';
 import { renderCertificate } from '../erasure/certificate-pdf';
 import type { SupplementTable } from '../erasure/certificate-held';
-import { connectionsFor, heldSteps, keysFor, planFor, planWith } from './engine';
+import { connectionsFor, heldSteps, keysFor, planFor, planWith } from './erasure-bridge';
 import { moveAudited } from './lifecycle';
-import { artifact, type RequestRow } from './queries';
+import { artefact, type RequestRow } from './queries';
 
 interface HeldRow {
   id: string;
@@ -194,9 +194,9 @@ export async function eraseHeldRemainder(
 
 /** The supplementary certificate: every held table's follow-up, linked to the first certificate by its SHA-256. */
 export async function issueSupplement(deps: Deps, row: RequestRow, bundleHash: string): Promise<{ sha256: string }> {
-  const existing = await artifact(deps.db, row.id, 'supplement');
+  const existing = await artefact(deps.db, row.id, 'supplement');
   if (existing) return { sha256: existing.sha256 as string };
-  const first = await artifact(deps.db, row.id, 'certificate');
+  const first = await artefact(deps.db, row.id, 'certificate');
   const steps = await deps
     .db('request_steps')
     .where({ request_id: row.id })
@@ -241,7 +241,7 @@ export async function issueSupplement(deps: Deps, row: RequestRow, bundleHash: s
   });
   const sha256 = sha256Hex(bytes);
   await deps.db.transaction(async (trx) => {
-    const inserted = await trx('request_artifacts')
+    const inserted = await trx('request_artefacts')
       .insert({
         request_id: row.id,
         kind: 'supplement',

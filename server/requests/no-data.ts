@@ -6,7 +6,7 @@ import type { Deps } from '../deps';
 import type { Principal } from '../auth';
 import { ConflictError } from '../errors';
 import { previewRequest, type Preview } from '../erasure/preview';
-import { connectionsFor, identityAndShared, planFor } from './engine';
+import { connectionsFor, identityAndShared, planFor } from './erasure-bridge';
 import type { SharedValue } from './shared-values';
 import type { RequestRow } from './queries';
 import { moveAudited } from './lifecycle';

@@ -46,7 +46,7 @@ export const urgentRequestsPanel: PanelBuilder = async (deps, _p, can) => {
       },
       ...rows.map((r) => ({
         text: `${r.id.slice(0, 8)} · ${r.type} · ${String(r.regulation).toUpperCase()} · ${countdown(r.due_at)}`,
-        href: `/requests/${r.id}`,
+        href: paths.requests.show(r.id),
         tone: (r.due_at < new Date() ? 'bad' : 'warn') as 'bad' | 'warn',
       })),
     ],
@@ -104,9 +104,9 @@ export const aiArtefactsPanel: PanelBuilder = async (deps, _p, can) => {
           // A tainted snapshot points into its lineage graph (what it was built from, which models used it).
           href:
             f.kind === 'snapshot_tainted' && can('read', 'dataset')
-              ? `/datasets/${encodeURIComponent(f.artefact)}#lineage`
+              ? paths.datasets.lineage(f.artefact)
               : linkable
-                ? `/requests/${f.request_id}`
+                ? paths.requests.show(f.request_id)
                 : undefined,
           tone: (f.kind === 'model_retraining_required' ? 'warn' : undefined) as 'warn' | undefined,
         }))

@@ -117,11 +117,35 @@ export const listPage = (
 ) => listQuery(db, f).orderBy(LIST_SORTS[sort], dir).orderBy('id').limit(limit).offset(offset);
 
 /** Stored files of a request; the two package formats hold the subject's data and are encrypted at rest. */
-export type ArtifactKind = 'certificate' | 'supplement' | 'export' | 'export_zip';
+export type ArtefactKind = 'certificate' | 'supplement' | 'export' | 'export_zip';
 /** How long an access package can be downloaded before it is deleted. */
 export const EXPORT_RETENTION_DAYS = 30;
 
 export const PACKAGE_KINDS = ['export', 'export_zip'] as const;
 
-export const artifact = (db: Knex, requestId: string, kind: ArtifactKind) =>
-  db('request_artifacts').where({ request_id: requestId, kind }).first();
+export const artefact = (db: Knex, requestId: string, kind: ArtefactKind) =>
+  db('request_artefacts').where({ request_id: requestId, kind }).first();
+
+/** Figures since `since`: requests received, closed, the median days to close, deadlines missed. */
+export async function requestStatistics(
+  db: Knex,
+  since: Date,
+): Promise<{ received: number; closed: number; medianDays: number | null; late: number }> {
+  const { rows } = await db.raw<{
+    rows: { received: string; closed: string; median: string | null; late: string }[];
+  }>(
+    `SELECT count(*) FILTER (WHERE received_at >= ?) AS received,
+            count(*) FILTER (WHERE completed_at >= ?) AS closed,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - received_at) / 86400) FILTER (WHERE completed_at >= ?) AS median,
+            count(*) FILTER (WHERE due_at >= ? AND due_at < now() AND coalesce(completed_at, now()) > due_at) AS late
+       FROM requests`,
+    [since, since, since, since],
+  );
+  const r = rows[0];
+  return {
+    received: Number(r.received),
+    closed: Number(r.closed),
+    medianDays: r.median === null ? null : Number(r.median),
+    late: Number(r.late),
+  };
+}

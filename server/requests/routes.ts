@@ -15,17 +15,17 @@ import {
   VERIFICATION_METHODS,
 } from './commands';
 import { decideShared } from './shared-check';
-import { artifact, stepsOf, type RequestRow } from './queries';
+import { artefact, stepsOf, type RequestRow } from './queries';
 import { assignSchema, noteSchema } from './assignment';
 import { maskIdentity, progressOf, summary, TYPE_WORDING } from './view-model';
 import { atRiskDays, canExtend, EXTENSION_TERMS, extendedDueDate } from './deadlines';
 import { lastPreviewFoundNothing } from './no-data';
-import { markRetrained, retrainedSchema } from './artefacts';
+import { markRetrained, retrainedSchema } from './artefact-flags';
 import { actionsFor, ACTIVE_STATUSES, STATUS } from './status';
-import { previewFor, sendArtifact } from './artifacts-http';
+import { previewFor, sendArtefact } from './artefacts-http';
 import { actorNames } from '../http/actors';
 import { services } from '../services';
-import { requiredVerification } from './verification';
+import { requiredVerification } from './required-verification';
 
 const uuid = z.uuid();
 
@@ -145,10 +145,10 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
         },
         codeHint: await reauthHintFor(deps.db, res.req.principal),
         values,
-        certificate: await artifact(deps.db, row.id, 'certificate').select('sha256', 'created_at'),
-        supplement: await artifact(deps.db, row.id, 'supplement').select('sha256', 'created_at'),
-        exportPackage: await artifact(deps.db, row.id, 'export').select('sha256', 'created_at'),
-        exportZip: await artifact(deps.db, row.id, 'export_zip').select('sha256', 'created_at'),
+        certificate: await artefact(deps.db, row.id, 'certificate').select('sha256', 'created_at'),
+        supplement: await artefact(deps.db, row.id, 'supplement').select('sha256', 'created_at'),
+        exportPackage: await artefact(deps.db, row.id, 'export').select('sha256', 'created_at'),
+        exportZip: await artefact(deps.db, row.id, 'export_zip').select('sha256', 'created_at'),
         flags,
         actionWords,
       },
@@ -258,7 +258,7 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const form = parseForm(sharedDecisionSchema, req.body);
     if (!form.ok) {
       res.flash('error', Object.values(form.errors.fields)[0] ?? 'Choose a value and a decision.');
-      return res.redirect(303, `/requests/${row.id}/preview`);
+      return res.redirect(303, paths.requests.preview(row.id));
     }
     const decided = await decideShared(deps, row, form.data.ref, form.data.decision, req.principal!);
     res.flash(
@@ -267,7 +267,7 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
         ? `${decided.masked} confirmed as the subject's: it is now used to find their rows. Check the dry run below.`
         : `${decided.masked} left out: it is not used, and other people's rows holding it are untouched.`,
     );
-    res.redirect(303, `/requests/${row.id}/preview`);
+    res.redirect(303, paths.requests.preview(row.id));
   });
 
   r.post('/requests/:id/acknowledge', can('acknowledge', 'request'), async (req, res) => {
@@ -351,18 +351,18 @@ export function requestRoutes(deps: Deps, registry: RouteSpec[]): Router {
   });
 
   r.get('/requests/:id/certificate.pdf', can('certificate', 'request'), async (req, res) => {
-    await sendArtifact(deps, res, await load(String(req.params.id)), 'certificate', req.principal!.id);
+    await sendArtefact(deps, res, await load(String(req.params.id)), 'certificate', req.principal!.id);
   });
 
   r.get('/requests/:id/certificate-supplement.pdf', can('certificate', 'request'), async (req, res) => {
-    await sendArtifact(deps, res, await load(String(req.params.id)), 'supplement', req.principal!.id);
+    await sendArtefact(deps, res, await load(String(req.params.id)), 'supplement', req.principal!.id);
   });
 
   r.get('/requests/:id/export.zip', can('export', 'request'), async (req, res) => {
-    await sendArtifact(deps, res, await load(String(req.params.id)), 'export_zip', req.principal!.id);
+    await sendArtefact(deps, res, await load(String(req.params.id)), 'export_zip', req.principal!.id);
   });
   r.get('/requests/:id/export', can('export', 'request'), async (req, res) => {
-    await sendArtifact(deps, res, await load(String(req.params.id)), 'export', req.principal!.id);
+    await sendArtefact(deps, res, await load(String(req.params.id)), 'export', req.principal!.id);
   });
 
   return router;

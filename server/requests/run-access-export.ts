@@ -4,7 +4,7 @@
 // and the plaintext identity is destroyed. The access-export job (jobs/access-export.ts) adapts this.
 import type { Deps } from '../deps';
 import { requestById } from './queries';
-import { connectionsFor, identityFor } from './engine';
+import { connectionsFor, identityFor } from './erasure-bridge';
 import { exportSubject } from '../erasure/export';
 import { moveAudited, setProgress } from './lifecycle';
 import { sha256Hex } from '../crypto';
@@ -53,7 +53,7 @@ export async function runAccessExport(
     const zip = await pkg.zip();
     const zipSha256 = sha256Hex(zip);
     await deps.db.transaction(async (trx) => {
-      await trx('request_artifacts')
+      await trx('request_artefacts')
         // The package is the subject's personal data: encrypted at rest, deleted after the
         // delivery window (EXPORT_RETENTION_DAYS, see jobs/reconciler.ts housekeeping).
         .insert([

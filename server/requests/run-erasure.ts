@@ -15,7 +15,7 @@ import {
   planFor,
   recordSteps,
   subjectValuesFor,
-} from './engine';
+} from './erasure-bridge';
 import { certificateHeld } from '../erasure/certificate-held';
 import { eraseHeldRemainder, followUpsDue } from './held-remainder';
 import { runErasure } from '../erasure/execute';
@@ -23,7 +23,7 @@ import { planWidening } from '../erasure/plan-compare';
 import { verifyErasure } from '../erasure/verify';
 import { ErasureConfigError } from '../erasure/errors';
 import { issueCertificate } from './certificate';
-import { flagArtefacts } from './artefacts';
+import { flagArtefacts } from './artefact-flags';
 import { onErasure } from '../training';
 import { closeRequest, moveAudited, setProgress, type StatusPatch } from './lifecycle';
 import { WORKER_STATUSES, type RequestStatus } from './status';

@@ -16,7 +16,7 @@ import { primaryIdentity } from './identity-index';
 import { noteLogIdentities } from '../logger';
 import { undecidedShared } from './shared-check';
 import { VERIFICATION_METHODS } from './commands';
-import { requiredVerification } from './verification';
+import { requiredVerification } from './required-verification';
 import { closeNoData, lastPreviewFoundNothing } from './no-data';
 import { entriesFor } from '../audit-log';
 import { notifySubjectOfExtension, notifySubjectQuietly } from './subject-notices';

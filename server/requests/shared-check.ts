@@ -3,7 +3,7 @@
 import type { Deps } from '../deps';
 import type { Principal } from '../auth/principal';
 import { ConflictError } from '../errors';
-import { connectionsFor, givenIdentity, identityAndShared } from './engine';
+import { connectionsFor, givenIdentity, identityAndShared } from './erasure-bridge';
 import { decideSharedValue, pendingOf, type SharedValue } from './shared-values';
 import type { RequestRow } from './queries';
 

@@ -4,8 +4,8 @@
 // open. The connection string comes from a resolver (config reads the env var the map names), so this
 // module never touches process.env and tests can point systems at throw-away databases.
 //
-// Callers: the erasure and access-export walk (server/requests/engine.ts), re-identification tests on
-// a table (server/reid/execute.ts), training snapshots and bias checks (server/training/), the Systems
+// Callers: the erasure and access-export walk (server/requests/erasure-bridge.ts), re-identification tests on
+// a table (server/reid/measure-run.ts), training snapshots and bias checks (server/training/), the Systems
 // page's checks (server/systems/service.ts, openSystem with tight timeouts).
 import type { Knex } from 'knex';
 import type { Connections, ResolveUrl } from '../erasure/connections';
@@ -24,7 +24,12 @@ export interface ConnectionOptions {
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
   applicationName?: string;
+  /** Lock wait limit per statement on every session (default 10 s). */
+  lockTimeoutMs?: number;
 }
+
+/** A lock held elsewhere (a long report query) fails an erasure step as transient instead of hanging the job. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
 /** Closers of every pool set still open, for closeAllConnections. */
 const open = new Set<() => Promise<void>>();
@@ -49,6 +54,7 @@ function openPool(system: DataSystem, url: string, opts: ConnectionOptions): Kne
   return engine.open(url, {
     poolMax: opts.poolMax ?? 2,
     applicationName: opts.applicationName ?? 'lethe',
+    lockTimeoutMs: opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
   });

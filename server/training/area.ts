@@ -1,6 +1,7 @@
 // Training data: snapshots, bias checks, lineage, and the consent ledger (its CSV import is an
 // upload); `lethe consent|training`.
 import type { Area } from '../area-descriptor';
+import { trainingCommands } from './cli-entry';
 import { consentRoutes } from './consent-routes';
 import { trainingRoutes } from './routes';
 import { trainingApi } from './api';
@@ -14,8 +15,5 @@ export const trainingArea: Area = {
     { href: '/consent', label: 'Consent', action: 'read', resource: 'consent' },
   ],
   uploads: { signedIn: ['/consent/import'] },
-  cli: {
-    commands: { consent: 'the consent ledger', training: 'training snapshots' },
-    load: async () => (await import('./cli')).registerTrainingCommands,
-  },
+  cli: trainingCommands,
 };

@@ -4,6 +4,7 @@
 import type { Deps } from '../deps';
 import type { DataMap } from '../policies/types';
 import { allDatasets } from '../datamap/lookup';
+import { paths } from '../http/paths';
 
 export type NodeKind = 'source' | 'filter' | 'dataset' | 'model' | 'downstream';
 
@@ -48,7 +49,7 @@ export interface VersionRow {
   finished_at: Date | null;
 }
 
-const datasetHref = (ref: string) => `/datasets/${encodeURIComponent(ref)}`;
+const datasetHref = (ref: string) => paths.datasets.show(ref);
 
 /** Pure: the graph from the data map, the latest build (if any) and the unresolved taint flags. */
 export function lineageGraph(

@@ -8,6 +8,7 @@ import { parseReference } from './bias-service';
 import { formError, noErrors, type FormErrors } from '../http/forms';
 import type { Response } from 'express';
 import { services } from '../services';
+import { paths } from '../http/paths';
 
 const DATASET = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/;
 
@@ -48,13 +49,13 @@ export function trainingRoutes(deps: Deps, registry: RouteSpec[]): Router {
         checks: checks.map((c) => ({ ...c, created: c.created_at.toISOString().slice(0, 16).replace('T', ' ') })),
         recipes: recipes.map((rec) => ({
           ...rec,
-          href: `/datasets/${encodeURIComponent(rec.dataset)}`,
+          href: paths.datasets.show(rec.dataset),
           latest: versions.find((v) => v.dataset === rec.dataset) ?? null,
         })),
         versions: versions.map((v) => ({
           ...v,
           created: v.created_at.toISOString().slice(0, 16).replace('T', ' '),
-          href: `/datasets/${encodeURIComponent(v.dataset)}#lineage`,
+          href: paths.datasets.lineage(v.dataset),
         })),
       },
       status,
@@ -80,7 +81,7 @@ export function trainingRoutes(deps: Deps, registry: RouteSpec[]): Router {
         ? `Bias check of ${values.dataset} passed.`
         : `Bias check of ${values.dataset} failed: its release is blocked.`,
     );
-    res.redirect(303, `/training/bias/${out.id}`);
+    res.redirect(303, paths.training.bias(out.id));
   });
 
   r.get('/training/bias/:id', can('read', 'training'), async (req, res) => {
@@ -92,7 +93,7 @@ export function trainingRoutes(deps: Deps, registry: RouteSpec[]): Router {
       check: { ...row, created: row.created_at.toISOString().slice(0, 16).replace('T', ' ') },
       result: row.result,
       pct: (x: number) => `${(100 * x).toFixed(1)} %`,
-      datasetHref: `/datasets/${encodeURIComponent(row.dataset)}`,
+      datasetHref: paths.datasets.show(row.dataset),
     });
   });
 
@@ -105,7 +106,7 @@ export function trainingRoutes(deps: Deps, registry: RouteSpec[]): Router {
         ? `Version ${out.version} built: ${out.rowsOut} row(s) kept, ${out.rowsExcluded} row(s) of subjects without a basis left out.`
         : `Version ${out.version} refused: ${out.rowsExcluded} row(s) of subjects without a basis; the previous snapshot stands.`,
     );
-    res.redirect(303, '/training');
+    res.redirect(303, paths.training.index());
   });
 
   r.post('/training/snapshots/:name/check', can('check', 'training'), async (req, res) => {
@@ -117,7 +118,7 @@ export function trainingRoutes(deps: Deps, registry: RouteSpec[]): Router {
         ? `${out.rowsExcluded} row(s) in the snapshot belong to subjects without a basis: rebuild it.`
         : 'Every row of the snapshot has a basis.',
     );
-    res.redirect(303, '/training');
+    res.redirect(303, paths.training.index());
   });
 
   return router;

@@ -1,6 +1,7 @@
 // AI use cases: registry, review board and packets; the board panel, `lethe use-case` and the
 // board-packet job.
 import type { Area } from '../area-descriptor';
+import { useCasesCommands } from './cli-entry';
 import { packetRoutes } from './packet-routes';
 import { useCaseRoutes } from './routes';
 import { useCaseReviewRoutes } from './review-routes';
@@ -13,8 +14,5 @@ export const useCasesArea: Area = {
   api: useCasesApi,
   nav: [{ href: '/use-cases', label: 'AI use cases', action: 'read', resource: 'use_case' }],
   panels: [boardPanel],
-  cli: {
-    commands: { 'use-case': 'AI use cases for the ethics board' },
-    load: async () => (await import('./cli')).registerUseCaseCommands,
-  },
+  cli: useCasesCommands,
 };

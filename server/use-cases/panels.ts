@@ -1,5 +1,6 @@
 // The board's dashboard panel: use cases awaiting a decision, re-reviews due, conditions overdue.
 import type { PanelBuilder } from '../dashboard/panels';
+import { paths } from '../http/paths';
 
 export const boardPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'use_case')) return null;
@@ -39,7 +40,7 @@ export const boardPanel: PanelBuilder = async (deps, _p, can) => {
       { text: `${o} condition(s) overdue`, tone: o ? 'bad' : undefined },
       ...triggers.map((t) => ({
         text: `Back in review: ${t.title} — ${t.detail}`,
-        href: `/use-cases/${t.id}`,
+        href: paths.useCases.show(t.id),
         tone: 'warn' as const,
       })),
     ],

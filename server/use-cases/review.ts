@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Deps } from '../deps';
 import type { Principal } from '../auth';
-import { accountableFor, samePerson } from '../auth';
+import { accountableFor, activeUsersAmong, samePerson } from '../auth';
 import { ConflictError, ForbiddenError } from '../errors';
 import { addIsoDuration } from '../policies/durations';
 import type { VoteInput } from './commands';
@@ -20,12 +20,7 @@ export function createReviewService(deps: Pick<Deps, 'db' | 'audit' | 'policies'
     const row = await cases.load(id);
     if (!['submitted', 'in_review'].includes(row.status))
       throw new ConflictError('Reviewers are assigned once the use case is submitted and until it is decided.');
-    const users = await deps
-      .db('users')
-      .whereIn('id', reviewerIds)
-      .whereIn('role', BOARD_ROLES)
-      .whereNull('disabled_at')
-      .select('id');
+    const users = await activeUsersAmong(deps.db, reviewerIds, BOARD_ROLES);
     if (users.length !== new Set(reviewerIds).size)
       return { ok: false, errors: { reviewerIds: 'Choose active members of the ethics board.' } };
     const conflicted: string[] = [];

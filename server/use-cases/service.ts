@@ -3,7 +3,7 @@
 // override the tier (with a justification), and send a case back to review when a trigger fires.
 import type { Knex } from 'knex';
 import type { Deps } from '../deps';
-import type { Principal } from '../auth';
+import { userById, type Principal } from '../auth';
 import { ConflictError, NotFoundError } from '../errors';
 import { classify, type AiActPolicy } from '../policies/ai-act';
 import {
@@ -111,7 +111,7 @@ export function createUseCaseService(deps: Pick<Deps, 'db' | 'audit' | 'policies
       errors.datasets = `Not in the data map: ${bad(input.datasets, datasets).join(', ')}.`;
     if (bad(input.datamapModels, models).length)
       errors.datamapModels = `Not a model of the data map: ${bad(input.datamapModels, models).join(', ')}.`;
-    const owner = await deps.db('users').where({ id: input.ownerId }).first('id', 'disabled_at');
+    const owner = await userById(deps.db, input.ownerId);
     if (!owner || owner.disabled_at) errors.ownerId = 'Choose an active user as the owner.';
     return errors;
   }

@@ -2,7 +2,7 @@
 // written out again), on Adult-shaped data with hierarchies of 3–5 levels.
 import { describe, expect, it } from 'vitest';
 import { adultHierarchies, adultRows, ADULT_COLUMNS } from '../../bench/anonymize-generate';
-import { datasetFromRows, type Dataset } from '../../server/anonymize/data';
+import { datasetFromRows, type Dataset } from '../../server/anonymize/columnar-input';
 import { Anonymizer, type Metric, type PrivacyModels } from '../../server/anonymize/engine';
 import { buildHierarchy, parseHierarchyCsv, type Hierarchy } from '../../server/anonymize/hierarchy';
 

@@ -8,7 +8,7 @@ import { createDemoApp, sql, until, type DemoApp } from '../requests/support';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { anonymizeJob } from '../../jobs/anonymize';
 import { hmacPseudonym } from '../../server/anonymize/pseudonymize';
-import { datasetPseudonymKey } from '../../server/anonymize/keys';
+import { datasetPseudonymKey } from '../../server/anonymize/pseudonym-keys';
 
 let t: DemoApp;
 let workers: RunningWorkers;

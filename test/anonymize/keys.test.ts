@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app';
 import { cliRunner } from '../support/cli';
 import { createCrypto, masterKeyId } from '../../server/crypto';
-import { datasetPseudonymKey, destroyPseudonymKey } from '../../server/anonymize/keys';
+import { datasetPseudonymKey, destroyPseudonymKey } from '../../server/anonymize/pseudonym-keys';
 import { hmacPseudonym } from '../../server/anonymize/pseudonymize';
 
 let t: TestApp;

@@ -69,7 +69,7 @@ describe('import boundaries (eslint.config.js)', () => {
   it("an area importing another area's internals is reported, its public surface is not", async () => {
     const internal = await boundaryErrors(
       'server/reports/boundary-fixture.ts',
-      "import { artifact } from '../requests/queries';\nexport const x = artifact;\n",
+      "import { artefact } from '../requests/queries';\nexport const x = artefact;\n",
     );
     expect(internal).toHaveLength(1);
     expect(internal[0]).toContain("areas import only each other's public surface");

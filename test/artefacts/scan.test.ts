@@ -341,7 +341,7 @@ describe('artefact scan', () => {
       'email of the subject of the access request',
     );
     const stored = artefacts.filter(
-      (a) => a.table === 'request_artifacts' && a.row?.kind === 'export' && a.kind === 'db-bytes',
+      (a) => a.table === 'request_artefacts' && a.row?.kind === 'export' && a.kind === 'db-bytes',
     );
     expect(stored).toHaveLength(1);
     expect(stored[0].text.toLowerCase()).not.toContain(accessed.email.toLowerCase());

@@ -250,7 +250,7 @@ describe('an erasure certificate records the head', () => {
   it('deleting the entries from the certificate head on, triggers disabled, makes verify-log exit 1 naming the missing range', async () => {
     const [subject] = await sql<{ email: string }>(t.urls.crm, 'SELECT email FROM customers ORDER BY id DESC LIMIT 1');
     const id = await carriedThrough(t, 'erasure', subject.email, await officers(t));
-    const cert = await t.deps.db('request_artifacts').where({ request_id: id, kind: 'certificate' }).first();
+    const cert = await t.deps.db('request_artefacts').where({ request_id: id, kind: 'certificate' }).first();
     expect(cert.audit_head_seq).not.toBeNull();
     const headSeq = Number(cert.audit_head_seq);
     expect((await t.deps.db('audit_log').where({ seq: headSeq }).first()).hash).toBe(cert.audit_head_hash);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app';
 import { runAudit } from '../../server/audits/runs';
-import { markRetrained } from '../../server/requests/artefacts';
+import { markRetrained } from '../../server/requests/artefact-flags';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { createUser, freshTotp, PASSWORD } from '../support/app';
 import {
   accessibilityViolations,
-  ARTIFACTS,
+  ARTEFACTS,
   launch,
   openPage,
   screenshot,
@@ -92,8 +92,8 @@ describe('browser: an erasure request from intake to certificate', () => {
     await screenshot(b, 'erasure-completed');
 
     const [download] = await Promise.all([b.waitForEvent('download'), b.getByTestId('certificate-link').click()]);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const file = path.join(ARTIFACTS, `certificate-${id}.pdf`);
+    fs.mkdirSync(ARTEFACTS, { recursive: true });
+    const file = path.join(ARTEFACTS, `certificate-${id}.pdf`);
     await download.saveAs(file);
     const text = execFileSync('pdftotext', [file, '-']).toString();
     expect(text).toContain(id);

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { createTestApp, createUser, PASSWORD, type TestApp } from '../support/app';
 import {
   accessibilityViolations,
-  ARTIFACTS,
+  ARTEFACTS,
   launch,
   openPage,
   screenshot,
@@ -86,8 +86,8 @@ describe('browser: a re-identification test of an uploaded CSV', () => {
     await screenshot(page, 'reid-run-failed');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-link').click()]);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const file = path.join(ARTIFACTS, `reid-${id}.pdf`);
+    fs.mkdirSync(ARTEFACTS, { recursive: true });
+    const file = path.join(ARTEFACTS, `reid-${id}.pdf`);
     await download.saveAs(file);
     const text = execFileSync('pdftotext', [file, '-']).toString();
     expect(text).toContain('FAILED');

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createTestApp, createUser, PASSWORD, type TestApp } from '../support/app';
 import {
   accessibilityViolations,
-  ARTIFACTS,
+  ARTEFACTS,
   hasChromium,
   launch,
   openPage,
@@ -78,8 +78,8 @@ describe.skipIf(!hasChromium)('browser: an auditor and the signed reports', () =
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Download' }).first().click(),
     ]);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const file = path.join(ARTIFACTS, 'report-auditor.pdf');
+    fs.mkdirSync(ARTEFACTS, { recursive: true });
+    const file = path.join(ARTEFACTS, 'report-auditor.pdf');
     await download.saveAs(file);
     const downloads = await t.deps
       .db('audit_log')

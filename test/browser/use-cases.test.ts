@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createTestApp, createUser, PASSWORD, type TestApp } from '../support/app';
 import {
   accessibilityViolations,
-  ARTIFACTS,
+  ARTEFACTS,
   BROWSER_WAIT_MS,
   launch,
   openPage,
@@ -119,8 +119,8 @@ describe('browser: the ethics board decides an AI use case', () => {
           page.waitForEvent('download'),
           page.getByTestId('packet-download').click(),
         ]);
-        fs.mkdirSync(ARTIFACTS, { recursive: true });
-        const file = path.join(ARTIFACTS, `board-packet-${id}.pdf`);
+        fs.mkdirSync(ARTEFACTS, { recursive: true });
+        const file = path.join(ARTEFACTS, `board-packet-${id}.pdf`);
         await download.saveAs(file);
         expect(execFileSync('pdftotext', [file, '-']).toString()).toContain('Ethics board packet');
       }
@@ -165,7 +165,7 @@ describe('browser: the ethics board decides an AI use case', () => {
       page.waitForEvent('download'),
       page.getByTestId('packet-row').first().getByTestId('packet-download').click(),
     ]);
-    const file = path.join(ARTIFACTS, `board-packet-2026-12-16.pdf`);
+    const file = path.join(ARTEFACTS, `board-packet-2026-12-16.pdf`);
     await download.saveAs(file);
     const text = execFileSync('pdftotext', [file, '-']).toString();
     expect(text).toContain('CV screening (browser)');

@@ -3,7 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildProgram, cliAreas, runCli, type CliArea } from '../../server/cli';
+import madge from 'madge';
+import { buildProgram, cliAreas, cliAreasOf, runCli, type CliArea } from '../../server/cli';
+import { AREAS } from '../../server/areas';
 import { offlineContext } from '../../server/cli-context';
 
 const ctx = offlineContext({ out: () => {}, err: () => {} }, {}, () => {});
@@ -28,6 +30,27 @@ describe('lethe: one runner, areas loaded lazily', () => {
       p.commands.map((c) => [c.name(), c.description()]).sort((a, b) => a[0].localeCompare(b[0]));
     expect(summary(listed)).toEqual(summary(full));
     expect(full.commands.find((c) => c.name() === 'policy')!.commands.map((c) => c.name())).toContain('reload');
+  });
+
+  it("the CLI's light list is the areas' own commands, in the areas' order", () => {
+    const shape = (list: CliArea[]) => list.map((a) => ({ area: a.area, commands: a.commands, load: a.load }));
+    expect(shape(cliAreas)).toEqual(shape(cliAreasOf(AREAS)));
+    // The same loader objects, not look-alikes.
+    cliAreas.forEach((a, i) => expect(a.load).toBe(cliAreasOf(AREAS)[i].load));
+  });
+
+  it("the CLI's imports never reach the areas' web code", async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const graph = await madge(path.join(root, 'server/cli.ts'), {
+      baseDir: root,
+      fileExtensions: ['ts'],
+      tsConfig: path.join(root, 'tsconfig.json'),
+      detectiveOptions: { ts: { skipTypeImports: true, skipAsyncImports: true } },
+    });
+    const reached = Object.keys(graph.obj());
+    expect(reached).toContain('server/cli-commands.ts');
+    expect(reached).not.toContain('server/areas.ts');
+    expect(reached.filter((f) => /routes|views|pdf/.test(f))).toEqual([]);
   });
 
   it('loads no area for --help and only the named one for a command', async () => {

@@ -13,7 +13,7 @@ import { previewRequest } from '../../server/erasure/preview';
 import { planRequest } from '../../server/erasure/plan';
 import { verifyErasure } from '../../server/erasure/verify';
 import { recordSubjectValues } from '../../server/erasure/subject-values';
-import { withDatabaseKeys } from '../../server/erasure/keys';
+import { withDatabaseKeys } from '../../server/erasure/primary-keys';
 import type { DataMap, DeletionPolicy } from '../../server/policies/types';
 import { fixtureDecide } from '../fixtures/decide';
 import { memoryCheckpoints } from '../erasure/checkpoints';

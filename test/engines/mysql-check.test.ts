@@ -7,7 +7,7 @@ import { checkSystem } from '../../server/datamap/check';
 import { createConnections, openSystem } from '../../server/systems/connections';
 import { scenarioSystem } from './scenario';
 import type { DataSystem, PolicyBundle } from '../../server/policies/types';
-import { requirePushDown } from '../../server/reid/execute';
+import { requirePushDown } from '../../server/reid/measure-run';
 
 let db: MysqlDatabase;
 beforeAll(async () => {

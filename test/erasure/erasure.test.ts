@@ -175,54 +175,65 @@ describe('erasure across the demo systems', () => {
     expect(await dumpAll(env)).toEqual(before);
   });
 
-  it('resumes after crashes mid-step and between commit and checkpoint, applying every step exactly once', async () => {
-    const s = await subject(env, 5);
-    const { plan, ctx } = await prepare(s);
-    const expected = await previewRequest(plan, ctx);
-    const cp = memoryCheckpoints();
-    const original = await query<{ id: string; user_id: string }>(
-      env.urls.analytics,
-      'SELECT id, user_id FROM events WHERE user_id = $1',
-      [s.id],
-    );
-    expect(original.length).toBeGreaterThan(0);
+  it.each([
+    ['sequential', 5],
+    ['concurrent', 7],
+  ] as const)(
+    'resumes after crashes mid-step and between commit and checkpoint, applying every step exactly once (%s systems)',
+    async (systems, n) => {
+      const s = await subject(env, n);
+      const { plan, ctx } = await prepare(s);
+      const expected = await previewRequest(plan, ctx);
+      const cp = memoryCheckpoints();
+      const original = await query<{ id: string; user_id: string }>(
+        env.urls.analytics,
+        'SELECT id, user_id FROM events WHERE user_id = $1',
+        [s.id],
+      );
+      expect(original.length).toBeGreaterThan(0);
 
-    // Crash 1: the worker dies inside the analytics step, before its transaction commits.
-    const dieInside = {
-      ...cp,
-      markStarted: async (k: string, p: Parameters<NonNullable<typeof cp.markStarted>>[1]) => {
-        await cp.markStarted!(k, p);
-        if (k === 'analytics.events') throw new Error('SIGKILL');
-      },
-    };
-    await expect(runErasure(plan, ctx, dieInside, { attempts: 1 })).rejects.toThrow('SIGKILL');
-    expect(cp.done.size).toBe(plan.steps.findIndex((x) => x.key === 'analytics.events'));
-    // Crash 2: the same step commits this time, but the worker dies before Lethe records it.
-    const dieAfterCommit = {
-      ...cp,
-      markDone: async (k: string, r: Parameters<typeof cp.markDone>[1]) => {
-        if (k === 'analytics.events') throw new Error('SIGKILL');
-        await cp.markDone(k, r);
-      },
-    };
-    await expect(runErasure(plan, ctx, dieAfterCommit, { attempts: 1 })).rejects.toThrow('SIGKILL');
-    const outcome = await runErasure(plan, ctx, cp);
+      // Crash 1: the worker dies inside the analytics step, before its transaction commits.
+      const dieInside = {
+        ...cp,
+        markStarted: async (k: string, p: Parameters<NonNullable<typeof cp.markStarted>>[1]) => {
+          await cp.markStarted!(k, p);
+          if (k === 'analytics.events') throw new Error('SIGKILL');
+        },
+      };
+      await expect(runErasure(plan, ctx, dieInside, { attempts: 1, systems })).rejects.toThrow('SIGKILL');
+      const crashed = plan.steps.findIndex((x) => x.key === 'analytics.events');
+      // One after another, the steps before the crash are done; side by side, every other system's chain
+      // finished (and analytics' own chain stopped at the crash).
+      const chainRest = plan.steps.filter((x, i) => i >= crashed && x.system === 'analytics').length;
+      expect(cp.done.size).toBe(systems === 'sequential' ? crashed : plan.steps.length - chainRest);
+      expect(cp.done.has('analytics.events')).toBe(false);
+      // Crash 2: the same step commits this time, but the worker dies before Lethe records it.
+      const dieAfterCommit = {
+        ...cp,
+        markDone: async (k: string, r: Parameters<typeof cp.markDone>[1]) => {
+          if (k === 'analytics.events') throw new Error('SIGKILL');
+          await cp.markDone(k, r);
+        },
+      };
+      await expect(runErasure(plan, ctx, dieAfterCommit, { attempts: 1, systems })).rejects.toThrow('SIGKILL');
+      const outcome = await runErasure(plan, ctx, cp, { systems });
 
-    for (const t of expected.tables) {
-      const r = outcome.results[t.key];
-      expect([r.rowsDeleted, r.rowsUpdated], t.key).toEqual([t.rowsToDelete, t.rowsToUpdate]);
-    }
-    expect(outcome.results['analytics.events'].notes.some((n) => n.startsWith('resumed'))).toBe(true);
-    // Pseudonymized once, not twice: the token is the HMAC of the original id.
-    const after = await query<{ id: string; user_id: string }>(
-      env.urls.analytics,
-      `SELECT id, user_id FROM events WHERE id = ANY($1::bigint[]) ORDER BY id`,
-      [original.map((e) => e.id)],
-    );
-    const token = 'pseu_' + crypto.createHmac('sha256', keys.pseudonym).update(s.id).digest('hex').slice(0, 24);
-    expect(after.map((e) => e.user_id)).toEqual(original.map(() => token));
-    expect(cp.progressSeen.at(-1)).toEqual([plan.steps.length, plan.steps.length]);
-  });
+      for (const t of expected.tables) {
+        const r = outcome.results[t.key];
+        expect([r.rowsDeleted, r.rowsUpdated], t.key).toEqual([t.rowsToDelete, t.rowsToUpdate]);
+      }
+      expect(outcome.results['analytics.events'].notes.some((n) => n.startsWith('resumed'))).toBe(true);
+      // Pseudonymized once, not twice: the token is the HMAC of the original id.
+      const after = await query<{ id: string; user_id: string }>(
+        env.urls.analytics,
+        `SELECT id, user_id FROM events WHERE id = ANY($1::bigint[]) ORDER BY id`,
+        [original.map((e) => e.id)],
+      );
+      const token = 'pseu_' + crypto.createHmac('sha256', keys.pseudonym).update(s.id).digest('hex').slice(0, 24);
+      expect(after.map((e) => e.user_id)).toEqual(original.map(() => token));
+      expect(cp.progressSeen.at(-1)).toEqual([plan.steps.length, plan.steps.length]);
+    },
+  );
 
   it('lists what remains when data of the subject reappears after the erasure', async () => {
     const s = await subject(env, 6);

@@ -46,7 +46,7 @@ beforeAll(async () => {
   ids.open = open.id;
   ids.closed = await carriedThrough(t, 'erasure', emails[1], pair);
   ids.access = await carriedThrough(t, 'access', emails[2], pair);
-  packageSha = (await t.deps.db('request_artifacts').where({ request_id: ids.access, kind: 'export' }).first()).sha256;
+  packageSha = (await t.deps.db('request_artefacts').where({ request_id: ids.access, kind: 'export' }).first()).sha256;
   closedIndex = (await t.deps.db('requests').where({ id: ids.closed }).first()).identity_index;
   await workers.close();
 }, 180_000);
@@ -86,7 +86,7 @@ describe('lethe keys rotate', () => {
 
       // The package downloads and is the same bytes.
       const pkg = await restarted.deps
-        .db('request_artifacts')
+        .db('request_artefacts')
         .where({ request_id: ids.access, kind: 'export' })
         .first();
       expect(c.keyIdOf(pkg.bytes)).toBe(c.keyId);

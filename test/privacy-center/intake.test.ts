@@ -315,7 +315,7 @@ describe('privacy center: answers to the subject', () => {
       .where({ identity_index: t.deps.crypto.blindIndex(`email:${email}`) })
       .first();
     // Stand-in for the export job (tested with real systems in test/erasure/export.test.ts).
-    await t.deps.db('request_artifacts').insert({
+    await t.deps.db('request_artefacts').insert({
       request_id: request.id,
       kind: 'export',
       content_type: 'application/x-tar',

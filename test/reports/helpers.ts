@@ -9,7 +9,7 @@ import { generateReport } from '../../server/reports/service';
 
 export const pdfText = (pdf: Buffer) =>
   execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf, maxBuffer: 256 * 1024 * 1024 }).toString('utf8');
-export const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
+export const ARTEFACTS = path.resolve(import.meta.dirname, 'artefacts');
 
 /** Orders a report through the API, generates it (as the job would) and downloads it. */
 export async function issue(t: TestApp, token: string, body: object): Promise<{ id: string; pdf: Buffer }> {
@@ -32,11 +32,11 @@ export async function issue(t: TestApp, token: string, body: object): Promise<{ 
 }
 
 /**
- * Renders every page to PNG under test/artifacts/<name>/ for a person to open, and checks (on a
+ * Renders every page to PNG under test/reports/artefacts/<name>/ for a person to open, and checks (on a
  * greyscale rendering of the same pages) that none is blank; returns the page count.
  */
 export function renderPages(pdf: Buffer, name: string): number {
-  const dir = path.join(ARTIFACTS, name);
+  const dir = path.join(ARTEFACTS, name);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.pdf`);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { apiAs, apiToken, signIn } from '../support/app';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { createDemoApp, sql, until, type DemoApp } from './support';
-import { purgeExpiredExports } from '../../server/requests/artifacts-http';
+import { purgeExpiredExports } from '../../server/requests/artefacts-http';
 import { art15Information } from '../../server/erasure/art15';
 import type { Art15Information } from '../../server/erasure/art15';
 
@@ -180,7 +180,7 @@ describe('the access package with the Art. 15 information', () => {
   });
 
   it('stores the ZIP encrypted, shows its link to the officer, and deletes both formats after 30 days', async () => {
-    const rows = await t.deps.db('request_artifacts').where({ request_id: requestId }).orderBy('kind');
+    const rows = await t.deps.db('request_artefacts').where({ request_id: requestId }).orderBy('kind');
     expect(rows.map((r) => r.kind)).toEqual(['export', 'export_zip']);
     const stored = rows.find((r) => r.kind === 'export_zip')!;
     expect(stored.bytes.subarray(0, 2).toString('latin1')).not.toBe('PK');
@@ -194,11 +194,11 @@ describe('the access package with the Art. 15 information', () => {
     expect(ui.headers['cache-control']).toBe('no-store');
 
     await t.deps
-      .db('request_artifacts')
+      .db('request_artefacts')
       .where({ request_id: requestId })
       .update({ created_at: new Date(Date.now() - 31 * 86_400_000) });
     expect((await officer.agent.get(`/requests/${requestId}/export.zip`)).status).toBe(404);
     expect(await purgeExpiredExports(t.deps.db)).toBe(2);
-    expect(await t.deps.db('request_artifacts').where({ request_id: requestId })).toEqual([]);
+    expect(await t.deps.db('request_artefacts').where({ request_id: requestId })).toEqual([]);
   });
 });

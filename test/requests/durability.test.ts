@@ -121,7 +121,7 @@ describe('durability', () => {
     expect(await status(id)).toBe(closing);
     expect(final.every((s) => s.status === 'done' && s.applied_count === 1)).toBe(true);
     expect(await sql(t.urls.crm, 'SELECT 1 FROM customers WHERE id = $1', [subject.id])).toHaveLength(0);
-    expect(await t.deps.db('request_artifacts').where({ request_id: id, kind: 'certificate' })).toHaveLength(1);
+    expect(await t.deps.db('request_artefacts').where({ request_id: id, kind: 'certificate' })).toHaveLength(1);
     expect(
       await t.deps.db('audit_log').where({
         action: closing === 'part_held' ? 'request.complete_part_held' : 'request.complete',

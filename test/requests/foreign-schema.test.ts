@@ -154,7 +154,7 @@ describe('an imported Fides map through the public API', () => {
         { system: 'helpdesk', table: 'tickets', column: 'requester_email', rows: 1 },
       ]);
       expect(
-        await t.deps.db('request_artifacts').where({ request_id: id, kind: 'certificate' }).first(),
+        await t.deps.db('request_artefacts').where({ request_id: id, kind: 'certificate' }).first(),
       ).toBeUndefined();
     } finally {
       delete erasureHooks.beforeVerify;

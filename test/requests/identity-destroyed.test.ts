@@ -137,7 +137,7 @@ describe('access packages', () => {
     expect(fresh.status).toBe(200);
     expect(fresh.headers['cache-control']).toBe('no-store');
     await t.deps
-      .db('request_artifacts')
+      .db('request_artefacts')
       .where({ request_id: id, kind: 'export' })
       .update({ created_at: new Date(Date.now() - 31 * 86_400_000) });
     const expired = await request(t.app).get(`/api/v1/requests/${id}/export`).set('authorization', `Bearer ${token}`);

@@ -197,7 +197,7 @@ describe('issue 19 walk-through fixes', () => {
     expect(badgeOf(after)).toBe('closed — no data found');
     expect(after).toContain('data-testid="no-data-notice"');
     expect(after).not.toContain('data-testid="certificate-link"');
-    expect(await t.deps.db('request_artifacts').where({ request_id: id })).toHaveLength(0);
+    expect(await t.deps.db('request_artefacts').where({ request_id: id })).toHaveLength(0);
   });
 
   it('f. the API closes a request as no data found too, after a second token’s dry run found nothing', async () => {
@@ -295,7 +295,7 @@ describe('issue 19 walk-through fixes', () => {
     const id = await submitted(alice, { email: 'certified@example.com' });
     await markCompleted(id);
     const bytes = Buffer.from('%PDF-1.7\n% certificate for the walk-through test\n%%EOF\n');
-    await t.deps.db('request_artifacts').insert({
+    await t.deps.db('request_artefacts').insert({
       request_id: id,
       kind: 'certificate',
       content_type: 'application/pdf',

@@ -10,7 +10,7 @@ import { createApp } from '../../server/app';
 import type { TestApp } from './app';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const ARTIFACTS = path.resolve(import.meta.dirname, '../browser/artifacts');
+export const ARTEFACTS = path.resolve(import.meta.dirname, '../browser/artefacts');
 export const hasChromium = fs.existsSync(CHROMIUM);
 
 export async function launch(): Promise<Browser> {
@@ -77,8 +77,8 @@ export async function accessibilityViolations(
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const file = path.join(ARTIFACTS, `${name}.png`);
+  fs.mkdirSync(ARTEFACTS, { recursive: true });
+  const file = path.join(ARTEFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

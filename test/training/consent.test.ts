@@ -221,7 +221,7 @@ describe('consent ledger, do-not-train list and the snapshot consent filter', ()
       60_000,
       'erasure',
     );
-    const cert = await t.deps.db('request_artifacts').where({ request_id: id, kind: 'certificate' }).first();
+    const cert = await t.deps.db('request_artefacts').where({ request_id: id, kind: 'certificate' }).first();
     expect(cert).toBeDefined();
     const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: cert.bytes })
       .toString()

@@ -1,4 +1,4 @@
-// Daily: models an erasure flagged for retraining (server/requests/artefacts.ts) whose retrain-by
+// Daily: models an erasure flagged for retraining (server/requests/artefact-flags.ts) whose retrain-by
 // date passed while the flag is still open. One high finding per model, however many erasures
 // flagged it; remediated by the audit once every overdue flag on the model is resolved
 // ("retrained", with evidence, on the request page).

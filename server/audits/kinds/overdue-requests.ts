@@ -2,6 +2,7 @@
 // CCPA regs §7021, LGPD Art. 19). Each overdue request is a high finding until it closes.
 import type { AuditKindHandler } from '../types';
 import { OPEN_STATUSES, atRiskBefore, atRiskDays } from '../../requests';
+import { paths } from '../../http/paths';
 
 export const overdueRequests: AuditKindHandler = {
   dryRun: true,
@@ -26,7 +27,7 @@ export const overdueRequests: AuditKindHandler = {
         severity: 'high' as const,
         title: `Request ${String(r.id).slice(0, 8)} is past its ${String(r.regulation).toUpperCase()} deadline`,
         detail: `Due ${new Date(r.due_at).toISOString().slice(0, 10)}, status ${r.status}.`,
-        evidence: [{ label: `request ${r.id}`, href: `/requests/${r.id}` }],
+        evidence: [{ label: `request ${r.id}`, href: paths.requests.show(r.id) }],
       })),
     };
   },

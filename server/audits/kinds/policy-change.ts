@@ -6,7 +6,7 @@
 // the organisation uses second-person activation: the active bundle asks for it, or some bundle was
 // ever approved. Before the first approval the bundle installed first counts as approved.
 import type { AuditKindHandler } from '../types';
-import { activeRow } from '../../policy-runtime';
+import { activeRow, approvedActivations, firstInstalledBundle } from '../../policy-runtime';
 import { paths } from '../../http/paths';
 
 const short = (hash: string) => hash.slice(0, 12);
@@ -16,10 +16,7 @@ export const policyChange: AuditKindHandler = {
   async run({ deps }) {
     const db = deps.db;
     const active = await activeRow(db);
-    const approved: { hash: string; decided_at: Date; decided_by: string }[] = await db('policy_activation_requests')
-      .where({ outcome: 'approved' })
-      .orderBy('decided_at', 'desc')
-      .select('hash', 'decided_at', 'decided_by');
+    const approved = await approvedActivations(db);
     const secondPerson = deps.policies.current().access.activationSecondPerson;
     if (!active || (!secondPerson && !approved.length))
       return {
@@ -33,7 +30,7 @@ export const policyChange: AuditKindHandler = {
         findings: [],
         covers: () => true,
       };
-    const installed = await db('policy_bundles').orderBy('first_seen_at').first('hash');
+    const installed = await firstInstalledBundle(db);
     const baseline = approved[0]?.hash ?? installed?.hash ?? null;
     const isApproved = approved.some((a) => a.hash === active.hash) || (!approved.length && active.hash === baseline);
     const summary = {

@@ -22,7 +22,10 @@ export const mysqlEngine: DataEngine = {
   open(url, opts) {
     const u = new URL(url);
     const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
-    const setup = [`SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), time_zone = '+00:00'`];
+    const setup = [
+      `SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), time_zone = '+00:00', ` +
+        `innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(opts.lockTimeoutMs / 1000))}`,
+    ];
     const timeout = opts.statementTimeoutMs;
     return knexFactory({
       client: 'mysql2',

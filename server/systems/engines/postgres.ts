@@ -13,15 +13,13 @@ export const postgresEngine: DataEngine = {
   dialect: postgresDialect,
   reidPushDown: true,
   open(url, opts) {
-    const connection =
-      opts.statementTimeoutMs || opts.connectTimeoutMs || opts.applicationName
-        ? {
-            connectionString: url,
-            application_name: opts.applicationName,
-            ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
-            ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
-          }
-        : url;
+    const connection = {
+      connectionString: url,
+      application_name: opts.applicationName,
+      lock_timeout: Math.max(1, Math.floor(opts.lockTimeoutMs)),
+      ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
+      ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    };
     return knexFactory({
       client: 'pg',
       connection,

@@ -22,6 +22,11 @@ export interface PoolOptions {
   poolMax: number;
   /** A statement running longer is cancelled by the server; unset = the server's default. */
   statementTimeoutMs?: number;
+  /**
+   * How long a statement waits for a row or table lock before failing (transient: the erasure step
+   * is retried). Set on every session, so the erasure's steps need no statement of their own for it.
+   */
+  lockTimeoutMs: number;
   /** Connecting (and waiting for a free connection) gives up after this. */
   connectTimeoutMs?: number;
   /** Shown in the server's process list where the engine supports it. */

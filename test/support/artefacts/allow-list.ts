@@ -9,7 +9,7 @@ export function accessPackage(requestId: string, subject: string, erased: readon
   // The subject's own rows, verbatim: they may quote other people (an address they forwarded
   // something to); never a subject whose erasure completed (their values are gone at the source).
   const ok = (n: Needle) => n.subject === subject || (n.subject.startsWith('customer:') && !erased.includes(n.subject));
-  // (The stored copy in request_artifacts is encrypted: its bytes hold no plaintext and need no rule.)
+  // (The stored copy in request_artefacts is encrypted: its bytes hold no plaintext and need no rule.)
   return [
     {
       reason: 'the access package as downloaded by the officer handling the request',

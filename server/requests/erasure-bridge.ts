@@ -10,7 +10,7 @@ import { createConnections, type Connections } from '../systems/connections';
 import { normalizeIdentity } from '../erasure/discover';
 import { discoverForRequest, type SharedValue } from './shared-values';
 import { planRequest } from '../erasure/plan';
-import { withDatabaseKeys } from '../erasure/keys';
+import { withDatabaseKeys } from '../erasure/primary-keys';
 import { recordSubjectValues } from '../erasure/subject-values';
 import type { Checkpoints, PlannedCounts } from '../erasure/execute';
 import type { Decide, ErasurePlan, HeldBy, Identity, Keys, StepResult } from '../erasure/types';
@@ -38,7 +38,7 @@ export function keysFor(deps: Deps, requestId: string): Keys {
  * The request's plan under the bundle's legal holds (heldBy, for this subject, now): held tables
  * are kept and recorded by key. `holds: false` plans as if no hold stood, for the follow-up that
  * erases the held rows once their hold has ended. Keys the map does not declare are read from the
- * databases (server/erasure/keys.ts).
+ * databases (server/erasure/primary-keys.ts).
  */
 export const planFor = async (
   bundle: PolicyBundle,

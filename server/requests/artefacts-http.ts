@@ -4,13 +4,13 @@ import type { Knex } from 'knex';
 import type { Deps } from '../deps';
 import { NotFoundError } from '../errors';
 import { dryRun, rowsMatched, type RequestPreview } from './no-data';
-import { artifact, EXPORT_RETENTION_DAYS, PACKAGE_KINDS, type ArtifactKind, type RequestRow } from './queries';
+import { artefact, EXPORT_RETENTION_DAYS, PACKAGE_KINDS, type ArtefactKind, type RequestRow } from './queries';
 
 export { EXPORT_RETENTION_DAYS };
 
 /** Access packages past their download window are deleted (by the worker's housekeeping). */
 export const purgeExpiredExports = (db: Knex): Promise<number> =>
-  db('request_artifacts')
+  db('request_artefacts')
     .whereIn('kind', PACKAGE_KINDS)
     .andWhere('created_at', '<', new Date(Date.now() - EXPORT_RETENTION_DAYS * 86_400_000))
     .del();
@@ -30,14 +30,14 @@ export async function previewFor(deps: Deps, row: RequestRow, actor: string): Pr
   return preview;
 }
 
-export async function sendArtifact(
+export async function sendArtefact(
   deps: Deps,
   res: Response,
   row: RequestRow,
-  kind: ArtifactKind,
+  kind: ArtefactKind,
   actor: string,
 ): Promise<void> {
-  const a = await artifact(deps.db, row.id, kind);
+  const a = await artefact(deps.db, row.id, kind);
   const isPackage = (PACKAGE_KINDS as readonly string[]).includes(kind);
   if (!a) {
     throw new NotFoundError(

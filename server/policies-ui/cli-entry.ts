@@ -1,0 +1,18 @@
+// The `lethe …` commands of this area: names and one-line descriptions, listed without loading the
+// area, and the loader of the code that registers them. The area's descriptor (area.ts) and the
+// CLI's light list (server/cli-commands.ts) both point here, so `lethe --help` imports no web code.
+import type { AreaCommands } from '../area-descriptor';
+
+export const policiesCommands: AreaCommands = {
+  commands: { policy: 'check, test and explain the policy bundle' },
+  load: async () => {
+    const [{ registerPolicyCommands }, { registerPolicyRuntimeCommands }] = await Promise.all([
+      import('../policies/cli'),
+      import('../policy-runtime'),
+    ]);
+    return (program, ctx) => {
+      registerPolicyCommands(program, ctx);
+      registerPolicyRuntimeCommands(program, ctx);
+    };
+  },
+};
