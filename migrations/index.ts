@@ -67,6 +67,7 @@ import * as m20261203500100 from './20261203500100_create_officer_notices';
 import * as m20261203300000 from './20261203300000_create_privacy_center_submissions';
 import * as m20261203300001 from './20261203300001_create_subject_contacts';
 import * as m20261204100000 from './20261204100000_request_artefacts_spelling';
+import * as m20261204200000 from './20261204200000_add_audit_run_alert_intents';
 
 export interface Migration {
   name: string;
@@ -144,4 +145,5 @@ export const migrations: Migration[] = [
   m('20261203300000_create_privacy_center_submissions', m20261203300000),
   m('20261203300001_create_subject_contacts', m20261203300001),
   m('20261204100000_request_artefacts_spelling', m20261204100000),
+  m('20261204200000_add_audit_run_alert_intents', m20261204200000),
 ];

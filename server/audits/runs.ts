@@ -1,5 +1,7 @@
 // Running one audit: claim the run row (one per job id, one per schedule tick), run the kind,
-// then in one transaction record its findings, finish the run and append its audit entry.
+// then in one transaction record its findings, finish the run, note the alerts it owes and append
+// its audit entry. The after-run hook raises those alerts; a run found finished with its alerts
+// still owed (the worker died in between) has them raised by its retry or by the reconciler.
 import type { Deps } from '../deps';
 import { AUDIT_KINDS, isAuditKind, type AuditKind } from '../policies/audit-kinds';
 import { AUDIT_HANDLERS } from './kinds';
@@ -36,13 +38,19 @@ export interface AuditRunRow {
   triggered_by: string;
   started_at: Date;
   finished_at: Date | null;
+  /** The findings this run opened or reopened, committed with them: the alerts it owes. */
+  alert_findings: { id: string; change: RecordedFinding['change'] }[];
+  alerts_raised_at: Date | null;
 }
 
 export type RunResult =
   | { skipped: true; run: AuditRunRow }
   | { skipped: false; run: AuditRunRow; outcome: AuditOutcome; findings: RecordedFinding[] };
 
-/** Hooks a run calls once its findings are committed (alerts). */
+/**
+ * Hooks a run calls once its findings are committed (alerts). Called again for a finished run
+ * whose alerts are still owed, with the findings it recorded; the hook marks them raised.
+ */
 export type AfterRun = (run: AuditRunRow, findings: RecordedFinding[]) => Promise<void>;
 
 export async function runAudit(
@@ -63,7 +71,10 @@ export async function runAudit(
   if (dryRun && !handler.dryRun)
     throw new UnknownAuditKindError(`The audit kind "${spec.kind}" has no dry-run mode: it acts as it measures.`);
   const run = await claimRun(deps, spec, dryRun);
-  if (run.status !== 'running') return { skipped: true, run };
+  if (run.status !== 'running') {
+    if (opts.afterRun && alertsOwed(run)) await callAfterRun(deps, opts.afterRun, run, await alertIntents(deps, run));
+    return { skipped: true, run };
+  }
   if (!dryRun) await reopenExpiredAcceptances(deps);
   let outcome: AuditOutcome;
   try {
@@ -89,6 +100,10 @@ export async function runAudit(
         findings_seen: dryRun ? outcome.findings.length : findings.length,
         error: null,
         finished_at: trx.fn.now(),
+        alert_findings: JSON.stringify(
+          findings.filter((f) => f.change !== 'seen').map((f) => ({ id: f.id, change: f.change })),
+        ),
+        alerts_raised_at: dryRun ? trx.fn.now() : null,
       })
       .returning('*');
     await deps.audit.append(
@@ -111,16 +126,54 @@ export async function runAudit(
     );
     return { finished: finished as AuditRunRow, findings };
   });
-  if (opts.afterRun)
-    await opts
-      .afterRun(finished, findings)
-      .catch((err) =>
-        deps.logger.error(
-          { event: 'audit.after_run.error', runId: run.id, error: (err as Error).message },
-          'after-run hook failed',
-        ),
-      );
+  if (opts.afterRun) await callAfterRun(deps, opts.afterRun, finished, findings);
   return { skipped: false, run: finished, outcome, findings };
+}
+
+const callAfterRun = (deps: Deps, afterRun: AfterRun, run: AuditRunRow, findings: RecordedFinding[]) =>
+  afterRun(run, findings).catch((err) =>
+    deps.logger.error(
+      { event: 'audit.after_run.error', runId: run.id, error: (err as Error).message },
+      'after-run hook failed',
+    ),
+  );
+
+/** A run that committed its findings (passed or failed) and has not had its alerts raised. */
+export const alertsOwed = (run: AuditRunRow) =>
+  !run.dry_run &&
+  run.finished_at !== null &&
+  run.alerts_raised_at === null &&
+  run.status !== 'running' &&
+  run.status !== 'error';
+
+/** The findings a finished run opened or reopened, as the after-run hook receives them. */
+export async function alertIntents(deps: Pick<Deps, 'db'>, run: AuditRunRow): Promise<RecordedFinding[]> {
+  const intents = run.alert_findings ?? [];
+  if (!intents.length) return [];
+  const rows: { id: string; kind: string; severity: RecordedFinding['severity']; title: string }[] = await deps
+    .db('findings')
+    .whereIn(
+      'id',
+      intents.map((i) => i.id),
+    )
+    .select('id', 'kind', 'severity', 'title');
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return intents.flatMap((i) => {
+    const f = byId.get(i.id);
+    return f ? [{ ...f, change: i.change }] : [];
+  });
+}
+
+/** Finished runs whose alerts are still owed (oldest first), for the reconciler. */
+export async function runsOwingAlerts(deps: Pick<Deps, 'db'>, limit = 100): Promise<AuditRunRow[]> {
+  return deps
+    .db('audit_runs')
+    .whereNull('alerts_raised_at')
+    .whereNotNull('finished_at')
+    .whereIn('status', ['passed', 'failed'])
+    .where({ dry_run: false })
+    .orderBy('finished_at')
+    .limit(limit);
 }
 
 /** The run row of this job: created, or the one an earlier attempt left (running: rerun it; finished: skip). */
@@ -160,9 +213,10 @@ export async function failRun(deps: Deps, spec: Omit<RunSpec, 'dryRun'>, message
         status: 'error',
         error: message,
         finished_at: trx.fn.now(),
+        alerts_raised_at: trx.fn.now(), // an error run records no findings (the queue raises job.failed)
       })
       .onConflict('job_id')
-      .merge({ status: 'error', error: message, finished_at: trx.fn.now() })
+      .merge({ status: 'error', error: message, finished_at: trx.fn.now(), alerts_raised_at: trx.fn.now() })
       .returning('id');
     await deps.audit.append(
       {

@@ -25,6 +25,9 @@ export interface Part<T> {
 
 const regs = (r: 'all' | Regulation[]): 'all' | Regulation[] => (r === 'all' ? 'all' : [...r]);
 
+/** Accounts and API tokens unused this long are reported by the access review unless access.yaml says otherwise. */
+export const DEFAULT_REVIEW_UNUSED_DAYS = 90;
+
 export function mapAccess({ file, data }: Part<AccessFile>): AccessPolicy {
   return {
     roles: data.roles.map((r) => ({ name: r.name, description: r.description, mfa: r.mfa })),
@@ -38,6 +41,7 @@ export function mapAccess({ file, data }: Part<AccessFile>): AccessPolicy {
       source: locate(file, ['rules', i]),
     })),
     tokens: { defaultExpiryDays: data.tokens?.default_expiry_days ?? 90, maxExpiryDays: data.tokens?.max_expiry_days ?? 365 },
+    reviewUnusedDays: data.review?.unused_days ?? DEFAULT_REVIEW_UNUSED_DAYS,
     invitationExpiryHours: data.invitations?.expiry_hours ?? 72,
     activationSecondPerson: data.policy_activation?.second_person ?? false,
   };

@@ -39,6 +39,8 @@ export interface AccessPolicy {
   resources: Record<string, string[]>;
   rules: AccessRule[];
   tokens: { defaultExpiryDays: number; maxExpiryDays: number };
+  /** The access review reports accounts and API tokens unused for this many days. */
+  reviewUnusedDays: number;
   invitationExpiryHours: number;
   /** A person's reload waits for a second person's approval. */
   activationSecondPerson: boolean;

@@ -1,3 +1,3 @@
-// What other areas may use from use cases: the demo seed.
+// What other areas may use from use cases: the demo seed, the re-review sweep and what it left waiting.
 export { seedDemoUseCases } from './demo';
-export { sweepTriggers } from './triggers';
+export { sweepTriggers, awaitingReReview, type AwaitingReReview } from './triggers';

@@ -72,3 +72,38 @@ export async function sweepTriggers(
   }
   return { checked: rows.length, reopened };
 }
+
+/** The kinds of trigger the sweep fires (edits and data changes are a person's own doing). */
+export const SWEEP_TRIGGERS = ['review_due', 'reid_failed', 'model_flagged'] as const;
+
+export interface AwaitingReReview {
+  id: string;
+  title: string;
+  /** The sweep's triggers since the case's last decision, oldest first. */
+  triggers: { kind: string; detail: string; at: Date }[];
+}
+
+/**
+ * Cases the sweep sent back to the board that the board has not decided again: in review, with a
+ * sweep trigger recorded after their last decision. Read from state, so a case still waiting is
+ * seen by every sweep, not only the one that moved it.
+ */
+export async function awaitingReReview(deps: Pick<Deps, 'db'>): Promise<AwaitingReReview[]> {
+  const rows: { id: string; title: string; kind: string; detail: string; created_at: Date }[] = await deps
+    .db('use_cases as uc')
+    .join('use_case_triggers as t', 't.use_case_id', 'uc.id')
+    .where('uc.status', 'in_review')
+    .whereIn('t.kind', SWEEP_TRIGGERS)
+    .whereRaw(
+      `t.created_at > coalesce((SELECT max(d.decided_at) FROM use_case_decisions d WHERE d.use_case_id = uc.id), '-infinity')`,
+    )
+    .orderBy([{ column: 'uc.id' }, { column: 't.created_at' }, { column: 't.id' }])
+    .select('uc.id', 'uc.title', 't.kind', 't.detail', 't.created_at');
+  const byCase = new Map<string, AwaitingReReview>();
+  for (const r of rows) {
+    const c = byCase.get(r.id) ?? { id: r.id, title: r.title, triggers: [] };
+    c.triggers.push({ kind: r.kind, detail: r.detail, at: r.created_at });
+    byCase.set(r.id, c);
+  }
+  return [...byCase.values()];
+}

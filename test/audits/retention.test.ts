@@ -153,4 +153,123 @@ describe('retention sweep', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('unknown audit kind "no_such_kind"');
   });
+
+  it('rows of a subject under a legal hold survive the sweep, in every system, and are counted; the others go', async () => {
+    // Planted: two customers with sign-ins and analytics events past retention; a hold on one of them.
+    const [kept, other] = await sql<{ id: number; email: string }>(
+      t.urls.crm,
+      'SELECT id, email FROM customers ORDER BY id OFFSET 6 LIMIT 2',
+    );
+    const ids = `${kept.id}, ${other.id}`;
+    await sql(
+      t.urls.crm,
+      `INSERT INTO logins (customer_id, ip_address, user_agent, at)
+      SELECT c, '10.0.0.1', 'bench', now() - interval '2 years' FROM unnest(ARRAY[${ids}, ${ids}]) c`,
+    );
+    await sql(
+      t.urls.analytics,
+      `INSERT INTO events (user_id, event, ip_address, occurred_at)
+      SELECT c, 'page_view', '10.0.0.1', now() - interval '2 years' FROM unnest(ARRAY[${ids}]) c`,
+    );
+    const oldLogins = (id: number) =>
+      count(
+        t.urls.crm,
+        `SELECT count(*) AS n FROM logins WHERE customer_id = ${id} AND at < now() - interval '1 year'`,
+      );
+    const oldEvents = (id: number) =>
+      count(
+        t.urls.analytics,
+        `SELECT count(*) AS n FROM events WHERE user_id = '${id}' AND occurred_at < now() - interval '13 months'`,
+      );
+    const keptLogins = await oldLogins(kept.id);
+    const otherLogins = await oldLogins(other.id);
+    expect(keptLogins).toBeGreaterThanOrEqual(2);
+    expect(await oldEvents(kept.id)).toBe(1);
+    const dueLogins = await count(t.urls.crm, `SELECT count(*) AS n FROM logins WHERE at + interval '1 year' < now()`);
+    // The rule's first run was held at the guard (the demo has old sign-ins): an officer approves it.
+    const guard = await t.deps
+      .db('findings')
+      .where({ kind: 'retention_sweep', key: 'first-run:customer_logins:crm.logins' })
+      .first();
+    if (guard?.status === 'open')
+      await changeFinding(t.deps, guard.id, { action: 'acknowledge', note: 'checked the rule' }, 'user:officer');
+    // The hold names the subject by the fingerprint an erasure request of their email would have.
+    const fingerprint = t.deps.crypto.blindIndex(`email:${kept.email.toLowerCase()}`);
+    const file = path.join(policiesDir, 'retention.yaml');
+    const before = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(
+      file,
+      before.replace(
+        'legal_holds:\n',
+        `legal_holds:\n  - name: test_subject_hold\n    case_reference: LIT-TEST-1\n    subject: ${fingerprint}\n    legal_basis: { gdpr: GDPR Art. 17(3)(e) }\n    reason: test\n`,
+      ),
+    );
+    expect((await t.deps.policies.reload(t.deps.audit, 'system:test')).ok).toBe(true);
+    try {
+      const dry = await sweep(true);
+      expect(ruleOf(dry.run.summary, 'customer_logins')).toMatchObject({
+        due: dueLogins,
+        held: keptLogins,
+        wouldChange: dueLogins - keptLogins,
+      });
+
+      const r = await sweep();
+      expect(ruleOf(r.run.summary, 'customer_logins')).toMatchObject({
+        due: dueLogins,
+        held: keptLogins,
+        changed: dueLogins - keptLogins,
+      });
+      expect(ruleOf(r.run.summary, 'customer_logins').note).toContain('test_subject_hold (LIT-TEST-1)');
+      expect(ruleOf(r.run.summary, 'analytics_events')).toMatchObject({ due: 2, held: 1, changed: 1 });
+      expect([await oldLogins(kept.id), await oldEvents(kept.id)]).toEqual([keptLogins, 1]);
+      expect([otherLogins > 0, await oldLogins(other.id), await oldEvents(other.id)]).toEqual([true, 0, 0]);
+      // Nothing of the subject's identity reaches the run's summary.
+      expect(JSON.stringify(r.run.summary)).not.toContain(kept.email);
+
+      const again = await sweep();
+      expect(ruleOf(again.run.summary, 'customer_logins')).toMatchObject({
+        due: keptLogins,
+        held: keptLogins,
+        changed: 0,
+      });
+    } finally {
+      fs.writeFileSync(file, before);
+      expect((await t.deps.policies.reload(t.deps.audit, 'system:test')).ok).toBe(true);
+    }
+    // The hold lifted, the next sweep deletes them.
+    const lifted = await sweep();
+    expect(ruleOf(lifted.run.summary, 'customer_logins')).toMatchObject({ due: keptLogins, changed: keptLogins });
+    expect(await oldLogins(kept.id)).toBe(0);
+  });
+
+  it('rows due for review are one finding per rule and dataset, deduplicated, remediated once reviewed, reopened when more fall due', async () => {
+    const [order] = await sql<{ id: number; placed_at: Date }>(
+      t.urls.crm,
+      'SELECT id, placed_at FROM orders ORDER BY id LIMIT 1',
+    );
+    const finding = () => t.deps.db('findings').where({ kind: 'retention_sweep', key: 'review:orders:crm.orders' });
+    const age = (years: number) =>
+      sql(t.urls.crm, `UPDATE orders SET placed_at = now() - interval '${years} years' WHERE id = $1`, [order.id]);
+    expect(await finding()).toHaveLength(0);
+
+    await age(11); // past the orders rule's P10Y: a person must check it
+    const first = await sweep();
+    expect(ruleOf(first.run.summary, 'orders')).toMatchObject({ due: 1, changed: 0 });
+    const [f] = await finding();
+    expect(f).toMatchObject({ severity: 'medium', status: 'open', occurrences: 1 });
+    await sweep();
+    expect(await finding()).toHaveLength(1);
+    expect((await finding())[0]).toMatchObject({ id: f.id, status: 'open', occurrences: 2 });
+
+    // Reviewed: the officer found an open dispute and the order's clock restarts (here: made recent).
+    await age(1);
+    await sweep();
+    expect((await finding())[0]).toMatchObject({ status: 'remediated', occurrences: 2 });
+
+    await age(12);
+    await sweep();
+    expect(await finding()).toHaveLength(1);
+    expect((await finding())[0]).toMatchObject({ id: f.id, status: 'open', reopened: 1, occurrences: 3 });
+    await sql(t.urls.crm, 'UPDATE orders SET placed_at = $2 WHERE id = $1', [order.id, order.placed_at]);
+  });
 });

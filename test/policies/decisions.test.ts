@@ -40,6 +40,7 @@ describe('decideAccess', () => {
       rule(4, { role: 'officer', resource: '*', actions: ['read'] }),
     ],
     tokens: { defaultExpiryDays: 90, maxExpiryDays: 365 },
+    reviewUnusedDays: 90,
     invitationExpiryHours: 72,
     activationSecondPerson: false,
   };

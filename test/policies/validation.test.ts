@@ -47,6 +47,11 @@ describe('per-file schema problems', () => {
     expect(found).toEqual([`${await positionOf(dir, 'retention.yaml', '13 months')}: rules[0].keep_for: must be an ISO-8601 duration such as P30D, P13M or P10Y`]);
   });
 
+  it('an access review period below one day points at the value', async () => {
+    const { dir, found } = await withFault(['access.yaml', 'unused_days: 90', 'unused_days: 0']);
+    expect(found).toEqual([`${await positionOf(dir, 'access.yaml', 'unused_days: 0', 'unused_days: '.length)}: review.unused_days: Too small: expected number to be >=1`]);
+  });
+
   it('a legal hold without its legal basis is rejected, pointing at the hold', async () => {
     const { dir, found } = await withFault([
       'retention.yaml',

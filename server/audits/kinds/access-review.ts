@@ -1,20 +1,18 @@
 // Access review: users per role; people in a role that requires MFA (access.yaml) who have not
-// enrolled; accounts with no sign-in for 90 days; API tokens unused for 90 days or older than a
-// year. Ids and roles only: never an email address.
+// enrolled; accounts with no sign-in and API tokens unused for access.yaml's review.unused_days
+// (default 90); API tokens older than the longest a token may last (tokens.max_expiry_days,
+// default 365). Ids and roles only: never an email address.
 import type { AuditKindHandler, FindingInput } from '../types';
-
-export const UNUSED_DAYS = 90;
-export const TOKEN_MAX_AGE_DAYS = 365;
 
 export const accessReview: AuditKindHandler = {
   dryRun: true,
   async run({ deps }) {
     const db = deps.db;
-    const mfaRoles = deps.policies
-      .current()
-      .access.roles.filter((r) => r.mfa === 'required')
-      .map((r) => r.name);
-    const unusedSince = new Date(Date.now() - UNUSED_DAYS * 86_400_000);
+    const access = deps.policies.current().access;
+    const mfaRoles = access.roles.filter((r) => r.mfa === 'required').map((r) => r.name);
+    const unusedDays = access.reviewUnusedDays;
+    const tokenMaxAgeDays = access.tokens.maxExpiryDays;
+    const unusedSince = new Date(Date.now() - unusedDays * 86_400_000);
     const perRole: { role: string; n: string }[] = await db('users')
       .whereNull('disabled_at')
       .groupBy('role')
@@ -42,7 +40,7 @@ export const accessReview: AuditKindHandler = {
       .whereRaw('coalesce(last_used_at, created_at) < ?', [unusedSince])
       .select('id', 'role');
     const oldTokens = await live()
-      .where('created_at', '<', new Date(Date.now() - TOKEN_MAX_AGE_DAYS * 86_400_000))
+      .where('created_at', '<', new Date(Date.now() - tokenMaxAgeDays * 86_400_000))
       .select('id', 'role');
     const findings: FindingInput[] = [
       ...noMfa.map((u) => ({
@@ -55,19 +53,19 @@ export const accessReview: AuditKindHandler = {
       ...unused.map((u) => ({
         key: `unused-account:${u.id}`,
         severity: 'medium' as const,
-        title: `A ${u.role} account has not signed in for ${UNUSED_DAYS} days`,
+        title: `A ${u.role} account has not signed in for ${unusedDays} days`,
         evidence: [{ label: `user ${u.id}`, href: `/admin/users/${u.id}` }],
       })),
       ...unusedTokens.map((t) => ({
         key: `unused-token:${t.id}`,
         severity: 'medium' as const,
-        title: `An API token (${t.role}) has not been used for ${UNUSED_DAYS} days`,
+        title: `An API token (${t.role}) has not been used for ${unusedDays} days`,
         evidence: [{ label: `token ${t.id}`, href: '/admin/tokens' }],
       })),
       ...oldTokens.map((t) => ({
         key: `old-token:${t.id}`,
         severity: 'low' as const,
-        title: `An API token (${t.role}) is older than ${TOKEN_MAX_AGE_DAYS} days`,
+        title: `An API token (${t.role}) is older than ${tokenMaxAgeDays} days`,
         evidence: [{ label: `token ${t.id}`, href: '/admin/tokens' }],
       })),
     ];
@@ -79,6 +77,8 @@ export const accessReview: AuditKindHandler = {
         unusedAccounts: unused.length,
         unusedTokens: unusedTokens.length,
         oldTokens: oldTokens.length,
+        unusedDays,
+        tokenMaxAgeDays,
       },
       findings,
     };

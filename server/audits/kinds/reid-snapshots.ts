@@ -1,7 +1,8 @@
 // Weekly: every training snapshot in the data map gets a fresh re-identification run with the
 // quasi-identifiers and sensitive attributes its data-map categories name. The runs are jobs of
 // their own; a failing one blocks the snapshot's release and shows on the dashboard. A snapshot
-// that cannot be measured (no quasi-identifier mapped) is a finding.
+// that cannot be measured (no quasi-identifier mapped) is a finding, remediated by the audit once
+// the data map marks one (or the snapshot leaves the map): every snapshot in the map is looked at.
 import type { AuditKindHandler } from '../types';
 import { createReidService } from '../../reid/service';
 import { columnsFromDataMap } from '../../reid/datamap-columns';
@@ -43,6 +44,7 @@ export const reidSnapshots: AuditKindHandler = {
         detail: `Re-identification risk is not measured: ${s.reason}.`,
         evidence: [{ label: s.dataset, href: `/datasets` }],
       })),
+      covers: () => true,
     };
   },
 };

@@ -4,16 +4,19 @@
 // target system (bounded memory: nothing is read into Lethe). Held datasets are skipped and their
 // due rows counted; `review` rules only count and open a finding. The first sweep of a rule that
 // would touch more than `first_run_limit` rows stops at a finding: an officer acknowledging it is
-// the approval, and the next sweep proceeds. A dry run counts what each rule would do.
+// the approval, and the next sweep proceeds. A dry run counts what each rule would do. A hold on one
+// data subject keeps that person's rows only (retention-subject-holds.ts): they are left out of
+// every batch and counted as held. A review finding no longer due, or a first-run guard whose run
+// went ahead, is marked remediated by the sweep.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AuditContext, AuditKindHandler, FindingInput } from '../types';
-import type { DataMap, DatasetDef as Dataset, RetentionRule } from '../../policies/types';
-import { heldBy } from '../../policies/holds';
+import type { DataMap, DatasetDef as Dataset, LegalHold, RetentionRule } from '../../policies/types';
+import { heldBy, holdActive, holdCovers } from '../../policies/holds';
+import { heldIdentities, heldRowsCondition, type HeldIdentities } from './retention-subject-holds';
+import { inPageBatches, type BatchResult } from './retention-batches';
 import { DEFAULT_FIRST_RUN_LIMIT } from '../../policies/mapping';
 import { connectionsFor } from '../../requests';
-
-export const RETENTION_BATCH = 5_000;
 
 interface RuleCount {
   rule: string;
@@ -90,33 +93,20 @@ async function countWhere(db: Knex, table: string, where: Knex.Raw[]): Promise<n
   return Number(n);
 }
 
-/** Deletes or anonymizes in batches of RETENTION_BATCH rows, each statement its own transaction. */
-async function enforce(
-  db: Knex,
-  table: string,
-  rule: RetentionRule,
-  where: Knex.Raw[],
-): Promise<{ changed: number; batches: number }> {
+/** Deletes or anonymizes in batches (retention-batches.ts), each its own transaction. */
+async function enforce(db: Knex, table: string, rule: RetentionRule, where: Knex.Raw[]): Promise<BatchResult> {
   const cond = db.raw(where.map(() => '(?)').join(' AND '), where);
   const key = crypto.randomBytes(32).toString('hex');
-  let changed = 0;
-  let batches = 0;
-  for (;;) {
-    const pick = db.raw('SELECT ctid FROM ?? WHERE ? LIMIT ?', [table, cond, RETENTION_BATCH]);
-    const res =
-      rule.action === 'delete'
-        ? await db.raw('DELETE FROM ?? WHERE ctid IN (?)', [table, pick])
-        : await db.raw(
-            `UPDATE ?? SET ${setClause(db, rule, key)
-              .map(() => '?')
-              .join(', ')} WHERE ctid IN (?)`,
-            [table, ...setClause(db, rule, key), pick],
-          );
-    const n = res.rowCount ?? 0;
-    changed += n;
-    batches++;
-    if (n < RETENTION_BATCH) return { changed, batches };
-  }
+  return inPageBatches(db, table, cond, (batch) =>
+    rule.action === 'delete'
+      ? db.raw('DELETE FROM ?? WHERE ?', [table, batch])
+      : db.raw(
+          `UPDATE ?? SET ${setClause(db, rule, key)
+            .map(() => '?')
+            .join(', ')} WHERE ?`,
+          [table, ...setClause(db, rule, key), batch],
+        ),
+  );
 }
 
 async function ruleHasRun(ctx: AuditContext, rule: string, dataset: string): Promise<boolean> {
@@ -138,13 +128,22 @@ async function guardApproved(ctx: AuditContext, key: string): Promise<boolean> {
   return Boolean(f);
 }
 
+/** Active holds naming a subject whose other parts (dataset, category) cover the dataset. */
+const subjectHoldsOn = (holds: readonly LegalHold[], dataset: string, categories: string[], now: Date) =>
+  holds.filter((h) => h.subject && holdActive(h, now) && holdCovers(h, { dataset, categories, subject: h.subject }));
+
 async function sweep(ctx: AuditContext) {
   const { deps, progress, dryRun } = ctx;
   const bundle = deps.policies.current();
+  const now = new Date();
+  // The subjects' identities are looked up once per sweep and set of holds (few holds, many rules).
+  const identities = new Map<string, Promise<HeldIdentities>>();
   const limit = bundle.retention.firstRunLimit ?? DEFAULT_FIRST_RUN_LIMIT;
   const connections = connectionsFor(deps, bundle);
   const counts: RuleCount[] = [];
   const findings: FindingInput[] = [];
+  // Finding keys of rules this sweep counted on reachable, unheld datasets: not seen again, solved.
+  const looked = new Set<string>();
   try {
     const rules = bundle.retention.rules;
     for (const [i, rule] of rules.entries()) {
@@ -172,9 +171,12 @@ async function sweep(ctx: AuditContext) {
             ...(rule.action === 'anonymize' ? [notYetAnonymized(db, rule)] : []),
           ];
           const due = await countWhere(db, t.dataset.name, where);
-          // The same decision as the erasure job and the preview. A subject hold (one person's
-          // rows) needs each row's fingerprint, which the sweep does not compute: see the note.
-          const hold = heldBy(bundle.retention.legalHolds, { dataset: key, categories: t.categories, now: new Date() });
+          // The same decision as the erasure job and the preview: a hold on the dataset or a
+          // category keeps the whole table; a hold on a subject keeps that person's rows.
+          const hold = heldBy(
+            bundle.retention.legalHolds.filter((h) => !h.subject),
+            { dataset: key, categories: t.categories, now },
+          );
           if (hold) {
             counts.push({
               ...base,
@@ -185,42 +187,64 @@ async function sweep(ctx: AuditContext) {
             });
             continue;
           }
+          const subjectHolds = subjectHoldsOn(bundle.retention.legalHolds, key, t.categories, now);
+          let held = 0;
+          let heldNote: { note?: string } = {};
+          if (subjectHolds.length) {
+            const id = subjectHolds.map((h) => h.name).join('\n');
+            if (!identities.has(id))
+              identities.set(id, heldIdentities(deps.crypto, bundle.datamap, connections, subjectHolds));
+            const datasets = bundle.datamap.systems.find((s) => s.name === t.system)!.datasets;
+            const cond = heldRowsCondition(db, datasets, t.dataset, await identities.get(id)!);
+            if (cond) {
+              held = await countWhere(db, t.dataset.name, [...where, cond]);
+              where.push(db.raw('NOT coalesce((?), false)', [cond]));
+            }
+            if (held)
+              heldNote = {
+                note: `legal hold ${subjectHolds.map((h) => `${h.name} (${h.caseReference})`).join(', ')} keeps ${held} rows of a held subject`,
+              };
+          }
+          const open = due - held;
+          looked.add(`review:${rule.name}:${key}`).add(`first-run:${rule.name}:${key}`);
+          const heldPart = held ? { held, ...heldNote } : {};
           if (rule.action === 'review') {
-            counts.push({ ...base, due, changed: 0 });
-            if (due > 0)
+            counts.push({ ...base, due, changed: 0, ...heldPart });
+            if (open > 0)
               findings.push({
                 key: `review:${rule.name}:${key}`,
                 severity: 'medium',
-                title: `${due} rows of ${key} are due for review under rule ${rule.name}`,
+                title: `${open} rows of ${key} are due for review under rule ${rule.name}`,
                 detail: rule.reason,
                 evidence: [{ label: `rule ${rule.name}`, href: '/policies' }],
               });
             continue;
           }
           if (dryRun) {
-            counts.push({ ...base, due, wouldChange: due });
+            counts.push({ ...base, due, wouldChange: open, ...heldPart });
             continue;
           }
           const guardKey = `first-run:${rule.name}:${key}`;
-          if (due > limit && !(await ruleHasRun(ctx, rule.name, key)) && !(await guardApproved(ctx, guardKey))) {
+          if (open > limit && !(await ruleHasRun(ctx, rule.name, key)) && !(await guardApproved(ctx, guardKey))) {
             counts.push({
               ...base,
               due,
               changed: 0,
               stopped: true,
-              note: `first run would ${rule.action} ${due} rows (limit ${limit}): waiting for an officer to approve`,
+              ...(held ? { held } : {}),
+              note: `first run would ${rule.action} ${open} rows (limit ${limit}): waiting for an officer to approve`,
             });
             findings.push({
               key: guardKey,
               severity: 'high',
-              title: `Retention rule ${rule.name} would ${rule.action} ${due} rows of ${key} on its first run`,
+              title: `Retention rule ${rule.name} would ${rule.action} ${open} rows of ${key} on its first run`,
               detail: `More than the first-run limit of ${limit} rows. Check the rule; acknowledging this finding approves the run, and the next sweep proceeds.`,
               evidence: [{ label: `rule ${rule.name}`, href: '/policies' }],
             });
             continue;
           }
           const { changed, batches } = await enforce(db, t.dataset.name, rule, where);
-          counts.push({ ...base, due, changed, batches, enforced: true });
+          counts.push({ ...base, due, changed, batches, enforced: true, ...heldPart });
         } catch (err) {
           counts.push({ ...base, due: null, note: `not enforced: ${(err as Error).message.split('\n')[0]}` });
         }
@@ -237,6 +261,7 @@ async function sweep(ctx: AuditContext) {
     ok: findings.length === 0 && counts.every((c) => !c.note?.startsWith('not enforced')),
     summary: { totalDue, totalChanged, held, dryRun, rules: counts },
     findings,
+    covers: (k: string) => looked.has(k),
   };
 }
 

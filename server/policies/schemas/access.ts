@@ -40,6 +40,17 @@ export const accessFileSchema = z.strictObject({
     })
     .optional()
     .meta({ description: 'Personal API tokens (default: 90 days, at most 365).' }),
+  review: z
+    .strictObject({
+      unused_days: z
+        .number()
+        .int()
+        .min(1)
+        .max(3650)
+        .meta({ description: 'Days without a sign-in (accounts) or a use (API tokens) after which the access review reports them.' }),
+    })
+    .optional()
+    .meta({ description: 'The access review audit (default: unused for 90 days). Tokens older than tokens.max_expiry_days are reported too.' }),
   invitations: z
     .strictObject({ expiry_hours: z.number().int().min(1).max(720).meta({ description: 'Hours an invitation link stays valid.' }) })
     .optional()
