@@ -163,15 +163,27 @@ export function registerAdminCommands(program: Command, ctx: CliContext): void {
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
-    .action(async (opts: { head: string[] }) => {
+    .option(
+      '--since-checkpoint',
+      'start from the newest signed checkpoint (its signature and its entry are checked) and walk only the entries after it',
+    )
+    .action(async (opts: { head: string[]; sinceCheckpoint?: boolean }) => {
       const knownHeads = opts.head.map(parseHead);
       const deps = await ctx.deps();
-      const result = await deps.audit.verify({ knownHeads });
+      const result = await deps.audit.verify({
+        knownHeads,
+        ...(opts.sinceCheckpoint ? { from: 'last-checkpoint' as const } : {}),
+      });
       if (!result.ok)
         throw new CliFailure(
           `audit log BROKEN at entry ${result.brokenSeq}: ${result.reason} (${result.entries} entries verified before it)`,
         );
-      ctx.io.out(`audit log intact: ${result.entries} entries, head ${result.head}\n`);
+      const since = result.fromCheckpoint
+        ? ` (entries ${result.from}-${result.headSeq}, from signed checkpoint ${result.fromCheckpoint})`
+        : opts.sinceCheckpoint
+          ? ' (no checkpoint yet: walked from entry 1)'
+          : '';
+      ctx.io.out(`audit log intact: ${result.entries} entries${since}, head ${result.head}\n`);
     });
   audit
     .command('export-head')

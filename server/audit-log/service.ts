@@ -33,7 +33,20 @@ export interface AuditEvent {
 }
 
 export type VerifyResult =
-  | { ok: true; entries: number; head: string; checkpoints: number; certificates: number; keyedFrom: number | null }
+  | {
+      ok: true;
+      entries: number;
+      head: string;
+      /** The seq of the last entry walked (0 for an empty log). */
+      headSeq: number;
+      /** The first entry checked: 1 for a full walk, else the seq of the signed checkpoint the walk started from. */
+      from: number;
+      /** The checkpoint an incremental walk started from (null: a full walk). */
+      fromCheckpoint: string | null;
+      checkpoints: number;
+      certificates: number;
+      keyedFrom: number | null;
+    }
   | { ok: false; entries: number; brokenSeq: number; reason: string; missing?: { from: number; to: number } };
 
 /** A head known from outside the database (`lethe audit export-head`, a report, a certificate PDF). */
@@ -60,7 +73,17 @@ export interface AuditLog {
    * issued; report generation (issue 14) calls it with reason `report:<id>` and embeds the result.
    */
   recordCheckpoint(reason: string, trx?: Knex.Transaction): Promise<SignedHead | null>;
-  verify(opts?: { knownHeads?: KnownHead[] }): Promise<VerifyResult>;
+  /**
+   * Walks the chain. With `from`, the walk starts at the newest signed checkpoint at or below that
+   * seq ('last-checkpoint': the newest of all), trusted by its signature, and checks only the
+   * entries after it; with no such checkpoint it walks everything.
+   */
+  verify(opts?: VerifyOptions): Promise<VerifyResult>;
+}
+
+export interface VerifyOptions {
+  knownHeads?: KnownHead[];
+  from?: 'last-checkpoint' | number;
 }
 
 export interface AuditLogOptions {
@@ -152,6 +175,31 @@ export function createAuditLog(db: Knex, bundleHash: () => string, opts: AuditLo
     return last ? checkpointIn(trx, { seq: Number(last.seq), hash: last.hash }, reason) : null;
   }
 
+  /** Why one entry is not what its hash says, given the hash before it (null: it is). */
+  function entryProblem(r: AuditRow, prevHash: string, start: number): string | null {
+    const seq = Number(r.seq);
+    if (r.prev_hash !== prevHash) return 'prev_hash does not match the previous entry';
+    if (seq >= start && !r.key_id) return `entry is not keyed although the keyed chain starts at entry ${start}`;
+    const key = r.key_id ? crypto.keyFor('audit-log', r.key_id) : null;
+    if (r.key_id && !key)
+      return `entry is keyed under key ${r.key_id}, which is neither LETHE_SECRET_KEY nor in LETHE_SECRET_KEYRING`;
+    const recomputed = entryHash(
+      prevHash,
+      {
+        seq,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        target: r.target,
+        details: r.details,
+        bundleHash: r.bundle_hash,
+        keyId: r.key_id,
+      },
+      key,
+    );
+    return recomputed === r.hash ? null : 'content does not match its hash';
+  }
+
   return {
     append: (event, trx) => (trx ? appendIn(trx, event) : db.transaction((t) => appendIn(t, event))),
     recordCheckpoint: (reason, trx) =>
@@ -167,6 +215,7 @@ export function createAuditLog(db: Knex, bundleHash: () => string, opts: AuditLo
       // Heads recorded elsewhere must still be in the chain, with the same hash.
       const recorded: { seq: number; hash: string; source: string }[] = [];
       const checkpoints = await allCheckpoints(db);
+      const valid: { seq: number; hash: string; id: string }[] = [];
       for (const c of checkpoints) {
         const key = crypto.keyFor('audit-log', c.key_id);
         const s = toSigned(c);
@@ -186,6 +235,7 @@ export function createAuditLog(db: Knex, bundleHash: () => string, opts: AuditLo
             reason: `the keyed chain start was moved: checkpoint ${c.id} records entry ${s.keyedFrom}, the start record says ${start}`,
           };
         recorded.push({ seq: s.seq, hash: s.hash, source: `checkpoint ${c.id} (${s.reason})` });
+        valid.push({ seq: s.seq, hash: s.hash, id: String(c.id) });
       }
       const certs = await certificateHeads(db);
       for (const c of certs)
@@ -195,11 +245,44 @@ export function createAuditLog(db: Knex, bundleHash: () => string, opts: AuditLo
           source: `the certificate of request ${c.request_id}`,
         });
       for (const h of options.knownHeads ?? []) recorded.push({ seq: h.seq, hash: h.hash, source: 'the head given' });
-      const wanted = new Set(recorded.map((h) => h.seq));
+      // An incremental walk starts at a checkpoint whose signature was just checked: its entry must
+      // still carry the signed hash and that hash must be the entry's own, so the start is trusted
+      // by the signature, not by the row. Entries before it are not walked (that is the point).
+      const limit = options.from === 'last-checkpoint' ? Infinity : options.from;
+      const anchor =
+        limit === undefined
+          ? undefined
+          : valid
+              .filter((c) => c.seq <= limit)
+              .reduce<(typeof valid)[number] | undefined>(
+                (best, c) => (!best || c.seq > best.seq ? c : best),
+                undefined,
+              );
       let prevHash = GENESIS_HASH;
       let expectedSeq = 1;
       let count = 0;
-      const hashes = new Map<number, string>();
+      if (anchor) {
+        const [row] = await entriesAfter(db, anchor.seq - 1, 1);
+        const where = `entry ${anchor.seq} of checkpoint ${anchor.id}`;
+        if (!row || Number(row.seq) !== anchor.seq)
+          return {
+            ok: false,
+            entries: 0,
+            brokenSeq: anchor.seq,
+            reason: `${where} is missing`,
+            missing: { from: anchor.seq, to: anchor.seq },
+          };
+        if (row.hash !== anchor.hash)
+          return { ok: false, entries: 0, brokenSeq: anchor.seq, reason: `${where} differs from the signed hash` };
+        const broken = entryProblem(row, row.prev_hash, start);
+        if (broken) return { ok: false, entries: 0, brokenSeq: anchor.seq, reason: `${where}: ${broken}` };
+        prevHash = row.hash;
+        expectedSeq = anchor.seq + 1;
+        count = 1;
+      }
+      const from = anchor?.seq ?? 1;
+      const wanted = new Set(recorded.map((h) => h.seq));
+      const hashes = new Map<number, string>(anchor ? [[anchor.seq, anchor.hash]] : []);
       for (;;) {
         const batch = await entriesAfter(db, expectedSeq - 1, 2000);
         if (batch.length === 0) break;
@@ -213,39 +296,8 @@ export function createAuditLog(db: Knex, bundleHash: () => string, opts: AuditLo
               reason: `entries ${expectedSeq}-${seq - 1} are missing`,
               missing: { from: expectedSeq, to: seq - 1 },
             };
-          if (r.prev_hash !== prevHash)
-            return { ok: false, entries: count, brokenSeq: seq, reason: 'prev_hash does not match the previous entry' };
-          if (seq >= start && !r.key_id)
-            return {
-              ok: false,
-              entries: count,
-              brokenSeq: seq,
-              reason: `entry is not keyed although the keyed chain starts at entry ${start}`,
-            };
-          const key = r.key_id ? crypto.keyFor('audit-log', r.key_id) : null;
-          if (r.key_id && !key)
-            return {
-              ok: false,
-              entries: count,
-              brokenSeq: seq,
-              reason: `entry is keyed under key ${r.key_id}, which is neither LETHE_SECRET_KEY nor in LETHE_SECRET_KEYRING`,
-            };
-          const recomputed = entryHash(
-            prevHash,
-            {
-              seq,
-              at: r.at,
-              actor: r.actor,
-              action: r.action,
-              target: r.target,
-              details: r.details,
-              bundleHash: r.bundle_hash,
-              keyId: r.key_id,
-            },
-            key,
-          );
-          if (recomputed !== r.hash)
-            return { ok: false, entries: count, brokenSeq: seq, reason: 'content does not match its hash' };
+          const broken = entryProblem(r, prevHash, start);
+          if (broken) return { ok: false, entries: count, brokenSeq: seq, reason: broken };
           if (wanted.has(seq)) hashes.set(seq, r.hash);
           prevHash = r.hash;
           expectedSeq++;
@@ -265,6 +317,7 @@ export function createAuditLog(db: Knex, bundleHash: () => string, opts: AuditLo
         };
       }
       for (const h of recorded) {
+        if (h.seq < from) continue; // before the signed start: not walked
         if (hashes.get(h.seq) !== h.hash)
           return {
             ok: false,
@@ -277,6 +330,9 @@ export function createAuditLog(db: Knex, bundleHash: () => string, opts: AuditLo
         ok: true,
         entries: count,
         head: prevHash,
+        headSeq: expectedSeq - 1,
+        from,
+        fromCheckpoint: anchor?.id ?? null,
         checkpoints: checkpoints.length,
         certificates: certs.length,
         keyedFrom: start,
