@@ -46,6 +46,8 @@ export interface Dialect {
   lockTimeout(ms: number): string;
   /** Whether rows without a primary key can still be addressed (Postgres: ctid). */
   rowAddress: boolean;
+  /** Whether DELETE … RETURNING gives the deleted rows back (Postgres; MySQL has no RETURNING). */
+  deleteReturning: boolean;
 }
 
 const pgQ = (identifier: string) => '"' + identifier.replace(/"/g, '""') + '"';
@@ -78,6 +80,7 @@ export const postgresDialect: Dialect = {
   lookup: (column, map) => ({ sql: `(?::jsonb ->> (${column})::text)`, bindings: [JSON.stringify(map)] }),
   lockTimeout: (ms) => `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(ms))}`,
   rowAddress: true,
+  deleteReturning: true,
 };
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
@@ -134,6 +137,7 @@ export const mysqlDialect: Dialect = {
   },
   lockTimeout: (ms) => `SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(ms / 1000))}`,
   rowAddress: false,
+  deleteReturning: false,
 };
 
 export const DIALECTS: Record<DialectName, Dialect> = { postgres: postgresDialect, mysql: mysqlDialect };

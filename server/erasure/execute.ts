@@ -195,7 +195,36 @@ async function applyStep(
   // every row with every spelling of the subject's numbers.
   let ownedGone = c.owned === FALSE;
 
-  if (c.owned !== FALSE) {
+  if (c.owned !== FALSE && plainDelete(c, env)) {
+    // Every row of the subject goes and nothing is kept or changed: the DELETE itself counts (its
+    // RETURNING gives the owner columns for the distinct-value counts), and the intent is stored
+    // before the transaction commits, as after a separate count. One statement instead of two.
+    const cols = c.ownerColumns.map((col, i) => `${q(col)} AS d${i}`).join(', ') || '1';
+    const deleted = await run({
+      sql: `DELETE FROM ${table} WHERE ${c.owned.sql} RETURNING ${cols}`,
+      bindings: c.owned.bindings,
+    });
+    result.rowsDeleted = deleted.rowCount;
+    const counts: Record<string, unknown> = { matched: deleted.rowCount, kept: 0, updatable: 0 };
+    c.ownerColumns.forEach((_, i) => {
+      counts[`d${i}`] = new Set(
+        deleted.rows
+          .map((r) => r[`d${i}`])
+          .filter((v) => v !== null)
+          .map(String),
+      ).size;
+    });
+    result.discovered = discoveredCounts(step, c, counts);
+    await hooks.onCounted?.({
+      matched: deleted.rowCount,
+      kept: 0,
+      toDelete: deleted.rowCount,
+      toUpdate: 0,
+      exemptions: [],
+      discovered: result.discovered,
+    });
+    ownedGone = true;
+  } else if (c.owned !== FALSE) {
     const counts = (await run(countSql(c, env.dialect))).rows[0];
     result.rowsKept = Number(counts.kept);
     result.exemptions = exemptionCounts(c, counts);
@@ -252,6 +281,11 @@ async function applyStep(
   }
   result.rowsAffected = result.rowsDeleted + result.rowsUpdated + result.mentionsErased;
   return result;
+}
+
+/** A step that deletes every row of the subject and keeps, changes and windows nothing. */
+function plainDelete(c: CompiledStep, env: SqlEnv): boolean {
+  return env.dialect.deleteReturning && c.deleteOwned && c.kept === FALSE && !c.changes.length && !c.windows.length;
 }
 
 /** HMACs are computed here, not in SQL, so target databases need no pgcrypto extension. */
