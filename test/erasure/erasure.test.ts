@@ -44,6 +44,11 @@ describe('erasure across the demo systems', () => {
 
     const outcome = await runErasure(plan, ctx, memoryCheckpoints());
     const after = await dumpAll(env);
+    // Distinct identity values per kind in the subject's rows: counted by the DELETE … RETURNING of a
+    // plain delete (customers) and by the separate count where an exemption keeps rows (invoices).
+    expect(outcome.results['crm.customers'].discovered).toEqual({ customer_id: 1, email: 1, phone: 1 });
+    expect(outcome.results['crm.customers'].rowsDeleted).toBe(1);
+    expect(outcome.results['billing.invoices'].discovered.customer_id).toBe(1);
 
     for (const [table, rows] of before) {
       for (const [pk, json] of rows)
