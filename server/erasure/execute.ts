@@ -13,6 +13,7 @@ import type { Dialect } from './dialect';
 import { asConfigError, classifyError, ErasureConfigError } from './errors';
 import { countSql, discoveredCounts, exemptionCounts } from './counts';
 import { affectedArtefacts, type ArtefactReport } from './artefacts';
+import { executeFileStep } from './files/run';
 
 export { discoverIdentities, normalizeIdentity } from './discover';
 export { previewRequest } from './preview';
@@ -25,6 +26,8 @@ export interface ErasureContext {
   /** Exemption windows are judged at this instant (default: now). */
   now?: Date;
   lockTimeoutMs?: number;
+  /** Names the run in a files dataset's manifest lineage (the request id); never personal data. */
+  reference?: string;
 }
 
 /** What a step is about to do, counted inside its transaction before any write. */
@@ -74,6 +77,7 @@ export async function executeStep(
   hooks: StepHooks = {},
   opts: StepOptions = {},
 ): Promise<StepResult> {
+  if (step.files) return executeFileStep(step, ctx, hooks, opts);
   const started = performance.now();
   const db = ctx.connections.get(step.system);
   const env: SqlEnv = {

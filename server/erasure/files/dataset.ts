@@ -85,8 +85,16 @@ async function rewriteFile(
   spec: FilesSpec,
   rules: RecordRules & { columns: string[] },
   hooks: FileEraseHooks,
+  dryRun: boolean,
 ): Promise<Omit<FileRewrite, 'file'> | null> {
   const tmp = file + TMP;
+  if (dryRun) {
+    const r =
+      spec.format === 'parquet'
+        ? await rewriteParquet(file, null, rules)
+        : await streamRewrite(file, null, spec.format, rules);
+    return r && (r.rowsDropped || r.rowsChanged) ? { ...r, rowsMatched: r.rowsDropped + r.rowsChanged } : null;
+  }
   // A temporary file left by a worker killed before its rename: the original is whole, start again.
   await fsp.rm(tmp, { force: true });
   if (spec.format === 'parquet') {
@@ -113,7 +121,7 @@ async function rewriteFile(
 /** A Parquet file copied through DuckDB with the rows the rules drop left out and the rows they change replaced. */
 async function rewriteParquet(
   file: string,
-  tmp: string,
+  tmp: string | null,
   rules: RecordRules & { columns: string[] },
 ): Promise<Omit<FileRewrite, 'file'> | null> {
   const oldSha256 = await sha256File(file);
@@ -142,6 +150,7 @@ async function rewriteParquet(
       }
     }
     if (!drops.length && !sets.length) return null;
+    if (!tmp) return { total: Number(n), dropped: drops.length, changed: sets.length };
     const changed = [...new Set(sets.flatMap((s) => Object.keys(s.fields)))];
     await db.run(
       `CREATE TEMP TABLE lethe_changes ("__row" BIGINT, ${changed.map((c) => `${dq(c)} VARCHAR, ${dq('set:' + c)} BOOLEAN`).join(', ') || 'x INTEGER'})`,
@@ -169,7 +178,7 @@ async function rewriteParquet(
   if (!done) return null;
   return {
     oldSha256,
-    newSha256: await sha256File(tmp),
+    newSha256: tmp ? await sha256File(tmp) : '',
     rowsBefore: done.total,
     rowsAfter: done.total - done.dropped,
     rowsMatched: done.dropped + done.changed,
@@ -194,19 +203,20 @@ async function sha256File(file: string): Promise<string> {
  * Applies the rules to every file of the dataset. Files no rule changes are not touched (their bytes,
  * times and inode stay); each rewritten file is one atomic rename. `reference` (a request id) goes
  * into the manifest's lineage. `columns`: the mapped columns Parquet candidates are looked for in.
+ * `dryRun` reads and decides every record but writes nothing (the preview and a held step).
  */
 export async function rewriteDataset(
   root: string,
   spec: FilesSpec,
   rules: RecordRules & { columns: string[] },
-  opts: { reference: string; now?: Date; hooks?: FileEraseHooks },
+  opts: { reference: string; now?: Date; hooks?: FileEraseHooks; dryRun?: boolean },
 ): Promise<FileRewrite[]> {
   const done: FileRewrite[] = [];
   for (const file of await datasetFiles(root, spec)) {
-    const r = await rewriteFile(file, spec, rules, opts.hooks ?? {});
+    const r = await rewriteFile(file, spec, rules, opts.hooks ?? {}, opts.dryRun ?? false);
     if (r) done.push({ ...r, file: path.relative(root, file) });
   }
-  if (done.length) await updateManifest(root, spec, done, opts.reference, opts.now ?? new Date());
+  if (done.length && !opts.dryRun) await updateManifest(root, spec, done, opts.reference, opts.now ?? new Date());
   return done;
 }
 

@@ -91,10 +91,10 @@ export function csvFields(record: string): string[] {
 
 const csvQuote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-/** The file's records rewritten into `out` (an open file); the rules decide per record. */
+/** The file's records rewritten into `out` (an open file; null: only count, as a dry run); the rules decide per record. */
 export async function streamRewrite(
   source: string,
-  out: FileHandle,
+  out: FileHandle | null,
   format: FileFormat,
   rules: RecordRules,
 ): Promise<StreamResult> {
@@ -107,7 +107,7 @@ export async function streamRewrite(
   const flush = async () => {
     if (!pieces.length) return;
     for (const p of pieces) newHash.update(p);
-    await out.writev(pieces);
+    if (out) await out.writev(pieces);
     pieces.length = 0;
   };
 

@@ -95,6 +95,10 @@ function checkFilesSystem(ctx: CheckContext, file: DatamapPart['file'], data: Da
     }
     const problem = globProblem(d.files.glob, d.files.format);
     if (problem) ctx.report(file, ['datasets', i, 'files', 'glob'], problem);
+    const dir = d.files.glob.split('/').slice(0, -1).join('/');
+    const other = data.datasets.slice(0, i).find((o) => o.files && o.files.glob.split('/').slice(0, -1).join('/') === dir);
+    if (other)
+      ctx.report(file, ['datasets', i, 'files', 'glob'], `datasets ${other.name} and ${d.name} share the directory "${dir || '.'}": each files dataset needs its own (its lethe-manifest.json lives there)`);
     (d.references ?? []).forEach((_, j) =>
       ctx.report(file, ['datasets', i, 'references', j], `references between files are not supported (dataset ${d.name}): give each file dataset its own identity columns`),
     );
