@@ -252,6 +252,15 @@ describe('the shared erasure scenario on files (CSV, JSONL, Parquet)', () => {
     const parquetBytes = fs.readFileSync(path.join(root, ORDERS_FILE));
     const again = await runErasure(plan, { connections, identity, keys, now: NOW }, memoryCheckpoints());
     expect(again.totals.rowsAffected).toBe(0);
+    // The job's rerun after a worker died between the rename and the checkpoint: nothing is written
+    // again, and the step reports what the interrupted attempt did, from the manifest's lineage.
+    const resumed = await runErasure(
+      plan,
+      { connections, identity, keys, now: NOW, reference: 'req-files' },
+      memoryCheckpoints(),
+    );
+    expect(resumed.results['shop.customers']).toMatchObject({ rowsDeleted: 1, rowsUpdated: 0 });
+    expect(resumed.results['shop.customers'].notes.join(' ')).toContain('resumed');
     for (const [f, text] of Object.entries(snapshot)) expect(read(f), f).toBe(text);
     expect(fs.readFileSync(path.join(root, ORDERS_FILE)).equals(parquetBytes)).toBe(true);
   });
