@@ -4,6 +4,7 @@
 import type { Connections } from './connections';
 import type { PlanStep } from './types';
 import { compileStep } from './compile';
+import { remainingFileKeys } from './files/run';
 import { countSql } from './counts';
 import { compileMentions } from './mentions';
 import { exec, FALSE, q, rowsWithKeys, type SqlEnv } from './sql';
@@ -19,6 +20,7 @@ export async function remainingByKeys(
   now = new Date(),
   mentionKeys: Record<string, string[][]> = {},
 ): Promise<number> {
+  if (step.files) return remainingFileKeys(step, connections, keys, now, mentionKeys);
   const env: SqlEnv = {
     system: step.system,
     schema: await connections.schema(step.system),

@@ -13,6 +13,8 @@ export interface Connections {
   get(system: string): Knex;
   /** The SQL dialect of the system's engine (the data map's `engine:`). */
   dialect(system: string): Dialect;
+  /** engine: files: the system's root directory (absolute), from its variable or `root:` under the data dir. */
+  root(system: string): string;
   /** The system's tables and columns, cached for `schemaTtlMs` (a map drift shows up within that). */
   schema(system: string): Promise<SchemaInfo>;
   destroy(): Promise<void>;

@@ -4,6 +4,7 @@
 //
 // Run it once, before the first destructive step, and keep the result (encrypted, like the request's
 // identity): after a crash the rows it was discovered from may already be gone.
+import { specOf, valuesInSubjectRows } from './files/scan';
 import type { DataMap } from '../policies/types';
 import type { Identity, RowFilter } from './types';
 import type { Connections } from './connections';
@@ -125,6 +126,25 @@ export async function discoverWithHolds(
     for (const { system, dataset, key } of linking) {
       const owners = ownerColumns(dataset);
       if (!changedFor(key, [...new Set(owners.map((c) => c.identity!))])) continue;
+      if (system.engine === 'files') {
+        // A files dataset linking kinds (an email beside a customer id): its values through DuckDB.
+        const cols = owners.map((c) => ({ column: c.name, kind: c.identity! }));
+        const found = await valuesInSubjectRows(
+          input.connections.root(system.name),
+          specOf(dataset),
+          cols,
+          cols,
+          identity,
+        );
+        const fresh = normalizeIdentity(found, region);
+        const accepted: Identity = {};
+        for (const [kind, values] of Object.entries(fresh))
+          for (const v of values)
+            if (!(identity[kind] ?? []).includes(v) && !isHeld(kind, v))
+              accepted[kind] = [...(accepted[kind] ?? []), v];
+        identity = normalizeIdentity(merge(identity, accepted));
+        continue;
+      }
       const db = input.connections.get(system.name);
       try {
         const env: SqlEnv = {
@@ -185,6 +205,8 @@ async function ownedByOthers(
 ): Promise<number> {
   // The tables are asked side by side (they mostly live in different systems).
   const counts = linking.map(async ({ system, dataset }) => {
+    // Not yet asked of files datasets: a value shared there is not held back (only databases are asked).
+    if (system.engine === 'files') return 0;
     const owners = ownerColumns(dataset);
     const columns = owners.filter((c) => c.identity === kind);
     if (!columns.length) return 0;

@@ -13,6 +13,7 @@ import type { Dialect } from './dialect';
 import { asConfigError, classifyError, ErasureConfigError } from './errors';
 import { countSql, discoveredCounts, exemptionCounts } from './counts';
 import { affectedArtefacts, type ArtefactReport } from './artefacts';
+import { executeFileStep } from './files/run';
 
 export { discoverIdentities, normalizeIdentity } from './discover';
 export { previewRequest } from './preview';
@@ -29,6 +30,8 @@ export interface ErasureContext {
    * one, 10 s by default, on every session, so a step normally spends no statement on it).
    */
   lockTimeoutMs?: number;
+  /** Names the run in a files dataset's manifest lineage (the request id); never personal data. */
+  reference?: string;
 }
 
 /** What a step is about to do, counted inside its transaction before any write. */
@@ -78,6 +81,7 @@ export async function executeStep(
   hooks: StepHooks = {},
   opts: StepOptions = {},
 ): Promise<StepResult> {
+  if (step.files) return executeFileStep(step, ctx, hooks, opts);
   const started = performance.now();
   const db = ctx.connections.get(step.system);
   const env: SqlEnv = {

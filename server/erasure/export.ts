@@ -15,6 +15,7 @@ import { isCtid, withDatabaseKeys } from './primary-keys';
 import { compileStep } from './compile';
 import { exec, FALSE, identityMatch, join, not, q, textMentions, emailsOf, type SqlEnv } from './sql';
 import { toCsv } from './csv';
+import { mentionRows, subjectRows } from './files/scan';
 import { toTar, type PackageFile } from './tar';
 import { toZip } from './zip';
 import { art15Information, type Art15Information } from './art15';
@@ -66,6 +67,15 @@ export async function exportSubject(input: AccessExportInput): Promise<AccessPac
   const systems: AccessPackage['json']['systems'] = {};
   const csv: Record<string, string> = {};
   for (const name of [...new Set(plan.steps.map((s) => s.system))]) {
+    if (plan.steps.some((s) => s.system === name && s.files)) {
+      for (const step of plan.steps.filter((s) => s.system === name)) {
+        const { rows, mentions, columns } = await readFileStep(input.connections.root(name), step, input.identity);
+        if (!rows.length && !mentions.length) continue;
+        (systems[name] ??= {})[step.dataset] = { rows, mentions };
+        if (rows.length) csv[step.key] = toCsv(columns, rows);
+      }
+      continue;
+    }
     const db = input.connections.get(name);
     const env: SqlEnv = {
       system: name,
@@ -117,6 +127,21 @@ export async function exportSubject(input: AccessExportInput): Promise<AccessPac
 }
 
 type Reader = Parameters<typeof exec>[0];
+
+/** A files dataset's part: the subject's records (every column, as text) from every file, and the mentions. */
+async function readFileStep(
+  root: string,
+  step: PlanStep,
+  identity: Identity,
+): Promise<{ rows: Record<string, unknown>[]; mentions: MentionRecord[]; columns: string[] }> {
+  const spec = { name: step.dataset, glob: step.files!.glob, format: step.files!.format };
+  const owners = step.match.flatMap((m) => (m.kind === 'identity' ? [{ column: m.column, kind: m.identity }] : []));
+  const found = await subjectRows(root, spec, owners, identity);
+  const columns = [...new Set(found.flatMap((f) => f.columns))];
+  const rows = found.flatMap((f) => f.rows);
+  const mentions = await mentionRows(root, spec, owners, step.mentions, identity, emailsOf(identity), step.primaryKey);
+  return { rows, mentions, columns };
+}
 
 async function readStep(
   trx: Reader,

@@ -82,6 +82,7 @@ function planSystem(system: DataSystem, input: PlanInput, cycles: string[]): Pla
       // A vector cannot be redacted: an embedding whose source text names the subject goes whole.
       mentionAction: dataset.kind === 'embeddings' ? 'delete_row' : 'redact',
       ...(held.has(name) ? { held: held.get(name)! } : {}),
+      ...(system.engine === 'files' && dataset.files ? { files: { ...dataset.files } } : {}),
     };
   });
 }

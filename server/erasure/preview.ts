@@ -11,6 +11,7 @@ import { describe } from './strategies';
 import { exec, FALSE, q, type SqlEnv } from './sql';
 import { asConfigError, classifyError } from './errors';
 import { countSql, exemptionCounts } from './counts';
+import { previewFileStep } from './files/run';
 
 export interface PreviewColumn {
   column: string;
@@ -74,6 +75,7 @@ export async function previewRequest(plan: ErasurePlan, ctx: Omit<ErasureContext
 }
 
 async function previewStep(step: PlanStep, ctx: Omit<ErasureContext, 'keys'>): Promise<PreviewTable> {
+  if (step.files) return previewFileStep(step, ctx);
   const db = ctx.connections.get(step.system);
   const env: SqlEnv = {
     system: step.system,

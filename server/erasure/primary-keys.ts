@@ -30,10 +30,11 @@ export function resolveKey(dataset: DatasetDef, schema: SchemaInfo): DatasetDef 
  * left as it is: the step that needs it reports the connection problem.
  */
 export async function withDatabaseKeys(map: DataMap, connections: Connections): Promise<DataMap> {
-  if (!map.systems.some((s) => s.datasets.some((d) => !d.primaryKey.length))) return map;
+  if (!map.systems.some((s) => s.engine !== 'files' && s.datasets.some((d) => !d.primaryKey.length))) return map;
   const systems = await Promise.all(
     map.systems.map(async (system) => {
-      if (!system.datasets.some((d) => !d.primaryKey.length)) return system;
+      // Files have no catalog to read keys from: a files dataset's key is the one the map declares.
+      if (system.engine === 'files' || !system.datasets.some((d) => !d.primaryKey.length)) return system;
       const schema = await connections.schema(system.name).catch(() => null);
       if (!schema) return system;
       return { ...system, datasets: system.datasets.map((d) => resolveKey(d, schema)) };

@@ -1,6 +1,7 @@
 // Every identity value the subject's rows hold, read before the first destructive step and kept
 // (encrypted) with the request: verification scans for these, not only for what discovery learnt,
 // so a value discovery missed still shows up if the erasure left it behind.
+import { specOf, valuesInSubjectRows } from './files/scan';
 import type { DataMap } from '../policies/types';
 import type { Identity } from './types';
 import type { Connections } from './connections';
@@ -31,6 +32,18 @@ export async function recordSubjectValues(input: {
       .filter((c): c is { name: string; kind: string } => Boolean(c.kind));
     // A table with one such column holds exactly the values it was matched by: nothing to learn.
     if (!match.length || columns.length < 2) return;
+    if (system.engine === 'files') {
+      const owners = match.map((m) => ({ column: m.column, kind: (m as { identity: string }).identity }));
+      const values = await valuesInSubjectRows(
+        input.connections.root(system.name),
+        specOf(dataset),
+        owners,
+        columns.map((c) => ({ column: c.name, kind: c.kind })),
+        input.identity,
+      );
+      for (const [k, v] of Object.entries(values)) found[k] = [...(found[k] ?? []), ...v];
+      return;
+    }
     try {
       const env: SqlEnv = {
         system: system.name,

@@ -81,6 +81,8 @@ export interface PlanStep {
    * with `rowAction` and `columns` as planned here.
    */
   held?: HeldBy;
+  /** Set for a dataset of an `engine: files` system: its files, rewritten instead of SQL (server/erasure/files/step.ts). */
+  files?: { glob: string; format: 'csv' | 'jsonl' | 'parquet' };
 }
 
 export interface ErasurePlan {

@@ -13,6 +13,7 @@ import { withDatabaseKeys } from './primary-keys';
 import { isPhoneKind, phoneDigits, phoneForms, phoneVariants, toE164 } from './phones';
 import { HELD, heldOf, normalizeIdentity } from './discover';
 import { planColumns } from './columns';
+import { verifyFileDataset } from './files/verify';
 import { comparable } from './schema';
 import type { Dialect } from './dialect';
 import {
@@ -106,6 +107,33 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
   const datamap = await withDatabaseKeys(input.datamap, input.connections);
   const systems = new Set<string>();
   for (const { system, dataset, key } of allDatasets(datamap)) {
+    if (system.engine === 'files') {
+      const v = await verifyFileDataset({
+        root: input.connections.root(system.name),
+        system,
+        dataset,
+        identity,
+        distinctive,
+        emails,
+        phoneDigits: [
+          ...new Set(personal.filter(([k]) => isPhoneKind(k)).flatMap(([, vals]) => phoneDigits(vals))),
+        ].filter((d) => d.length >= 6),
+        policy: planColumns(system, dataset, input.decide, input.regulation),
+        ...(input.held?.get(key) ? { hold: input.held.get(key)! } : {}),
+      });
+      systems.add(system.name);
+      const at = { system: system.name, table: dataset.name };
+      out.remaining.push(...v.remaining.map((r) => ({ ...at, ...r })));
+      out.exempt.push(...v.exempt.map((r) => ({ ...at, ...r })));
+      out.held!.push(...v.held.map((r) => ({ ...at, ...r })));
+      out.warnings.push(...v.warnings.map((r) => ({ ...at, ...r })));
+      out.problems.push(...v.problems);
+      out.scanned.tables++;
+      out.scanned.columns += v.columns.length;
+      out.scanned.unmappedColumns += v.unmapped.length;
+      out.scanned.lines.push({ ...at, columns: v.columns, unmapped: v.unmapped });
+      continue;
+    }
     const schema = await input.connections.schema(system.name).catch((err: Error) => {
       out.problems.push(`${system.name}: cannot read the schema (${err.message.split('\n')[0]})`);
       return null;

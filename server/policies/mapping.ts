@@ -71,6 +71,7 @@ export function mapSystem({ file, data }: Part<DatamapFile>): DataSystem {
     description: data.description,
     connectionEnv: data.connection_env,
     engine: data.engine,
+    ...(data.root !== undefined ? { root: data.root } : {}),
     source: locate(file, []),
     datasets: data.datasets.map((d, i) => ({
       name: d.name,
@@ -89,6 +90,7 @@ export function mapSystem({ file, data }: Part<DatamapFile>): DataSystem {
       builtFrom: [...(d.built_from ?? [])],
       ...(d.release_kind !== undefined ? { releaseKind: d.release_kind } : {}),
       ...(d.events !== undefined ? { events: { ...d.events } } : {}),
+      ...(d.files !== undefined ? { files: { glob: d.files.glob, format: d.files.format } } : {}),
       ...mapSubjectInfo(d),
       source: locate(file, ['datasets', i]),
     })),

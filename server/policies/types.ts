@@ -109,6 +109,8 @@ export interface DatasetDef extends SubjectInfo {
   releaseKind?: string;
   /** Retention events recorded by a date column of this dataset ("account_closed" -> "closed_at"). */
   events?: Record<string, string>;
+  /** engine: files: the dataset's files (a glob under the system's root) and their format. */
+  files?: { glob: string; format: 'csv' | 'jsonl' | 'parquet' };
   source: SourceRef;
 }
 
@@ -124,8 +126,10 @@ export interface DataSystem extends SubjectInfo {
   description: string;
   /** Name of the environment variable holding the connection string (never the string itself). */
   connectionEnv: string;
-  /** Which engine reaches it (server/systems/engines): PostgreSQL, or MySQL/MariaDB. */
-  engine: 'postgres' | 'mysql';
+  /** Which engine reaches it (server/systems/engines): PostgreSQL, MySQL/MariaDB, or files under a directory. */
+  engine: 'postgres' | 'mysql' | 'files';
+  /** engine: files: the directory under the data dir used when `connectionEnv` is not set. */
+  root?: string;
   datasets: DatasetDef[];
   models: ModelDef[];
   source: SourceRef;

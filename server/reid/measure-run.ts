@@ -3,7 +3,8 @@
 // policy bundle (the run's release kind), and the bundle's hash is stamped on the outcome.
 import type { Deps } from '../deps';
 import type { PolicyBundle } from '../policies/types';
-import { systemEngine, withConnections } from '../systems/connections';
+import { resolverFor, rootOf, systemEngine, withConnections } from '../systems/connections';
+import { withDatasetCsv } from './files-source';
 import { runReid, type AnalysisOptions } from './analyse';
 import { ReidInputError } from './errors';
 import { applyPolicy, selectThresholds } from './thresholds';
@@ -39,6 +40,13 @@ export async function measureRun(
   }
   const { system, table } = row.options;
   if (!system || !table) throw new ReidInputError('bad_option', 'the run names no table');
+  const files = bundle.datamap.systems.find((s) => s.name === system && s.engine === 'files');
+  if (files) {
+    const dataset = files.datasets.find((d) => d.name === table);
+    if (!dataset) throw new ReidInputError('bad_option', `${system} has no dataset ${table}`);
+    const root = rootOf(files, resolverFor(deps.config)(files));
+    return withDatasetCsv(root, dataset, (file) => runReid({ csv: { file }, label: row.dataset }, options));
+  }
   requirePushDown(bundle, system);
   return withConnections(
     bundle.datamap,
@@ -51,6 +59,7 @@ export async function measureRun(
 /** Tables are measured through the engine's GROUP BY push-down, which only some engines have. */
 export function requirePushDown(bundle: PolicyBundle, systemName: string): void {
   const system = bundle.datamap.systems.find((s) => s.name === systemName);
+  if (system?.engine === 'files') return; // measured through DuckDB (files-source.ts)
   if (system && !systemEngine(system).reidPushDown) {
     throw new ReidInputError(
       'bad_option',

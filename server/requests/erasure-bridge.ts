@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import type { Deps } from '../deps';
 import type { PolicyBundle } from '../policies/types';
 import { decideDeletion } from '../policies/deletion';
-import { createConnections, type Connections } from '../systems/connections';
+import { createConnections, resolverFor, type Connections } from '../systems/connections';
 import { normalizeIdentity } from '../erasure/discover';
 import { discoverForRequest, type SharedValue } from './shared-values';
 import { planRequest } from '../erasure/plan';
@@ -23,7 +23,7 @@ export const decideFor =
     decideDeletion(bundle.deletion, q);
 
 export function connectionsFor(deps: Deps, bundle: PolicyBundle): Connections {
-  return createConnections(bundle.datamap, (system) => deps.config.systemUrl(system.connectionEnv));
+  return createConnections(bundle.datamap, resolverFor(deps.config));
 }
 
 /** Hash keys: per request (hashes cannot be linked across requests), pseudonyms system-wide. */

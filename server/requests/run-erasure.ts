@@ -144,9 +144,14 @@ export async function runRequestErasure(
     const cp = checkpoints(deps.db, row.id, report);
     // Before every step: still ours? A worker that lost its lease stops rather than races.
     const guarded = { ...cp, isDone: (key: string) => (lease.assertHeld(), cp.isDone(key)) };
-    const outcome = await runErasure(plan, { connections, identity, keys: keysFor(deps, row.id) }, guarded, {
-      attempts: 3,
-    });
+    const outcome = await runErasure(
+      plan,
+      { connections, identity, keys: keysFor(deps, row.id), reference: row.id },
+      guarded,
+      {
+        attempts: 3,
+      },
+    );
     lease.assertHeld();
 
     row = await moveTo(

@@ -7,6 +7,8 @@
 // Callers: the erasure and access-export walk (server/requests/erasure-bridge.ts), re-identification tests on
 // a table (server/reid/measure-run.ts), training snapshots and bias checks (server/training/), the Systems
 // page's checks (server/systems/service.ts, openSystem with tight timeouts).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
 import type { Connections, ResolveUrl } from '../erasure/connections';
 import { ErasureConfigError } from '../erasure/errors';
@@ -37,6 +39,25 @@ const open = new Set<() => Promise<void>>();
 /** Closes every pool still open (process shutdown). */
 export async function closeAllConnections(): Promise<void> {
   await Promise.all([...open].map((close) => close().catch(() => {})));
+}
+
+/**
+ * Where each system is, from the configuration: the variable the map names; for a files system
+ * without it, its `root:` under the data directory.
+ */
+export function resolverFor(config: { systemUrl(env: string): string | undefined; dataDir: string }): ResolveUrl {
+  return (system) =>
+    config.systemUrl(system.connectionEnv) ??
+    (system.engine === 'files' && system.root ? path.join(config.dataDir, system.root) : undefined);
+}
+
+/** A files system's directory from what the resolver gave (a path or a file:// URL). */
+export function rootOf(system: DataSystem, location: string | undefined): string {
+  if (!location)
+    throw new ErasureConfigError(
+      `system ${system.name}: environment variable ${system.connectionEnv} is not set${system.root ? '' : ' and the map gives no root:'}`,
+    );
+  return path.resolve(location.startsWith('file:') ? fileURLToPath(location) : location);
 }
 
 /** The engine a system of the map runs on. */
@@ -84,10 +105,20 @@ export function createConnections(datamap: DataMap, resolveUrl: ResolveUrl, opts
   const connections: Connections = {
     get,
     dialect: (name) => engineFor(systemOf(name)).dialect,
+    root(name) {
+      const system = systemOf(name);
+      if (system.engine !== 'files') throw new ErasureConfigError(`system ${name} is a database, not files`);
+      return rootOf(system, resolveUrl(system));
+    },
     schema(name) {
       const hit = schemas.get(name);
       if (hit && Date.now() - hit.at < ttl) return hit.info;
-      const info = engineFor(systemOf(name)).introspect(get(name));
+      let info: Promise<SchemaInfo>;
+      try {
+        info = engineFor(systemOf(name)).introspect(get(name));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
       info.catch(() => schemas.delete(name));
       schemas.set(name, { at: Date.now(), info });
       return info;

@@ -3,7 +3,8 @@
 // (server/datamap/check.ts) and report. Each system gets its own short-lived pool with tight timeouts,
 // so one unreachable database cannot hold the page, and the pool is gone when the page is rendered.
 import { checkSystem, type SystemCheck } from '../datamap/check';
-import { openSystem, type SystemHandle } from './connections';
+import { openSystem, resolverFor, rootOf, type SystemHandle } from './connections';
+import { checkFilesSystem } from '../erasure/files/check';
 import type { Deps } from '../deps';
 import type { DatasetKind, DataSystem } from '../policies/types';
 
@@ -31,7 +32,7 @@ export interface SystemStatus {
 export const DEFAULT_TIMEOUT_MS = 3000;
 
 export async function checkSystems(
-  deps: Pick<Deps, 'policies' | 'config' | 'logger'>,
+  deps: Pick<Deps, 'policies' | 'logger'> & { config: Pick<Deps['config'], 'systemUrl' | 'dataDir'> },
   opts: { timeoutMs?: number } = {},
 ): Promise<SystemStatus[]> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -39,11 +40,17 @@ export async function checkSystems(
 }
 
 async function checkOne(
-  deps: Pick<Deps, 'config' | 'logger'>,
+  deps: Pick<Deps, 'logger'> & { config: Pick<Deps['config'], 'systemUrl' | 'dataDir'> },
   system: DataSystem,
   timeoutMs: number,
 ): Promise<SystemStatus> {
   const base = describe(system);
+  if (system.engine === 'files') {
+    const location = resolverFor(deps.config)(system);
+    if (!location) return { ...base, status: 'not_configured', check: null };
+    const check = await checkFilesSystem(system, rootOf(system, location));
+    return { ...base, status: statusOf(check), check };
+  }
   const url = deps.config.systemUrl(system.connectionEnv);
   if (!url) return { ...base, status: 'not_configured', check: null };
   let handle: SystemHandle | null = null;

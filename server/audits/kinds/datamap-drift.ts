@@ -150,6 +150,8 @@ export const datamapDrift: AuditKindHandler = {
     const findings: FindingInput[] = [];
     const results: SystemResult[] = [];
     for (const [i, system] of systems.entries()) {
+      // Files systems: the Systems page checks their directory; column sampling here is SQL only (issue 20).
+      if (system.engine === 'files') continue;
       const url = deps.config.systemUrl(system.connectionEnv);
       const base = { system: system.name, unmapped: 0, mislabelled: 0, sampledColumns: 0 };
       if (!url) {

@@ -2,6 +2,7 @@
 // real datasets, models are trained on training snapshots, release kinds have thresholds.
 import { checkUnique, didYouMean, type CheckContext } from './context';
 import { isDirectIdentifier } from '../../reid/datamap-columns';
+import { globProblem } from '../file-glob';
 
 export function checkDatamap(ctx: CheckContext): void {
   const systems = ctx.parts.datamaps;
@@ -15,6 +16,7 @@ export function checkDatamap(ctx: CheckContext): void {
     checkUnique(ctx, file, data.datasets, (d) => d.name, (i) => ['datasets', i, 'name'], 'dataset');
     checkUnique(ctx, file, data.models ?? [], (m) => m.name, (i) => ['models', i, 'name'], 'model');
     const tables = new Map(data.datasets.map((d) => [d.name, new Set(d.columns.map((c) => c.name))]));
+    checkFilesSystem(ctx, file, data);
 
     data.datasets.forEach((d, i) => {
       const at = ['datasets', i] as const;
@@ -68,4 +70,37 @@ export function checkDatamap(ctx: CheckContext): void {
       }),
     );
   }
+}
+
+type DatamapPart = CheckContext['parts']['datamaps'][number];
+
+/** `engine: files`: every dataset names its files (a usable glob and format), and nothing SQL-only is used. */
+function checkFilesSystem(ctx: CheckContext, file: DatamapPart['file'], data: DatamapPart['data']): void {
+  const files = data.engine === 'files';
+  if (!files && data.root !== undefined)
+    ctx.report(file, ['root'], `root is for engine: files only (system ${data.name} is ${data.engine})`);
+  if (files && data.root !== undefined) {
+    const problem = /(^|\/)\.\.(\/|$)/.test(data.root) || data.root.startsWith('/') || data.root.includes('\\');
+    if (problem) ctx.report(file, ['root'], `root "${data.root}" must be a relative path inside the data directory`);
+  }
+  data.datasets.forEach((d, i) => {
+    if (!files) {
+      if (d.files !== undefined)
+        ctx.report(file, ['datasets', i, 'files'], `files: is for engine: files only (system ${data.name} is ${data.engine})`);
+      return;
+    }
+    if (d.files === undefined) {
+      ctx.report(file, ['datasets', i, 'name'], `dataset ${d.name} of files system ${data.name} names no files: add files: {glob, format}`);
+      return;
+    }
+    const problem = globProblem(d.files.glob, d.files.format);
+    if (problem) ctx.report(file, ['datasets', i, 'files', 'glob'], problem);
+    const dir = d.files.glob.split('/').slice(0, -1).join('/');
+    const other = data.datasets.slice(0, i).find((o) => o.files && o.files.glob.split('/').slice(0, -1).join('/') === dir);
+    if (other)
+      ctx.report(file, ['datasets', i, 'files', 'glob'], `datasets ${other.name} and ${d.name} share the directory "${dir || '.'}": each files dataset needs its own (its lethe-manifest.json lives there)`);
+    (d.references ?? []).forEach((_, j) =>
+      ctx.report(file, ['datasets', i, 'references', j], `references between files are not supported (dataset ${d.name}): give each file dataset its own identity columns`),
+    );
+  });
 }

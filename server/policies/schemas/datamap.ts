@@ -80,6 +80,18 @@ const dataset = z.strictObject({
     .record(name, name)
     .optional()
     .meta({ description: 'Named events (retention rules counted from an event) -> the date column of this dataset that records when it happened, e.g. { account_closed: closed_at }.' }),
+  files: z
+    .strictObject({
+      glob: z
+        .string()
+        .min(1)
+        .meta({ description: 'Files of the dataset, relative to the system\'s root directory: a file name, or a pattern with * and ? in its last segment (train/*.jsonl).' }),
+      format: z
+        .enum(['csv', 'jsonl', 'parquet'], { error: 'format is csv (with a header line), jsonl (one JSON object per line) or parquet' })
+        .meta({ description: 'How the files are written: csv (RFC 4180 with a header line), jsonl or parquet.' }),
+    })
+    .optional()
+    .meta({ description: 'engine: files only: the files holding this dataset. Columns are the CSV header names, JSON keys or Parquet columns.' }),
   ...subjectInfo,
 });
 
@@ -97,7 +109,15 @@ export const datamapFileSchema = z.strictObject({
     .string()
     .regex(/^[A-Z][A-Z0-9_]*$/, 'must be the NAME of an environment variable, never a connection string')
     .meta({ description: 'Environment variable holding the connection string.' }),
-  engine: z.enum(['postgres', 'mysql']).default('postgres').meta({ description: 'postgres, or mysql (MySQL and MariaDB); the connection string must match (postgres://… or mysql://…).' }),
+  engine: z
+    .enum(['postgres', 'mysql', 'files'])
+    .default('postgres')
+    .meta({ description: 'postgres, mysql (MySQL and MariaDB), or files (CSV, JSONL and Parquet files under a directory). The connection string must match (postgres://… or mysql://…); for files the variable holds the directory.' }),
+  root: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'engine: files only: the directory, relative to the data directory (LETHE_DATA_DIR), used when the connection_env variable is not set.' }),
   ...subjectInfo,
   datasets: z.array(dataset).min(1),
   models: z.array(model).optional(),

@@ -1,5 +1,6 @@
 // The engines Lethe reaches, by the data map's `engine:` name (types.ts describes the interface).
 import type { DataSystem } from '../../policies/types';
+import { ErasureConfigError } from '../../erasure/errors';
 import { mysqlEngine } from './mysql';
 import { postgresEngine } from './postgres';
 import type { DataEngine, EngineName } from './types';
@@ -8,8 +9,12 @@ export type { DataEngine, EngineName, PoolOptions } from './types';
 
 export const ENGINES: Record<EngineName, DataEngine> = { postgres: postgresEngine, mysql: mysqlEngine };
 
-export function engineFor(system: Pick<DataSystem, 'engine'>): DataEngine {
-  return ENGINES[system.engine ?? 'postgres'];
+/** The SQL engine of a system; a files system has none (its datasets are read by server/erasure/files). */
+export function engineFor(system: Pick<DataSystem, 'engine'> & { name?: string }): DataEngine {
+  const name = system.engine ?? 'postgres';
+  if (name === 'files')
+    throw new ErasureConfigError(`system ${system.name ?? ''}: a files system is not a database (engine: files)`);
+  return ENGINES[name];
 }
 
 /** The connection string's scheme fits the engine (a postgres:// URL for a mysql system is a mistake worth naming). */
