@@ -13,7 +13,7 @@ import { withDatabaseKeys } from './primary-keys';
 import { isPhoneKind, phoneDigits, phoneForms, phoneVariants, toE164 } from './phones';
 import { HELD, heldOf, normalizeIdentity } from './discover';
 import { planColumns } from './columns';
-import { verifyFileDataset } from './files/verify';
+import { verifyFileDataset } from './files/scan-files';
 import { comparable } from './schema';
 import type { Dialect } from './dialect';
 import {

@@ -4,7 +4,7 @@
 // so one unreachable database cannot hold the page, and the pool is gone when the page is rendered.
 import { checkSystem, type SystemCheck } from '../datamap/check';
 import { openSystem, resolverFor, rootOf, type SystemHandle } from './connections';
-import { checkFilesSystem } from '../erasure/files/check';
+import { checkFilesSystem } from '../erasure/files/system-check';
 import type { Deps } from '../deps';
 import type { DatasetKind, DataSystem } from '../policies/types';
 
