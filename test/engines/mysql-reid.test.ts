@@ -14,41 +14,12 @@ import { applyPolicy, DEFAULT_THRESHOLDS } from '../../server/reid/thresholds';
 import { createConnections, type Connections } from '../../server/systems/connections';
 import type { PolicyBundle } from '../../server/policies/types';
 import { scenarioSystem } from './scenario';
-import { seededRandom } from '../support/random';
+import { visitRows, visitsCsv } from '../fixtures/visits';
 
-const COLUMNS = ['age', 'sex', 'home city', 'we"ird', 'diagnosis', 'income', 'contact', 'seen_at'];
 const CITIES = ['Zürich', '東京', 'Saint-Denis, Réunion', 'Say "cheese"', '', 'Oslo', 'oslo', 'Oslo ', '😀 town'];
 const DIAGNOSES = ['flu', 'cold', 'hiv', '', 'Anämie', 'FLU'];
 
-type Row = [number, string | null, string | null, string, string | null, number, string | null, string];
-
-function rows(count: number): Row[] {
-  const rnd = seededRandom(7);
-  const pick = <T>(list: T[]) => list[Math.floor(rnd() * list.length)];
-  return Array.from({ length: count }, (_, i): Row => [
-    20 + Math.floor(rnd() * 50),
-    rnd() < 0.05 ? null : pick(['F', 'M']),
-    rnd() < 0.05 ? null : pick(CITIES),
-    pick(['x', 'y', 'x,y']),
-    rnd() < 0.05 ? null : pick(DIAGNOSES),
-    Math.floor(rnd() * 30) * 1000,
-    i % 97 === 0
-      ? `user${i}@example.com`
-      : i % 89 === 0
-        ? `+41 44 ${String(1000000 + i)}`
-        : rnd() < 0.1
-          ? null
-          : 'no contact',
-    `2026-01-${String(1 + (i % 28)).padStart(2, '0')} 10:${String(i % 60).padStart(2, '0')}:00`,
-  ]);
-}
-
-const csvField = (v: string | number | null) => {
-  const s = v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-const data = rows(3000);
+const data = visitRows(3000, 7, CITIES, DIAGNOSES);
 let my: MysqlDatabase;
 let connections: Connections;
 let dir: string;
@@ -69,10 +40,7 @@ beforeAll(async () => {
   connections = createConnections({ systems: [system] }, () => my.url);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-mysql-reid-'));
   csvPath = path.join(dir, 'visits.csv');
-  fs.writeFileSync(
-    csvPath,
-    [COLUMNS.map(csvField).join(','), ...data.map((r) => r.map(csvField).join(','))].join('\r\n') + '\r\n',
-  );
+  fs.writeFileSync(csvPath, visitsCsv(data));
 });
 
 afterAll(async () => {

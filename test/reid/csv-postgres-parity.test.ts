@@ -10,47 +10,17 @@ import { analyseCsv, analyseTable, type AnalysisOptions } from '../../server/rei
 import { ReidInputError } from '../../server/reid/errors';
 import { readTableClasses } from '../../server/reid/pg-source';
 import { applyPolicy, DEFAULT_THRESHOLDS } from '../../server/reid/thresholds';
-import { seededRandom } from '../support/random';
+import { csvField, VISIT_COLUMNS, visitRows, visitsCsv } from '../fixtures/visits';
 
-const COLUMNS = ['age', 'sex', 'home city', 'we"ird', 'diagnosis', 'income', 'contact', 'seen_at'];
+const COLUMNS = VISIT_COLUMNS;
 const CITIES = ['Zürich', '東京', 'Saint-Denis, Réunion', 'Say "cheese"', '', 'Oslo', '😀 town'];
 const DIAGNOSES = ['flu', 'cold', 'hiv', '', 'Anämie'];
-
-const random = seededRandom;
-
-type Row = [number, string | null, string | null, string, string | null, number, string | null, string];
-
-function rows(count: number): Row[] {
-  const rnd = random(42);
-  const pick = <T>(list: T[]) => list[Math.floor(rnd() * list.length)];
-  return Array.from({ length: count }, (_, i): Row => [
-    20 + Math.floor(rnd() * 50),
-    rnd() < 0.05 ? null : pick(['F', 'M']),
-    rnd() < 0.05 ? null : pick(CITIES),
-    pick(['x', 'y', 'x,y']),
-    rnd() < 0.05 ? null : pick(DIAGNOSES),
-    Math.floor(rnd() * 30) * 1000,
-    i % 97 === 0
-      ? `user${i}@example.com`
-      : i % 89 === 0
-        ? `+41 44 ${String(1000000 + i)}`
-        : rnd() < 0.1
-          ? null
-          : 'no contact',
-    `2026-01-${String(1 + (i % 28)).padStart(2, '0')} 10:${String(i % 60).padStart(2, '0')}:00`,
-  ]);
-}
-
-const csvField = (v: string | number | null) => {
-  const s = v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
 
 let tdb: TestDatabase;
 let dir: string;
 let csvPath: string;
 let populationPath: string;
-const data = rows(3000);
+const data = visitRows(3000, 42, CITIES, DIAGNOSES);
 
 beforeAll(async () => {
   tdb = await createTestDatabase({ empty: true });
@@ -75,10 +45,7 @@ beforeAll(async () => {
 
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-reid-parity-'));
   csvPath = path.join(dir, 'visits.csv');
-  fs.writeFileSync(
-    csvPath,
-    [COLUMNS.map(csvField).join(','), ...data.map((r) => r.map(csvField).join(','))].join('\r\n') + '\r\n',
-  );
+  fs.writeFileSync(csvPath, visitsCsv(data));
   // A population: every dataset record, twice, plus others.
   populationPath = path.join(dir, 'population.csv');
   const pop = [...data, ...data].map((r) => [r[0], r[1], r[2], r[3]].map(csvField).join(','));
