@@ -11,10 +11,8 @@
 // column gets one query returning only the values a superset of the JS pre-filter accepts, with their
 // counts. Column types whose text form cannot be an identifier are skipped.
 import type { Knex } from 'knex';
-import { CsvClassReader } from './csv-reader';
 import { ReidInputError } from './errors';
-import { LeakScanner } from './leak-scan';
-import type { TableReadOptions, TableReadResult } from './pg-source';
+import { groupedReader, type TableReadOptions, type TableReadResult } from './pg-source';
 
 const PREFILTER = '[@:]|[0-9].*[0-9].*[0-9].*[0-9]';
 const NOT_IDENTIFIER_TYPES =
@@ -44,21 +42,7 @@ export async function readMysqlTableClasses(db: Knex, options: TableReadOptions)
       );
   }
   const estimate = await estimatedRows(db, schema, name);
-  const names = columns.map((c) => c.name);
-  const leaks = options.scanLeaks === false ? null : new LeakScanner(names);
-  const grouped = [...options.quasi, ...sensitive];
-  let countColumn = 'reid_count';
-  while (grouped.includes(countColumn)) countColumn += '_';
-
-  const reader = new CsvClassReader({
-    delimiter: ',',
-    quasi: options.quasi,
-    sensitive,
-    weightColumn: countColumn,
-    scanLeaks: leaks !== null,
-    leakScanner: leaks ?? undefined,
-    leakColumns: (header) => header.map((h) => names.indexOf(h)),
-  });
+  const { names, leaks, grouped, countColumn, reader } = groupedReader(options, columns);
   const target = `${qi(schema)}.${qi(name)}`;
   const select = grouped.map((c, i) => `CAST(COALESCE(CAST(${qi(c)} AS CHAR), '') AS BINARY) AS g${i}`).join(', ');
   const sql = `SELECT ${select}, COUNT(*) AS n FROM ${target} GROUP BY ${grouped.map((_, i) => i + 1).join(', ')}`;

@@ -66,22 +66,9 @@ export async function readTableClasses(db: Knex, options: TableReadOptions): Pro
       throw new ReidInputError('bad_option', `column "${c}" has a dot in its name, which cannot be quoted safely here`);
   }
   const estimate = await estimatedRows(db, schema, name);
-  const names = columns.map((c) => c.name);
-  const leaks = options.scanLeaks === false ? null : new LeakScanner(names);
-  const grouped = [...options.quasi, ...sensitive];
-  let countColumn = 'reid_count';
-  while (grouped.includes(countColumn)) countColumn += '_';
-
-  const reader = new CsvClassReader({
-    delimiter: ',',
-    quasi: options.quasi,
-    sensitive,
-    weightColumn: countColumn,
-    scanLeaks: leaks !== null,
-    leakScanner: leaks ?? undefined,
-    leakColumns: (header) => header.map((h) => names.indexOf(h)),
-    onChunk: (_bytes, _total, records) => options.onFetch?.(records, estimate),
-  });
+  const { names, leaks, grouped, countColumn, reader } = groupedReader(options, columns, (records) =>
+    options.onFetch?.(records, estimate),
+  );
   await copyCsvOut(db, groupedQuery(db, schema, name, grouped, countColumn), (chunk) => reader.push(chunk), {
     signal: options.signal,
     workMem: options.workMem ?? DEFAULT_WORK_MEM,
@@ -104,6 +91,34 @@ export async function readTableClasses(db: Knex, options: TableReadOptions): Pro
     }
   }
   return { table, leaks, columns: names };
+}
+
+/**
+ * The reader a pushed-down GROUP BY feeds, shared by the PostgreSQL and MySQL sources: grouped
+ * columns (quasi-identifiers, then sensitive ones), the count column's name (one no column has),
+ * and the leak scanner over every column of the table.
+ */
+export function groupedReader(
+  options: TableReadOptions,
+  columns: readonly { name: string }[],
+  onRecords?: (records: number) => void,
+): { names: string[]; leaks: LeakScanner | null; grouped: string[]; countColumn: string; reader: CsvClassReader } {
+  const names = columns.map((c) => c.name);
+  const leaks = options.scanLeaks === false ? null : new LeakScanner(names);
+  const grouped = [...options.quasi, ...(options.sensitive ?? [])];
+  let countColumn = 'reid_count';
+  while (grouped.includes(countColumn)) countColumn += '_';
+  const reader = new CsvClassReader({
+    delimiter: ',',
+    quasi: options.quasi,
+    sensitive: options.sensitive ?? [],
+    weightColumn: countColumn,
+    scanLeaks: leaks !== null,
+    leakScanner: leaks ?? undefined,
+    leakColumns: (header) => header.map((h) => names.indexOf(h)),
+    ...(onRecords ? { onChunk: (_bytes: number, _total: number | null, records: number) => onRecords(records) } : {}),
+  });
+  return { names, leaks, grouped, countColumn, reader };
 }
 
 /**
