@@ -12,37 +12,10 @@ import { apiToken, apiAs } from '../support/app';
 import { copyBundle, runCli } from '../policies/helpers';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { createDemoApp, until, type DemoApp } from './support';
+import { FINETUNE_FILES_MAP } from '../fixtures/finetune-files-map';
 
 const SUBJECT = 'zed.files@example.com';
-const MAP = `apiVersion: lethe/v1
-kind: DataSystem
-name: finetune
-description: Fine-tuning files of the assistant.
-connection_env: FINETUNE_FILES_DIR
-engine: files
-datasets:
-  - name: chats
-    kind: training_snapshot
-    description: Chat transcripts for fine-tuning.
-    files: { glob: "train/*.jsonl", format: jsonl }
-    columns:
-      - name: user_email
-        categories: [user.contact.email]
-        identity: email
-      - name: prompt
-        categories: [user.content]
-      - name: created_at
-        categories: [system.operations]
-  - name: exports
-    description: CSV exports of chats.
-    files: { glob: "exports/chats-*.csv", format: csv }
-    columns:
-      - name: email
-        categories: [user.contact.email]
-        identity: email
-      - name: created_at
-        categories: [system.operations]
-`;
+const MAP = FINETUNE_FILES_MAP;
 const TRAIN = [
   '{"user_email":"amy@example.com","prompt":"hello","created_at":"2026-01-01"}\n',
   `{"user_email":"${SUBJECT}","prompt":"my order","created_at":"2026-01-02"}\n`,

@@ -7,36 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signIn, type SignedIn, type TestApp } from '../support/app';
 import { copyBundle } from '../policies/helpers';
+import { FINETUNE_FILES_MAP } from '../fixtures/finetune-files-map';
 
-const MAP = `apiVersion: lethe/v1
-kind: DataSystem
-name: finetune
-description: Fine-tuning files of the assistant.
-connection_env: FINETUNE_FILES_DIR
-engine: files
-datasets:
-  - name: chats
-    kind: training_snapshot
-    description: Chat transcripts for fine-tuning.
-    files: { glob: "train/*.jsonl", format: jsonl }
-    columns:
-      - name: user_email
-        categories: [user.contact.email]
-        identity: email
-      - name: prompt
-        categories: [user.content]
-      - name: created_at
-        categories: [system.operations]
-  - name: exports
-    description: CSV exports of chats.
-    files: { glob: "exports/chats-*.csv", format: csv }
-    columns:
-      - name: email
-        categories: [user.contact.email]
-        identity: email
-      - name: created_at
-        categories: [system.operations]
-`;
+const MAP = FINETUNE_FILES_MAP;
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-files-systems-'));
 let t: TestApp;
