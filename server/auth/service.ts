@@ -185,11 +185,13 @@ export function createAuthService({ db, crypto, audit, policies }: AuthDeps) {
       const codes = newRecoveryCodes();
       const user = await userById(db, userId);
       if (user) await clearFailures(db, accountKey(user.email)); // enrolment completes the sign-in
+      // argon2 before the transaction: ten hashes must not hold a connection (and the chain behind it).
+      const recoveryCodes = await hashRecoveryCodes(codes);
       await db.transaction(async (trx) => {
         await updateUser(trx, userId, {
           mfa_secret_enc: crypto.encrypt(secret),
           mfa_enrolled_at: new Date(),
-          recovery_codes: await hashRecoveryCodes(codes),
+          recovery_codes: recoveryCodes,
         });
         await audit.append({ actor: `user:${userId}`, action: 'auth.mfa.enrolled', target: `user:${userId}` }, trx);
       });
@@ -198,12 +200,13 @@ export function createAuthService({ db, crypto, audit, policies }: AuthDeps) {
 
     async createUser(input: NewUser, actor: string): Promise<UserRow> {
       assertRole(input.role);
+      const passwordHash = await hashPassword(input.password);
       return db.transaction(async (trx) => {
         const [row] = await insertUser(trx, {
           email: input.email,
           display_name: input.displayName,
           role: input.role,
-          password_hash: await hashPassword(input.password),
+          password_hash: passwordHash,
         });
         // Through the CLI, outside invitations and second-admin approval: break-glass, shown on the Users page.
         await audit.append(
