@@ -12,6 +12,7 @@ import {
   screenshot,
   serve,
   signInInBrowser,
+  submitForm,
 } from '../support/browser';
 import { createDemoApp, expectedClosing, sql, type DemoApp } from '../requests/support';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
@@ -66,7 +67,7 @@ describe('browser: an erasure request from intake to certificate', () => {
     expect(await b.getByTestId('preview-table').count()).toBeGreaterThan(3);
     await b.goBack();
     await b.getByLabel('Confirm it is you').fill(await freshTotp(t, second.id));
-    await b.getByTestId('approve').click();
+    await submitForm(b, b.getByTestId('approve'));
     await b.waitForURL(`${web.url}/requests/${id}`);
     // Live progress: the page polls and reloads itself when the job is done.
     await b

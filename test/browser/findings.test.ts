@@ -9,6 +9,7 @@ import {
   screenshot,
   serve,
   signInInBrowser,
+  submitForm,
 } from '../support/browser';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { enqueue } from '../../jobs/job';
@@ -60,7 +61,7 @@ describe.skipIf(!hasChromium)('browser: an officer works the findings board and 
     expect(await rows.count()).toBeGreaterThanOrEqual(1);
     expect(await accessibilityViolations(page)).toEqual([]);
     await rows.first().getByRole('link').click();
-    await page.getByTestId('finding-acknowledge').click();
+    await submitForm(page, page.getByTestId('finding-acknowledge'));
     await page.waitForURL(/\/findings\/[0-9a-f-]+$/);
     expect((await page.getByTestId('finding-status').textContent())?.trim()).toBe('acknowledged');
     expect(await page.getByTestId('finding-history').textContent()).toContain('finding.acknowledge');
@@ -70,7 +71,7 @@ describe.skipIf(!hasChromium)('browser: an officer works the findings board and 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Jobs' }).click();
     expect(await page.getByTestId('failed-broken-browser').isVisible()).toBe(true);
     expect(await accessibilityViolations(page)).toEqual([]);
-    await page.getByTestId('retry-broken-browser').click();
+    await submitForm(page, page.getByTestId('retry-broken-browser'));
     await page.waitForURL(/\/jobs$/);
     expect(
       await t.deps.db('audit_log').where({ action: 'job.retry', target: 'job:audit:broken-browser' }).first(),

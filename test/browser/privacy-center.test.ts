@@ -4,7 +4,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createUser, freshTotp, PASSWORD } from '../support/app';
-import { accessibilityViolations, launch, openPage, screenshot, serve, signInInBrowser } from '../support/browser';
+import {
+  accessibilityViolations,
+  launch,
+  openPage,
+  screenshot,
+  serve,
+  signInInBrowser,
+  submitForm,
+} from '../support/browser';
 import { startSmtp, type TestSmtp } from '../support/smtp';
 import { createDemoApp, sql, type DemoApp } from '../requests/support';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
@@ -76,7 +84,7 @@ describe('browser: a data subject on the privacy center', () => {
     await signInInBrowser(b, web.url, second.email, PASSWORD);
     await b.goto(`${web.url}/requests/${id}`);
     await b.getByLabel('Confirm it is you').fill(await freshTotp(t, second.id));
-    await b.getByTestId('approve').click();
+    await submitForm(b, b.getByTestId('approve'));
     await b.waitForURL(`${web.url}/requests/${id}`);
 
     // The workers erase; the subject's status page says completed.

@@ -12,6 +12,7 @@ import {
   screenshot,
   serve,
   signInInBrowser,
+  submitForm,
 } from '../support/browser';
 import { services } from '../../server/services';
 import { userPrincipal } from '../../server/auth';
@@ -74,7 +75,7 @@ describe.skipIf(!hasChromium)('browser: an officer works the request queue', () 
     await page.getByLabel(`Select request ${ids[0].slice(0, 8)}`).check();
     await page.getByLabel(`Select request ${ids[2].slice(0, 8)}`).check();
     await page.getByLabel('Assign to').selectOption({ label: 'Colleague Cole' });
-    await page.getByTestId('bulk-assign').click();
+    await submitForm(page, page.getByTestId('bulk-assign'));
     await page.waitForURL(/\/requests/);
     expect(await page.getByText('2 request(s) assigned').isVisible()).toBe(true);
     expect(await accessibilityViolations(page)).toEqual([]);
@@ -86,7 +87,7 @@ describe.skipIf(!hasChromium)('browser: an officer works the request queue', () 
     await page.goto(`${web.url}/requests/${ids[0]}`, { waitUntil: 'domcontentloaded' });
     expect(await page.getByTestId('assignee').textContent()).toBe('Colleague Cole');
     await page.getByLabel('Add a note').fill('Waiting for the billing export');
-    await page.getByRole('button', { name: 'Add note' }).click();
+    await submitForm(page, page.getByRole('button', { name: 'Add note' }));
     await page.waitForURL(/#notes$/);
     expect(await page.getByTestId('note').first().textContent()).toContain('Waiting for the billing export');
     expect(await accessibilityViolations(page)).toEqual([]);

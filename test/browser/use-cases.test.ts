@@ -13,6 +13,7 @@ import {
   screenshot,
   serve,
   signInInBrowser,
+  submitForm,
 } from '../support/browser';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { userPrincipal } from '../../server/auth/principal';
@@ -65,7 +66,7 @@ describe('browser: the ethics board decides an AI use case', () => {
     expect(await accessibilityViolations(steward)).toEqual([]);
     await steward.getByLabel('Does the company use the system under its own authority (not only for others)?').check();
     await steward.getByLabel('Does it interact directly with people (a chatbot, a voice assistant)?').check();
-    await steward.getByTestId('save-answers').click();
+    await submitForm(steward, steward.getByTestId('save-answers'));
     await steward.waitForURL(`${web.url}/use-cases/${id}`);
     expect(await steward.getByTestId('use-case-tier').textContent()).toBe('Limited risk');
     expect(await steward.getByTestId('rules-fired').textContent()).toContain('art50_1_interaction');
@@ -98,7 +99,7 @@ describe('browser: the ethics board decides an AI use case', () => {
       await page
         .getByLabel('Comment')
         .fill(choice === 'approve' ? 'Fine with the hand-over.' : 'Only with a visible notice.');
-      await page.getByTestId('cast-vote').click();
+      await submitForm(page, page.getByTestId('cast-vote'));
       await page.waitForURL(`${web.url}/use-cases/${id}`);
       if (choice === 'approve') {
         expect(await page.getByTestId('decision-outcome').textContent()).toBe('Approved with conditions');

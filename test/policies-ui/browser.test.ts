@@ -11,6 +11,7 @@ import {
   screenshot,
   serve,
   signInInBrowser,
+  submitForm,
 } from '../support/browser';
 import { bundleCopy, editOnce } from './support';
 
@@ -52,7 +53,7 @@ describe.skipIf(!hasChromium)('browser: Policies and Systems pages', () => {
       'reason: Officers review who did what on their requests.',
       'reason: Officers review who did what on the requests they handle.',
     );
-    await page.getByRole('button', { name: 'Reload now' }).click();
+    await submitForm(page, page.getByRole('button', { name: 'Reload now' }));
     await page.waitForURL(`${web.url}/policies`);
     expect(await page.getByTestId('flash').textContent()).toContain('is now active');
     await page.getByRole('button', { name: 'Compare' }).click();

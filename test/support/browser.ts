@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { createApp } from '../../server/app';
 import type { TestApp } from './app';
 
@@ -81,6 +81,37 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ARTEFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * Clicks a control that posts a form and waits for the page the post leads to: the POST's own
+ * answer (or the GET its redirect points at) and that new document's DOMContentLoaded. Waiting
+ * for a URL instead resolves at once when a form redirects back to the page it was sent from, so
+ * the next step read the old page or waited on an element until the test's time ran out. An
+ * answer of 400 or more fails at once with what the page says; a POST never answered fails naming it.
+ */
+export async function submitForm(page: Page, control: Locator): Promise<void> {
+  const started = Date.now();
+  const loaded = page.waitForEvent('domcontentloaded');
+  const answered = page.waitForResponse((r) => {
+    const q = r.request();
+    if (!q.isNavigationRequest() || q.frame() !== page.mainFrame()) return false;
+    if (q.method() === 'POST') return r.status() < 300 || r.status() >= 400; // answered without a redirect
+    return q.redirectedFrom()?.method() === 'POST';
+  });
+  loaded.catch(() => {}); // awaited below; a timeout surfaces through `answered` first
+  await control.click();
+  const response = await answered.catch((e: Error) => {
+    throw new Error(`the form's POST got no answer in ${Date.now() - started} ms: ${e.message}`);
+  });
+  await loaded;
+  if (response.status() >= 400) {
+    const said = await page
+      .locator('main')
+      .textContent({ timeout: 2000 })
+      .catch(() => '');
+    throw new Error(`the form was answered ${response.status()} at ${response.url()}: ${said?.trim().slice(0, 400)}`);
+  }
 }
 
 /** Signs in through the pages; enrols TOTP on the way when the role requires it.
