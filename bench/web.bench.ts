@@ -2,8 +2,12 @@
 // entries (SQL bulk rows, test/support/scale-data.ts), the web process started as `npm run web`
 // would (compiled build when current), and autocannon on each page with a signed-in session.
 // Reports req/s, p50, p99, errors (non-2xx + socket errors) and the web process's RSS before and
-// after. Median of 3 runs per page. BENCH_WEB_SECONDS (default 20) and BENCH_WEB_CONNECTIONS (50).
+// after. Median of 3 runs per page (BENCH_WEB_RUNS). BENCH_WEB_SECONDS (default 20) and BENCH_WEB_CONNECTIONS (50).
 // Target: every page's p99 within 5× of /healthz, no errors, RSS growth under 50 MB.
+// Then the audit log's CSV download of every entry (issue 21, point 3): time, bytes and the web
+// process's peak RSS while it streams (sampled every 50 ms).
+// BENCH_WEB_DATABASE names an already seeded database to use as is (kept afterwards): for
+// iterating on the pages without seeding 1,000,000 entries each time.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -21,12 +25,13 @@ const SECONDS = Number(process.env.BENCH_WEB_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_WEB_CONNECTIONS ?? 50);
 const REQUESTS = Number(process.env.BENCH_WEB_REQUESTS ?? 100_000);
 const AUDIT = Number(process.env.BENCH_WEB_AUDIT ?? 1_000_000);
-const RUNS = 3;
+const RUNS = Number(process.env.BENCH_WEB_RUNS ?? 3);
 const PORT = 3900 + Math.floor(Math.random() * 90);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const adminUrl =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const name = `lethe_bench_web_${crypto.randomBytes(4).toString('hex')}`;
+const existing = process.env.BENCH_WEB_DATABASE;
+const name = existing ?? `lethe_bench_web_${crypto.randomBytes(4).toString('hex')}`;
 const dbUrl = (() => {
   const u = new URL(adminUrl);
   u.pathname = '/' + name;
@@ -47,18 +52,24 @@ const rssMb = (pid: number) =>
   Math.round(Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-await admin(`CREATE DATABASE ${name}`);
+if (!existing) await admin(`CREATE DATABASE ${name}`);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-bench-web-'));
 let web: ReturnType<typeof spawn> | undefined;
 try {
   const db = createDb(dbUrl, 2);
   await migrateLatest(db);
   let t = Date.now();
-  await insertRequests(db, REQUESTS);
-  await insertAuditEntries(db, AUDIT);
-  await db.raw('ANALYZE');
+  if (!existing) {
+    await insertRequests(db, REQUESTS);
+    await insertAuditEntries(db, AUDIT);
+  }
+  // VACUUM as autovacuum would have by then: bulk-loaded rows have no visibility map yet, so
+  // every count (even one an index alone answers) would read the whole table.
+  await db.raw('VACUUM ANALYZE');
   console.log(
-    `seeded ${REQUESTS.toLocaleString('en')} requests and ${AUDIT.toLocaleString('en')} audit entries in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    existing
+      ? `database ${name} as seeded`
+      : `seeded ${REQUESTS.toLocaleString('en')} requests and ${AUDIT.toLocaleString('en')} audit entries in ${((Date.now() - t) / 1000).toFixed(1)} s`,
   );
   await db.destroy();
 
@@ -75,6 +86,7 @@ try {
     LOG_LEVEL: 'warn',
   };
   const password = 'bench horse battery staple';
+  const email = `officer-${crypto.randomBytes(3).toString('hex')}@bench.example`;
   const create = spawn(
     process.execPath,
     [
@@ -82,7 +94,7 @@ try {
       'user',
       'create',
       '--email',
-      'officer@bench.example',
+      email,
       '--role',
       'compliance_officer',
       '--password-stdin',
@@ -91,6 +103,25 @@ try {
   );
   create.stdin!.end(password);
   await new Promise((resolve) => create.on('exit', resolve));
+
+  const lethe = async (args: string[], stdin?: string) => {
+    const p = spawn(process.execPath, [path.join(root, 'bin', 'lethe.mjs'), ...args], {
+      env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    p.stdin!.end(stdin ?? '');
+    await new Promise((resolve) => p.on('exit', resolve));
+    return out.trim();
+  };
+  // Personal API tokens: the officer's for GET /api/v1/requests; an auditor's (auditors export
+  // the audit log) for the CSV download.
+  const token = await lethe(['token', 'create', '--for', email, '--name', 'bench']);
+  const auditorEmail = `auditor-${crypto.randomBytes(3).toString('hex')}@bench.example`;
+  await lethe(['user', 'create', '--email', auditorEmail, '--role', 'auditor', '--password-stdin'], password);
+  const auditorToken = await lethe(['token', 'create', '--for', auditorEmail, '--name', 'bench']);
+  if (!token || !auditorToken) throw new Error('no API token was minted');
 
   web = spawn(process.execPath, [path.join(root, 'scripts', 'launch.mjs'), 'server/main.ts'], {
     env,
@@ -126,7 +157,7 @@ try {
   };
   const csrf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
   const login = await call('/login');
-  const posted = await call('/login', { _csrf: csrf(login.text), email: 'officer@bench.example', password });
+  const posted = await call('/login', { _csrf: csrf(login.text), email, password });
   if (posted.location === '/mfa/enrol') {
     const enrol = await call('/mfa/enrol');
     const secret = /data-testid="totp-secret">([A-Z2-7]+)</.exec(enrol.text)![1];
@@ -137,17 +168,25 @@ try {
   const firstPage = await call('/audit-log');
   const deepSeq = AUDIT - 1_000_000 + 50 > 0 ? AUDIT - 1_000_000 + 50 : 50;
 
-  const pages: [string, string][] = [
+  // The deep page as a person reaches it: page 2,000 typed in (an offset), then its Next link (a
+  // keyset cursor), which is what paging through the list gives.
+  const typedDeep = '/requests?status=all&page=2000';
+  const deepNext = /<a rel="next" href="([^"]+)">/.exec((await call(typedDeep)).text)?.[1].replace(/&amp;/g, '&');
+  if (!deepNext) throw new Error('page 2,000 of the request list has no Next link');
+  const pages: [string, string, Record<string, string>?][] = [
     ['bare route', '/healthz'],
     ['dashboard', '/'],
     ['requests, first page', '/requests?status='],
     ['requests, filtered', '/requests?status=completed&type=erasure&regulation=gdpr'],
-    ['requests, deep page (offset 50,000)', '/requests?status=&page=2000'],
+    ['requests, page 2,000 typed in (offset 49,975)', typedDeep],
+    ['requests, page 2,001 by its Next link (keyset)', '/requests' + deepNext],
     ['audit log, first page', '/audit-log'],
     [
       `audit log, ${AUDIT.toLocaleString('en')} entries back (keyset)`,
       `/audit-log?page=${Math.ceil(AUDIT / 50) - 1}&after=${deepSeq}`,
     ],
+    ['audit log, filtered (action request.)', '/audit-log?action=request.'],
+    ['API `GET /api/v1/requests`', '/api/v1/requests', { authorization: `Bearer ${token}` }],
   ];
   if (!firstPage.text.includes('Page 1 of')) throw new Error('audit log page did not render');
   const rssBefore = rssMb(web.pid!);
@@ -160,10 +199,17 @@ try {
   console.log(`${CONNECTIONS} connections, ${SECONDS} s per run, median of ${RUNS}; web RSS before: ${rssBefore} MB`);
   console.log('| page | req/s | p50 ms | p99 ms | errors |');
   console.log('| --- | --- | --- | --- | --- |');
-  for (const [label, p] of pages) {
+  for (const [label, p, headers] of pages) {
     const runs: autocannon.Result[] = [];
     for (let i = 0; i < RUNS; i++)
-      runs.push(await autocannon({ url: base + p, connections: CONNECTIONS, duration: SECONDS, headers: { cookie } }));
+      runs.push(
+        await autocannon({
+          url: base + p,
+          connections: CONNECTIONS,
+          duration: SECONDS,
+          headers: headers ?? { cookie },
+        }),
+      );
     const errors = runs.map((r) => r.errors + r.timeouts + r.non2xx);
     console.log(
       `| ${label} \`${p}\` | ${median(runs.map((r) => r.requests.average)).toFixed(0)} | ${median(runs.map((r) => r.latency.p50))} | ${median(runs.map((r) => r.latency.p99))} | ${median(errors)} (max ${Math.max(...errors)}) |`,
@@ -175,12 +221,28 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
+  // The CSV download of every entry: read as fast as it comes, the web process's RSS sampled meanwhile.
+  const rssCsvBefore = rssMb(web.pid!);
+  let peak = rssCsvBefore;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(web!.pid!))), 50);
+  t = Date.now();
+  const csv = await fetch(base + '/audit-log.csv', { headers: { authorization: `Bearer ${auditorToken}` } });
+  let bytes = 0;
+  let lines = 0;
+  for await (const chunk of csv.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    for (const b of chunk) if (b === 10) lines++;
+  }
+  clearInterval(sampler);
+  console.log(
+    `audit log CSV (status ${csv.status}): ${(lines - 1).toLocaleString('en')} entries, ${(bytes / 1e6).toFixed(0)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s; web RSS ${rssCsvBefore} MB before, peak ${peak} MB while streaming`,
+  );
 } finally {
   if (web && web.exitCode === null) {
     const exited = new Promise((r) => web!.once('exit', r));
     web.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
   }
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  if (!existing) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   fs.rmSync(dataDir, { recursive: true, force: true });
 }

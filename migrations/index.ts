@@ -68,6 +68,8 @@ import * as m20261203300000 from './20261203300000_create_privacy_center_submiss
 import * as m20261203300001 from './20261203300001_create_subject_contacts';
 import * as m20261204100000 from './20261204100000_request_artefacts_spelling';
 import * as m20261204200000 from './20261204200000_add_audit_run_alert_intents';
+import * as m20261205100000 from './20261205100000_requests_keyset_indexes';
+import * as m20261205100001 from './20261205100001_audit_log_target_index';
 
 export interface Migration {
   name: string;
@@ -146,4 +148,6 @@ export const migrations: Migration[] = [
   m('20261203300001_create_subject_contacts', m20261203300001),
   m('20261204100000_request_artefacts_spelling', m20261204100000),
   m('20261204200000_add_audit_run_alert_intents', m20261204200000),
+  m('20261205100000_requests_keyset_indexes', m20261205100000),
+  m('20261205100001_audit_log_target_index', m20261205100001),
 ];

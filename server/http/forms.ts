@@ -38,12 +38,35 @@ export function pageParams(query: Record<string, unknown>, pageSize = 50) {
 export interface Pager {
   page: number;
   pages: number;
+  /** The rows in all; a lower bound when `more` (the count stopped at a cap, server/db/capped-count.ts). */
   total: number;
+  /** More rows than `total`: the page count is unknown, and `hasNext` says whether a next page exists. */
+  more: boolean;
+  hasNext: boolean;
   href(page: number): string;
 }
 
-/** What views/partials/pagination.ejs needs, from the page, the page size and the row count. */
-export function pager(page: number, pageSize: number, total: number | string, href: (page: number) => string): Pager {
+/**
+ * What views/partials/pagination.ejs needs, from the page, the page size and the row count. A
+ * count stopped at a cap (`{ more: true }`) cannot say how many pages there are: the page then
+ * says whether it has a next one (`hasNext`, from fetching one row more than it shows).
+ */
+export function pager(
+  page: number,
+  pageSize: number,
+  total: number | string,
+  href: (page: number) => string,
+  capped: { more: boolean; hasNext: boolean } = { more: false, hasNext: false },
+): Pager {
   const n = Number(total);
-  return { page, pages: Math.max(1, Math.ceil(n / pageSize)), total: n, href };
+  const pages = Math.max(1, Math.ceil(n / pageSize));
+  if (!capped.more) return { page, pages, total: n, more: false, hasNext: page < pages, href };
+  return {
+    page,
+    pages: Math.max(pages, page + (capped.hasNext ? 1 : 0)),
+    total: n,
+    more: true,
+    hasNext: capped.hasNext,
+    href,
+  };
 }

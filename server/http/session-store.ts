@@ -4,6 +4,8 @@ import session from 'express-session';
 import type { Knex } from 'knex';
 
 const DEFAULT_TTL_MS = 8 * 60 * 60 * 1000;
+/** An idle session expires at most this much earlier than its cookie says (8 hours). */
+export const TOUCH_SLACK_MS = 60_000;
 
 export class PgSessionStore extends session.Store {
   constructor(private readonly db: Knex) {
@@ -44,10 +46,15 @@ export class PgSessionStore extends session.Store {
       );
   }
 
+  // express-session touches the session on every request it does not save. Only an expiry that
+  // moved by more than TOUCH_SLACK_MS is written: a page open in many tabs (or fifty connections
+  // of a load test sharing one cookie) would otherwise queue on the one row's lock per request.
   override touch(sid: string, sess: session.SessionData, cb?: () => void): void {
+    const expiresAt = this.expiry(sess);
     this.db('sessions')
       .where({ sid })
-      .update({ expires_at: this.expiry(sess) })
+      .andWhere('expires_at', '<', new Date(expiresAt.getTime() - TOUCH_SLACK_MS))
+      .update({ expires_at: expiresAt })
       .then(
         () => cb?.(),
         () => cb?.(),

@@ -1,5 +1,6 @@
 // Dashboard panels: requests overdue or at risk of missing their deadline, AI artefacts an
 // erasure left needing work (tainted snapshots, models to retrain), and rows kept under legal holds.
+import type { Knex } from 'knex';
 import type { PanelBuilder } from '../dashboard/panels';
 import { paths } from '../http/paths';
 import { OPEN_STATUSES } from './status';
@@ -20,28 +21,19 @@ export const urgentRequestsPanel: PanelBuilder = async (deps, _p, can) => {
     .orderBy('due_at')
     .limit(8)
     .select('id', 'due_at', 'status', 'type', 'regulation');
-  const [{ n: open }] = await deps.db('requests').whereIn('status', OPEN_STATUSES).count({ n: '*' });
-  const [{ n: overdueCount }] = await deps
-    .db('requests')
-    .whereIn('status', OPEN_STATUSES)
-    .andWhere('due_at', '<', new Date())
-    .count({ n: '*' });
-  const [{ n: soonCount }] = await deps
-    .db('requests')
-    .whereIn('status', OPEN_STATUSES)
-    .andWhere('due_at', '<', soon)
-    .count({ n: '*' });
-  const overdue = Number(overdueCount);
-  const attention = await deps.db('requests').where({ status: 'needs_attention' }).count({ n: '*' });
+  // One pass over the open requests (the status index) for the four figures, all exact: an
+  // officer relies on the overdue count.
+  const [counts] = await openCounts(deps.db, new Date(), soon);
+  const overdue = Number(counts.overdue);
   return {
     id: 'requests',
     title: 'Data-subject requests',
-    figure: Number(open),
+    figure: Number(counts.open),
     tone: overdue ? 'bad' : rows.length ? 'warn' : 'ok',
     href: paths.requests.index(),
     lines: [
       {
-        text: `${overdue} overdue, ${Number(soonCount) - overdue} due within ${days} days, ${attention[0].n} needing attention.`,
+        text: `${overdue} overdue, ${Number(counts.soon) - overdue} due within ${days} days, ${Number(counts.attention)} needing attention.`,
         tone: overdue ? 'bad' : undefined,
       },
       ...rows.map((r) => ({
@@ -52,6 +44,17 @@ export const urgentRequestsPanel: PanelBuilder = async (deps, _p, can) => {
     ],
   };
 };
+
+/** The open requests, those overdue, those due before `soon`, and those needing attention (exact). */
+export const openCounts = (db: Knex, now: Date, soon: Date) =>
+  db('requests')
+    .whereIn('status', OPEN_STATUSES)
+    .select<{ open: string; overdue: string; soon: string; attention: string }[]>(
+      db.raw('count(*) AS open'),
+      db.raw('count(*) FILTER (WHERE due_at < ?) AS overdue', [now]),
+      db.raw('count(*) FILTER (WHERE due_at < ?) AS soon', [soon]),
+      db.raw(`count(*) FILTER (WHERE status = 'needs_attention') AS attention`),
+    );
 
 /** "Mine": the open requests assigned to the signed-in officer, most urgent first (issue 19). */
 export const myRequestsPanel: PanelBuilder = async (deps, principal, can) => {

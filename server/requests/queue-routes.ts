@@ -6,7 +6,7 @@ import { can, declare, type RouteSpec } from '../http/guard';
 import { noErrors, pageParams, pager, toFormErrors, formError, type FormErrors } from '../http/forms';
 import { paths } from '../http/paths';
 import { services } from '../services';
-import { queueContext, queueFilterSchema, queuePage, type QueueFilter } from './queue';
+import { BadCursorError, queueContext, queueFilterSchema, queuePage, type QueueFilter, type QueueStart } from './queue';
 import { bulkAssignSchema } from './assignment';
 import { summary } from './view-model';
 import { STATUS_FILTER_OPTIONS } from './status';
@@ -62,7 +62,19 @@ export function queueRoutes(deps: Deps, registry: RouteSpec[]): Router {
     const errors = parsed.success ? noErrors : toFormErrors(parsed.error);
     const { page, pageSize, offset } = pageParams(req.query, 25);
     const ctx = queueContext(deps, req.principal!);
-    const { rows, total } = await queuePage(deps.db, filter, ctx, pageSize, offset);
+    // Next/previous links carry the cursor of the row they continue from (keyset), so a page deep
+    // in the list costs what the first one does; a page number alone (typed in, or a cursor this
+    // list did not make) falls back to an offset.
+    const cursor = (k: string) => (typeof req.query[k] === 'string' && req.query[k] ? String(req.query[k]) : undefined);
+    const after = cursor('after');
+    const before = cursor('before');
+    const start: QueueStart = after ? { after } : before && page > 1 ? { before } : { offset };
+    const { rows, total, more, hasNext, first, last } = await queuePage(deps.db, filter, ctx, pageSize, start).catch(
+      (e) => {
+        if (e instanceof BadCursorError) return queuePage(deps.db, filter, ctx, pageSize, { offset });
+        throw e;
+      },
+    );
     const people = await assignments.assignable();
     const nameOf = new Map(people.map((u) => [u.id, u.display_name]));
     const shown = { ...values, status: values.status || filter.status, sort: filter.sort, dir: filter.dir };
@@ -96,7 +108,18 @@ export function queueRoutes(deps: Deps, registry: RouteSpec[]): Router {
           qs(shown, { sort: col, dir: filter.sort === col && filter.dir === 'asc' ? 'desc' : 'asc', page: 1 }),
         // The bulk form posts with the list's query, so a refusal re-renders the same list.
         bulkAction: paths.requests.bulkAssign() + searchOf(req),
-        pager: pager(page, pageSize, total, (p) => qs(shown, { page: p })),
+        pager: pager(
+          page,
+          pageSize,
+          total,
+          (p) =>
+            qs(shown, {
+              // Page 1 needs no cursor; the cursor goes before the page number (the page's own links).
+              ...(p === page + 1 && last ? { after: last } : p === page - 1 && p > 1 && first ? { before: first } : {}),
+              page: p,
+            }),
+          { more, hasNext },
+        ),
       },
       errors === noErrors ? status : 422,
     );

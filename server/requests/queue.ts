@@ -1,6 +1,7 @@
 // The officer queue (issue 19): one filter for the /requests page and GET /api/v1/requests —
 // status (open, all or one), type, regulation, assignee (mine, nobody, a user), urgency (at risk,
-// overdue), a search and a sort — paged by offset on the page and by a keyset cursor on the API.
+// overdue), a search and a sort — paged by a keyset cursor (the page's next/previous links and the
+// API), or by offset for a page number typed in.
 //
 // The search looks a request up by its id (whole, or the first hex digits the list shows), its
 // reference (whole, any case) or the subject's email. An email is never compared as text: it is
@@ -14,6 +15,7 @@ import { emailIndexes } from './identity-index';
 import { atRiskBefore, atRiskDays } from './deadlines';
 import type { Deps } from '../deps';
 import type { Principal } from '../auth';
+import { cappedCount } from '../db/capped-count';
 
 // An empty form field is no filter; anything else must be valid (its own message).
 const optional = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
@@ -100,21 +102,76 @@ export function queueQuery(db: Knex, f: QueueFilter, ctx: QueueContext) {
   return q;
 }
 
-/** One page by offset (the /requests page and its pager), with the count of all the filter selects. */
+/**
+ * Where a page of the list starts: after or before a row (a cursor from the next/previous links,
+ * so a page deep in the list reads only its own rows) or at an offset (a page number typed in).
+ */
+export type QueueStart = { after: string } | { before: string } | { offset: number };
+
+export interface QueuePage {
+  rows: RequestRow[];
+  /** All the filter selects, counted up to COUNT_CAP (`more` past it: server/db/capped-count.ts). */
+  total: number;
+  more: boolean;
+  /** A row follows this page in the list's order. */
+  hasNext: boolean;
+  /** Cursors of the page's first and last rows, for the previous and next links. */
+  first: string | null;
+  last: string | null;
+}
+
+/** One page of the /requests list (keyset from a cursor, or an offset), with its capped count. */
 export async function queuePage(
   db: Knex,
   f: QueueFilter,
   ctx: QueueContext,
   limit: number,
-  offset: number,
-): Promise<{ rows: RequestRow[]; total: number }> {
-  const [{ n }] = await queueQuery(db, f, ctx).count<{ n: string }[]>({ n: '*' });
-  const rows = await queueQuery(db, f, ctx)
-    .orderBy(LIST_SORTS[f.sort], f.dir)
-    .orderBy('id', f.dir)
-    .limit(limit)
-    .offset(offset);
-  return { rows: rows as RequestRow[], total: Number(n) };
+  start: QueueStart,
+): Promise<QueuePage> {
+  // Built first: a cursor not of this list throws (BadCursorError) before anything is counted.
+  const q = orderedFrom(db, f, ctx, 'after' in start ? start.after : 'before' in start ? start.before : undefined, {
+    backwards: 'before' in start,
+  }).limit(limit + 1);
+  if ('offset' in start) q.offset(start.offset);
+  const { total, more } = await cappedCount(db, queueQuery(db, f, ctx));
+  const fetched = (await q) as SortedRow[];
+  const shown = 'before' in start ? fetched.slice(0, limit).reverse() : fetched.slice(0, limit);
+  const cursorOf = (r: SortedRow | undefined) => (r ? encodeCursor([f.sort, f.dir, r._sort, r.id]) : null);
+  return {
+    rows: shown.map(withoutSort),
+    total,
+    more,
+    // Coming back from a later page, there is one.
+    hasNext: 'before' in start ? shown.length > 0 : fetched.length > limit,
+    first: cursorOf(shown[0]),
+    last: cursorOf(shown[shown.length - 1]),
+  };
+}
+
+type SortedRow = RequestRow & { _sort: string };
+const withoutSort = ({ _sort: _, ...r }: SortedRow) => r as RequestRow;
+
+/**
+ * The filter's rows in its order (sort column, then id, both in its direction) from just after the
+ * cursor's row, or (backwards) from just before it, nearest first. Each row carries its sort value
+ * as Postgres text (`_sort`), for the cursor. Throws BadCursorError for a cursor not of this order.
+ */
+export function orderedFrom(
+  db: Knex,
+  f: QueueFilter,
+  ctx: QueueContext,
+  cursor: string | undefined,
+  { backwards }: { backwards: boolean } = { backwards: false },
+) {
+  const col = LIST_SORTS[f.sort];
+  const dir = backwards ? (f.dir === 'asc' ? 'desc' : 'asc') : f.dir;
+  const q = queueQuery(db, f, ctx).select('*', db.raw('??::text AS _sort', [col]));
+  if (cursor) {
+    const [value, id] = decodeCursor(cursor, f);
+    const cast = col === 'status' ? 'text' : 'timestamptz';
+    q.whereRaw(`(??, id) ${dir === 'asc' ? '>' : '<'} (?::${cast}, ?::uuid)`, [col, value, id]);
+  }
+  return q.orderBy(col, dir).orderBy('id', dir);
 }
 
 /** Thrown when a cursor was not made by this list (edited, or for another sort order). */
@@ -150,18 +207,10 @@ export async function queueAfter(
   cursor: string | undefined,
   limit: number,
 ): Promise<{ rows: RequestRow[]; next: string | null }> {
-  const col = LIST_SORTS[f.sort];
-  const q = queueQuery(db, f, ctx).select('*', db.raw('??::text AS _sort', [col]));
-  if (cursor) {
-    const [value, id] = decodeCursor(cursor, f);
-    const cast = col === 'status' ? 'text' : 'timestamptz';
-    q.whereRaw(`(??, id) ${f.dir === 'asc' ? '>' : '<'} (?::${cast}, ?::uuid)`, [col, value, id]);
-  }
-  const rows = (await q
-    .orderBy(col, f.dir)
-    .orderBy('id', f.dir)
-    .limit(limit + 1)) as (RequestRow & { _sort: string })[];
-  const page = rows.slice(0, limit).map(({ _sort: _, ...r }) => r as RequestRow);
+  const rows = (await orderedFrom(db, f, ctx, cursor).limit(limit + 1)) as SortedRow[];
   const last = rows[limit - 1];
-  return { rows: page, next: rows.length > limit && last ? encodeCursor([f.sort, f.dir, last._sort, last.id]) : null };
+  return {
+    rows: rows.slice(0, limit).map(withoutSort),
+    next: rows.length > limit && last ? encodeCursor([f.sort, f.dir, last._sort, last.id]) : null,
+  };
 }

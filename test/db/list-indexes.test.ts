@@ -8,7 +8,17 @@ import { createTestDatabase, type TestDatabase } from '../support/db';
 import { insertAuditEntries, insertRequests } from '../support/scale-data';
 import { listPage, listQuery, LIST_SORTS, type ListFilter } from '../../server/requests/queries';
 import { filtered, pageQuery, type AuditFilter, type PageStart } from '../../server/audit-log/queries';
-import { queueFilterSchema, queueQuery, type QueueContext } from '../../server/requests/queue';
+import {
+  orderedFrom,
+  queueAfter,
+  queueFilterSchema,
+  queueQuery,
+  QUEUE_SORTS,
+  type QueueContext,
+} from '../../server/requests/queue';
+import { cappedCountQuery } from '../../server/db/capped-count';
+import { openCounts } from '../../server/requests/panels';
+import { entriesFor } from '../../server/audit-log/queries';
 
 const LARGE = new Set(['requests', 'audit_log']);
 
@@ -40,6 +50,13 @@ async function problems(db: Knex, query: Knex.QueryBuilder, filterColumns: strin
     return found;
   });
 }
+
+const queueCtx = (): QueueContext => ({
+  me: '11111111-2222-3333-4444-555555555555',
+  now: new Date(),
+  atRiskDays: 7,
+  crypto: { blindIndexes: (v: string) => [v.length.toString(16).padStart(64, '0')] },
+});
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -147,11 +164,60 @@ describe('list queries on the large tables use indexes (EXPLAIN, enable_seqscan 
     expect(failures).toEqual([]);
   });
 
+  it('the request list page (issue 21): its capped count, and its keyset pages after and before a cursor', async () => {
+    const ctx = queueCtx();
+    const failures: string[] = [];
+    for (const f of [...requestFilters, {}]) {
+      const cols = filterColumns(f);
+      const filter = queueFilterSchema.parse({ status: f.status ?? 'all', type: f.type, regulation: f.regulation });
+      const count = cappedCountQuery(t.db, queueQuery(t.db, filter, ctx));
+      for (const p of await problems(t.db, count, cols)) failures.push(`capped count ${JSON.stringify(f)}: ${p}`);
+      for (const sort of QUEUE_SORTS)
+        for (const dir of ['asc', 'desc'] as const) {
+          const sorted = { ...filter, sort, dir };
+          const { next } = await queueAfter(t.db, sorted, ctx, undefined, 25);
+          if (!next) continue;
+          for (const backwards of [false, true]) {
+            // Unfiltered, the cursor's row comparison must be an index condition on the sort column.
+            const q = orderedFrom(t.db, sorted, ctx, next, { backwards }).limit(26);
+            const need = cols.length ? [] : [LIST_SORTS[sort]];
+            for (const p of await problems(t.db, q, need))
+              failures.push(`keyset ${JSON.stringify(f)} by ${sort} ${dir}${backwards ? ' backwards' : ''}: ${p}`);
+          }
+        }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("the audit log's capped count, the dashboard's open-request figures and a request's timeline (issue 21)", async () => {
+    const failures: string[] = [];
+    for (const f of auditFilters) {
+      const q = cappedCountQuery(t.db, filtered(t.db, f));
+      for (const p of await problems(t.db, q, auditColumns(f)))
+        failures.push(`capped count ${JSON.stringify(f)}: ${p}`);
+    }
+    for (const p of await problems(t.db, openCounts(t.db, new Date(), new Date()), ['status']))
+      failures.push(`dashboard open counts: ${p}`);
+    for (const p of await problems(t.db, entriesFor(t.db, 'request:00000000-0000-0000-0000-000000000001'), ['target']))
+      failures.push(`request timeline: ${p}`);
+    expect(failures).toEqual([]);
+  });
+
   it('fails when an index it relies on is dropped', async () => {
     await t.db.raw('DROP INDEX requests_type_index');
     await t.db.raw('DROP INDEX audit_log_actor_index');
     await t.db.raw('DROP INDEX audit_log_actor_seq_index');
+    await t.db.raw('DROP INDEX requests_due_at_id_index');
+    await t.db.raw('DROP INDEX requests_due_at_index');
+    await t.db.raw('DROP INDEX requests_assignee_due_index');
+    await t.db.raw('DROP INDEX audit_log_target_seq_index');
     try {
+      const sorted = queueFilterSchema.parse({ status: 'all', sort: 'due', dir: 'asc' });
+      const { next } = await queueAfter(t.db, sorted, queueCtx(), undefined, 25);
+      expect(await problems(t.db, orderedFrom(t.db, sorted, queueCtx(), next!).limit(26), ['due_at'])).toContain(
+        'no index used for due_at',
+      );
+      expect(await problems(t.db, entriesFor(t.db, 'request:x'), ['target'])).toContain('no index used for target');
       expect(await problems(t.db, listQuery(t.db, { type: 'access' }).count({ n: '*' }), ['type'])).toContain(
         'Seq Scan on requests',
       );
@@ -162,6 +228,10 @@ describe('list queries on the large tables use indexes (EXPLAIN, enable_seqscan 
       await t.db.raw('CREATE INDEX requests_type_index ON requests (type)');
       await t.db.raw('CREATE INDEX audit_log_actor_index ON audit_log (actor)');
       await t.db.raw('CREATE INDEX audit_log_actor_seq_index ON audit_log (actor, seq)');
+      await t.db.raw('CREATE INDEX requests_due_at_id_index ON requests (due_at, id)');
+      await t.db.raw('CREATE INDEX requests_due_at_index ON requests (due_at)');
+      await t.db.raw('CREATE INDEX requests_assignee_due_index ON requests (assignee_id, due_at)');
+      await t.db.raw('CREATE INDEX audit_log_target_seq_index ON audit_log (target, seq)');
     }
   });
 });

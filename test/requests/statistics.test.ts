@@ -1,9 +1,9 @@
 // The quarter's request figures (requests area, server/requests/queries.ts requestStatistics) and
 // the reports area's dashboard panel that shows them through the requests area's public surface.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { requestStatistics } from '../../server/requests';
-import { requestStatisticsPanel } from '../../server/reports/panels';
+import { QUARTER_FIGURES_TTL_MS, requestStatisticsPanel } from '../../server/reports/panels';
 import type { Deps } from '../../server/deps';
 
 const DAY = 86_400_000;
@@ -55,5 +55,20 @@ describe('request statistics', () => {
     const panel = await requestStatisticsPanel(deps, {} as never, () => true);
     expect(panel?.title).toBe('Requests this quarter');
     expect(panel?.lines?.[0].text).toMatch(/received, \d+ closed, median (n\/a|\d+\.\d days) to close, \d+ deadline/);
+  });
+
+  it("the panel reuses the quarter's figures for a minute (issue 21), then reads them again", async () => {
+    const deps = { db: t.db } as unknown as Deps;
+    const received = async () =>
+      Number(/: (\d+) received/.exec((await requestStatisticsPanel(deps, {} as never, () => true))!.lines[0].text)![1]);
+    const before = await received();
+    await insert(1, null, -30);
+    expect(await received()).toBe(before);
+    vi.useFakeTimers({ now: Date.now() + QUARTER_FIGURES_TTL_MS + 1_000, toFake: ['Date'] });
+    try {
+      expect(await received()).toBe(before + 1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
