@@ -20,7 +20,11 @@
 // Speed: records are value-id columns (columnar-input.ts); a node's classes are computed from the cached
 // classes of its smallest already-evaluated specialization (a roll-up: generalization only merges
 // classes), each class keyed by one float64 mixed-radix number hashed into a typed open-addressing
-// table; no object is allocated per record or per class.
+// table (indexed directly when the radix is small), no object allocated per record or per class. Before a
+// large source is rolled up for a node with many classes (Chao1 on a sample), a failure witness counts
+// the records of a few rare-valued classes: when those under kEff exceed the suppression limit the node
+// fails without its classes being computed (an exact proof, so the search's result is unchanged). When
+// nearly every record is its own class at the lowest node, the records themselves are the bottom source.
 import type { Dataset } from './columnar-input';
 import { AnonymizeInputError } from './errors';
 import { levelCount, type Hierarchy } from '../reid/hierarchy';
@@ -52,6 +56,8 @@ export interface AnonymizeOptions {
   metric?: Metric;
   /** Visit every node (the reference the pruned search is tested against). */
   exhaustive?: boolean;
+  /** Prove failures from a few likely-small classes before computing a node's classes (default on; off when exhaustive). */
+  witnesses?: boolean;
   onProgress?: (p: { evaluated: number; visited: number; nodes: number }) => void;
   signal?: AbortSignal;
 }
@@ -192,6 +198,16 @@ export interface ClassTableAt {
 const TWO_52 = 2 ** 52;
 
 const INITIAL_SLOTS = 1 << 12;
+
+/** Failure witnesses (Anonymizer.failureWitnessed): candidates, sampled source classes, how far Chao1 underestimates, and the smallest source worth a sample. */
+const WITNESS_SKEW = 2.5;
+const WITNESS_MIN_SOURCE = 1 << 16;
+
+/** Radixes grouped by direct indexing (groupDirect): at most this many keys, and this many per possible class. */
+const DIRECT_MAX = 1 << 22;
+const DIRECT_RATIO = 4;
+const WITNESS_CANDIDATES = 32;
+const WITNESS_SAMPLE = 4096;
 
 function hashInt(k: number): number {
   const h = Math.imul(k, 0x9e3779b1);
@@ -367,6 +383,56 @@ function groupInt32(
   return count;
 }
 
+/**
+ * groupInt32 for a radix small enough to index: `cells` holds (id + 1, records) per key, side by
+ * side, so each source class costs one random access and no hashing; the keys seen are cleared
+ * afterwards (`keyOf`), leaving `cells` zeroed for the next call.
+ */
+function groupDirect(
+  tup: Int32Array,
+  q: number,
+  C: number,
+  ts: Int32Array[],
+  js: number[],
+  limit: number,
+  cells: Int32Array,
+  keyOf: Int32Array,
+  map: Int32Array,
+  sizes: Float64Array,
+  first: Int32Array,
+  srcSizes: Float64Array,
+): number {
+  const m = js.length;
+  let count = 0;
+  for (let i = 0; i < C; i++) {
+    const base = i * q;
+    let k = 0;
+    for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+    const c = k << 1;
+    let id = cells[c] - 1;
+    if (id < 0) {
+      if (count >= limit) {
+        count = -1;
+        break;
+      }
+      id = count++;
+      cells[c] = count;
+      keyOf[id] = c;
+      first[id] = i;
+    }
+    map[i] = id;
+    cells[c + 1] += srcSizes[i];
+  }
+  const seen = count < 0 ? limit : count;
+  for (let id = 0; id < seen; id++) {
+    const c = keyOf[id];
+    sizes[id] = cells[c + 1];
+    cells[c] = 0;
+    cells[c + 1] = 0;
+  }
+  return count;
+}
+
 /** groupInt32 for keys up to 2^52 (float64 keys and slots). */
 function groupFloat64(
   tup: Int32Array,
@@ -430,6 +496,17 @@ interface Cells {
   vb: Int32Array;
 }
 
+/** Chao1's estimate of the distinct keys of a population from a sample's key counts. */
+function chao1(seen: Map<unknown, number>): number {
+  let once = 0;
+  let twice = 0;
+  for (const c of seen.values()) {
+    if (c === 1) once++;
+    else if (c === 2) twice++;
+  }
+  return seen.size + (twice ? (once * once) / (2 * twice) : (once * (once - 1)) / 2);
+}
+
 function rowMajor(data: Dataset): Int32Array {
   const q = data.quasi.length;
   const out = new Int32Array(data.records * q);
@@ -458,6 +535,9 @@ export class Anonymizer {
   private mapScratch = new Int32Array(0);
   private sizeScratch = new Float64Array(0);
   private firstScratch = new Int32Array(0);
+  /** groupDirect's (id + 1, records) per key, all zero between calls, and the keys it set. */
+  private directCells = new Int32Array(0);
+  private directKeys = new Int32Array(0);
   private readonly root: ClassTableAt;
   private bottom: ClassTableAt | null = null;
   /** Per QI, the lowest level any possibly anonymous node has (raised by projectionFilter). */
@@ -470,6 +550,8 @@ export class Anonymizer {
   /** Per sensitive attribute: the ordered-distance tables when every value is numeric, else null. */
   private readonly ordered: (OrderedTables | null)[];
   evaluated = 0;
+  /** Failure witnesses on (off for the exhaustive search, the plain reference). */
+  private shortcuts = true;
 
   constructor(
     readonly data: Dataset,
@@ -575,17 +657,134 @@ export class Anonymizer {
     if (hit) return hit;
     const levels = this.levelsOf(node);
     // The lowest node that can be anonymous (see projectionFilter) is the first source: the rest generalize it.
-    this.bottom ??= this.rollUp(this.root, this.nodeOf(this.floor), this.floor, Infinity)!.table;
+    // Unless nearly every record is a class of its own there (then the records serve as well, unrolled).
+    this.bottom ??= this.bottomCompresses()
+      ? this.rollUp(this.root, this.nodeOf(this.floor), this.floor, Infinity)!.table
+      : this.root;
     let source =
       this.bottom.count < this.root.count && this.isSpecialization(this.bottom.node, levels) ? this.bottom : this.root;
     for (const t of this.cache.values()) {
       if (t.count < source.count && this.isSpecialization(t.node, levels)) source = t;
     }
     this.evaluated++;
+    if (
+      this.shortcuts &&
+      source.count >= WITNESS_MIN_SOURCE &&
+      source.count > this.classLimit &&
+      this.failureWitnessed(source, levels)
+    )
+      return null;
     const rolled = this.rollUp(source, node, levels, this.classLimit);
     if (!rolled) return null;
     this.remember(rolled.table);
     return rolled.table;
+  }
+
+  /**
+   * Whether a few likely-small classes of the node prove it cannot be anonymous, without computing
+   * its classes: a light pass over the source counts the records of the classes of `WITNESS_CANDIDATES`
+   * source classes whose generalized values are the rarest (expected size under independence, from a
+   * sample), and when those of them under kEff hold more records than may be suppressed, the node
+   * fails (its suppressed classes include them, whatever the other models). No hash table the size
+   * of the node is built: each source class is rejected by one value filter per attribute or looked
+   * up in a table of the candidates' keys. False when nothing is proven (then the node is rolled up).
+   */
+  private failureWitnessed(src: ClassTableAt, levels: number[], estimate = true): boolean {
+    const k = this.kEff;
+    if (k <= 1) return false;
+    const q = this.q;
+    const js: number[] = [];
+    const gs: Int32Array[] = [];
+    const ds: number[] = [];
+    const fs: Float64Array[] = [];
+    let radix = 1;
+    for (let a = 0; a < q; a++) {
+      const attr = this.attributes[a];
+      const d = attr.labels[levels[a]].length;
+      if (d === 1) continue;
+      js.push(a);
+      gs.push(attr.gen[levels[a]]);
+      ds.push(d);
+      fs.push(attr.freq[levels[a]]);
+      radix *= d;
+    }
+    if (radix > TWO_52 || js.length === 0) return false;
+    const m = js.length;
+    const ts = this.keyTables(gs, ds, Float64Array);
+    const tup = src.tuple;
+    const C = src.count;
+    // Candidates: the sampled source classes with the smallest Π f_j / n^(m-1) (distinct keys).
+    const step = Math.max(1, Math.floor(C / WITNESS_SAMPLE));
+    const sampled: { i: number; key: number; expected: number }[] = [];
+    const seen = new Map<number, number>();
+    for (let i = 0; i < C; i += step) {
+      let key = 0;
+      let expected = 1;
+      for (let j = 0; j < m; j++) {
+        const v = tup[i * q + js[j]];
+        key += ts[j][v];
+        expected *= fs[j][gs[j][v]] / this.n;
+      }
+      sampled.push({ i, key, expected });
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    // Chao1's estimate of the node's classes from the sample (an underestimate on skewed data): a node
+    // likely to stay under the class limit is rolled up instead, its table a source for later nodes.
+    if (estimate && chao1(seen) * WITNESS_SKEW <= this.classLimit) return false;
+    sampled.sort((x, y) => x.expected - y.expected || x.i - y.i);
+    const slots = 4 * WITNESS_CANDIDATES;
+    const mask = slots - 1;
+    const keys = new Float64Array(slots);
+    const used = new Uint8Array(slots);
+    const pass = js.map((_, j) => new Uint8Array(gs[j].length));
+    let candidates = 0;
+    for (const s of sampled) {
+      if (candidates === WITNESS_CANDIDATES) break;
+      let h = hashFloat(s.key) & mask;
+      while (used[h] && keys[h] !== s.key) h = (h + 1) & mask;
+      if (used[h]) continue;
+      used[h] = 1;
+      keys[h] = s.key;
+      candidates++;
+      for (let j = 0; j < m; j++) {
+        const g = gs[j][tup[s.i * q + js[j]]];
+        const gen = gs[j];
+        for (let v = 0; v < gen.length; v++) if (gen[v] === g) pass[j][v] = 1;
+      }
+    }
+    const counts = new Float64Array(slots);
+    const sizes = src.sizes;
+    // Candidates still under kEff; once they cannot hold more than the limit, nothing can be proven.
+    let open = candidates;
+    const hopeless = Math.floor(this.maxSuppressed / (k - 1));
+    scan: for (let i = 0; i < C; i++) {
+      const base = i * q;
+      for (let j = 0; j < m; j++) if (pass[j][tup[base + js[j]]] === 0) continue scan;
+      let key = 0;
+      for (let j = 0; j < m; j++) key += ts[j][tup[base + js[j]]];
+      let h = hashFloat(key) & mask;
+      while (used[h] && keys[h] !== key) h = (h + 1) & mask;
+      if (!used[h]) continue;
+      const before = counts[h];
+      counts[h] = before + sizes[i];
+      if (before < k && counts[h] >= k && --open <= hopeless) return false;
+    }
+    let small = 0;
+    for (let h = 0; h < slots; h++) if (used[h] && counts[h] < k) small += counts[h];
+    return small > this.maxSuppressed;
+  }
+
+  /** Whether the lowest possibly anonymous node likely has fewer classes than half the records (Chao1 on a sample). */
+  private bottomCompresses(): boolean {
+    const step = Math.max(1, Math.floor(this.n / WITNESS_SAMPLE));
+    const seen = new Map<string, number>();
+    const gens = this.attributes.map((attr, a) => attr.gen[this.floor[a]]);
+    const columns = this.data.quasi.map((c) => c.ids);
+    for (let r = 0; r < this.n; r += step) {
+      const key = gens.map((g, a) => g[columns[a][r]]).join(',');
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    return chao1(seen) * WITNESS_SKEW < this.n / 2;
   }
 
   private isSpecialization(node: number, levels: number[]): boolean {
@@ -647,7 +846,25 @@ export class Anonymizer {
     // The mixed-radix key Σ_j g_j × Π_{i>j} d_i, as one pre-multiplied table per attribute (the same
     // integer as Horner's rule, without its chain of dependent multiplications), grouped by
     // groupInt32 / groupFloat64.
-    if (radix < 2 ** 31) {
+    if (radix <= DIRECT_MAX && radix <= DIRECT_RATIO * Math.min(C, limit + 1)) {
+      if (this.directCells.length < 2 * radix) this.directCells = new Int32Array(2 * radix);
+      if (this.directKeys.length < Math.min(C, limit + 1)) this.directKeys = new Int32Array(Math.min(C, limit + 1));
+      count = groupDirect(
+        tup,
+        q,
+        C,
+        this.keyTables(gs, ds, Int32Array),
+        js,
+        limit,
+        this.directCells,
+        this.directKeys,
+        map,
+        sizesS,
+        first,
+        srcSizes,
+      );
+      if (count < 0) return null;
+    } else if (radix < 2 ** 31) {
       // Keys fit an int32: integer hashing, no float conversions.
       count = groupInt32(
         tup,
@@ -873,6 +1090,7 @@ export class Anonymizer {
 
   search(options: Omit<AnonymizeOptions, 'models'> = {}): AnonymizationResult {
     const metric = options.metric ?? 'loss';
+    this.shortcuts = !options.exhaustive && options.witnesses !== false;
     const N = this.nodes;
     const bound = new Float64Array(N);
     const height = new Int32Array(N);
