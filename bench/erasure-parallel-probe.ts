@@ -82,28 +82,43 @@ export interface ActivitySamples {
   samples: number;
   /** Backend-samples by what they were doing: 'CPU', 'Lock:advisory', 'IO:WALSync', … */
   states: Record<string, number>;
+  /** Backend-samples on CPU by statement (its first 70 characters): where PostgreSQL's time goes. */
+  statements: Record<string, number>;
+  /** CPU seconds of the backends connected to the run's databases (read from /proc at each sample). */
+  backendCpu: number;
 }
 
 /** Samples pg_stat_activity of the given databases every `everyMs` until stopped. */
 export function sampleActivity(adminUrl: string, databases: string[], everyMs = 100) {
-  const out: ActivitySamples = { samples: 0, states: {} };
+  const out: ActivitySamples = { samples: 0, states: {}, statements: {}, backendCpu: 0 };
   const client = new pg.Client({ connectionString: adminUrl });
+  // Per backend: CPU when first seen (backends open before the run count from there) and last read.
+  const seen = new Map<number, { first: number; last: number }>();
   let stopped = false;
   const done = (async () => {
     await client.connect();
     while (!stopped) {
-      const { rows } = await client.query<{ w: string; n: number }>(
-        `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS w, count(*)::int AS n
+      const { rows } = await client.query<{ pid: number; active: boolean; w: string; q: string }>(
+        `SELECT pid, state = 'active' AS active, coalesce(wait_event_type || ':' || wait_event, 'CPU') AS w,
+                left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS q
            FROM pg_stat_activity
-          WHERE datname = ANY($1) AND state = 'active' AND pid <> pg_backend_pid()
-          GROUP BY 1`,
+          WHERE datname = ANY($1) AND pid <> pg_backend_pid()`,
         [databases],
       );
       out.samples++;
-      for (const r of rows) out.states[r.w] = (out.states[r.w] ?? 0) + r.n;
+      for (const r of rows) {
+        const cpu = cpuOf(r.pid);
+        const s = seen.get(r.pid);
+        if (s) s.last = Math.max(s.last, cpu);
+        else seen.set(r.pid, { first: out.samples === 1 ? cpu : 0, last: cpu });
+        if (!r.active) continue;
+        out.states[r.w] = (out.states[r.w] ?? 0) + 1;
+        if (r.w === 'CPU') out.statements[r.q] = (out.statements[r.q] ?? 0) + 1;
+      }
       await new Promise((r) => setTimeout(r, everyMs));
     }
     await client.end();
+    out.backendCpu = [...seen.values()].reduce((sum, s) => sum + s.last - s.first, 0);
   })();
   return {
     async stop(): Promise<ActivitySamples> {

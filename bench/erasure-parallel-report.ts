@@ -48,6 +48,16 @@ function cpuModel(): string {
   }
 }
 
+/** The statements most often seen on CPU, with their share of the on-CPU samples. */
+export function topStatements(r: ParallelRun, n = 4): string {
+  const total = Object.values(r.activity.statements).reduce((s, x) => s + x, 0) || 1;
+  return Object.entries(r.activity.statements)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([q, x]) => `${pct(x / total)} \`${q.replace(/`/g, "'")}…\``)
+    .join('; ');
+}
+
 function shares(a: ActivitySamples) {
   const total = Object.values(a.states).reduce((s, n) => s + n, 0) || 1;
   const of = (pred: (k: string) => boolean) =>
@@ -70,7 +80,7 @@ export function parallelLines(f: ParallelFigures): string[] {
   const roundsOf = (n: number) => f.runs.filter((r) => r.workers === n);
   const ratios = (n: number) => roundsOf(n).map((r, i) => r.perSecond / base[i].perSecond);
   const m = (n: number, pick: (r: ParallelRun) => number) => median(roundsOf(n).map(pick));
-  const perErasure = (r: ParallelRun) => (r.cpu.workers + (r.cpu.postgres ?? 0) + r.cpu.redis) / r.erasures;
+  const perErasure = (r: ParallelRun) => (r.cpu.workers + r.activity.backendCpu + r.cpu.redis) / r.erasures;
   const rows = counts.map((n) => {
     const s = roundsOf(n).map((r) => shares(r.activity));
     const ms = (pick: (x: ReturnType<typeof shares>) => number) => median(s.map(pick));
@@ -84,9 +94,9 @@ export function parallelLines(f: ParallelFigures): string[] {
               .map((x) => x.toFixed(2))
               .join(', ')})`
       } | ` +
-      `${((m(n, (r) => r.cpu.workers) / f.erasures) * 1000).toFixed(0)} / ${
+      `${((m(n, (r) => r.cpu.workers) / f.erasures) * 1000).toFixed(0)} / ${((m(n, (r) => r.activity.backendCpu) / f.erasures) * 1000).toFixed(0)} (${
         base[0].cpu.postgres === null ? '—' : ((m(n, (r) => r.cpu.postgres ?? 0) / f.erasures) * 1000).toFixed(0)
-      } / ${((m(n, (r) => r.cpu.redis) / f.erasures) * 1000).toFixed(1)} ms | ${pct(m(n, (r) => r.cpu.machineBusy))} | ` +
+      }) / ${((m(n, (r) => r.cpu.redis) / f.erasures) * 1000).toFixed(1)} ms | ${pct(m(n, (r) => r.cpu.machineBusy))} | ` +
       `${ms((x) => x.active).toFixed(2)}: ${pct(ms((x) => x.cpu))} / ${pct(ms((x) => x.advisory))} / ${pct(ms((x) => x.rowLocks))} / ${pct(ms((x) => x.io))} / ${pct(ms((x) => x.other))} |`
     );
   });
@@ -107,7 +117,7 @@ export function parallelLines(f: ParallelFigures): string[] {
       `Workers are real \`jobs/worker.ts\` processes, erasure concurrency 1 each (\`LETHE_JOB_CONCURRENCY=erasure=1\`); the whole job: discovery, values, plan, ` +
       `13 steps, verification scan, certificate PDF, close, audit entries. Rounds interleaved (${counts.join(', ')} workers, again …), median of ${f.rounds}.`,
     '',
-    `| workers | requests/s (median) | runs | × ${counts[0]} worker (per round) | CPU per erasure: workers / PostgreSQL / Redis | machine busy | active backends: on CPU / advisory lock / row locks / WAL + I/O / other |`,
+    `| workers | requests/s (median) | runs | × ${counts[0]} worker (per round) | CPU per erasure: workers / the run's PostgreSQL backends (whole server) / Redis | machine busy | active backends: on CPU / advisory lock / row locks / WAL + I/O / other |`,
     '| ---: | ---: | --- | --- | --- | ---: | --- |',
     ...rows,
     '',

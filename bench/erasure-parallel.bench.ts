@@ -50,7 +50,7 @@ import {
   cpuOf,
 } from './erasure-parallel-probe';
 import { startWorker, untilIdle, type WorkerProcess } from './erasure-parallel-workers';
-import { printAndWrite, type ParallelRun } from './erasure-parallel-report';
+import { printAndWrite, topStatements, type ParallelRun } from './erasure-parallel-report';
 
 const ERASURES = Number(process.env.PARALLEL_BENCH_ERASURES ?? 1000);
 const CUSTOMERS = Number(process.env.PARALLEL_BENCH_CUSTOMERS ?? 5000);
@@ -86,7 +86,8 @@ async function runOnce(workers: number, templates: Record<DemoSystem | 'lethe', 
   const prefix = `lethe-par-${crypto.randomBytes(4).toString('hex')}`;
   const env = { ...benchEnv(urls.lethe, redisUrl, prefix, urls), LETHE_JOB_CONCURRENCY: 'erasure=1' };
   const db = createDb(urls.lethe, 2);
-  const queue = new Queue('erasure', { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix });
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue('erasure', { connection, prefix });
   const queues = await createQueues({ kind: 'redis', url: redisUrl, prefix });
   const procs: WorkerProcess[] = [];
   try {
@@ -181,6 +182,7 @@ async function runOnce(workers: number, templates: Record<DemoSystem | 'lethe', 
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await queue.close();
+    await connection.quit();
     await queues.close();
     await db.destroy();
     await dropQueuePrefix(redisUrl, prefix);
@@ -236,6 +238,9 @@ async function main() {
         `round ${r + 1}, ${n} worker(s): ${run.perSecond.toFixed(2)} req/s (${(run.wallMs / 1000).toFixed(1)} s), ` +
           `CPU workers ${run.cpu.workers.toFixed(1)} s, postgres ${run.cpu.postgres?.toFixed(1) ?? '—'} s, redis ${run.cpu.redis.toFixed(1)} s, ` +
           `machine busy ${(run.cpu.machineBusy * 100).toFixed(0)} %, ${JSON.stringify(run.statuses)}, identical to the reference`,
+      );
+      console.log(
+        `  run's backends: CPU ${run.activity.backendCpu.toFixed(1)} s; on CPU most in: ${topStatements(run)}`,
       );
       runs.push(run);
     }
