@@ -8,7 +8,11 @@ import { createDemoSystems, DEMO_SYSTEMS, type DemoSystem } from '../server/demo
 
 export type Urls = Record<DemoSystem, string>;
 
-async function admin<T = Record<string, unknown>>(adminUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function admin<T = Record<string, unknown>>(
+  adminUrl: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
@@ -29,8 +33,8 @@ export async function ensureTemplates(
   adminUrl: string,
   customers: number,
   seed: number,
+  prefix = 'lethe_bench_tpl',
 ): Promise<{ names: Record<DemoSystem, string>; generatedMs: number | null }> {
-  const prefix = 'lethe_bench_tpl';
   // The marker names the generator's content too, so a changed schema is never benchmarked on stale data.
   const generator = crypto
     .createHash('sha256')

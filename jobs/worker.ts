@@ -45,7 +45,7 @@ export function startWorkers(deps: Deps, opts: { reconcileEveryMs?: number } = {
           deps.logger.info({ event: 'job.done', kind, jobId: job.id, ms: Date.now() - started }, `job ${kind} done`);
           return result ?? null;
         }),
-      def.concurrency,
+      deps.config.jobConcurrency[kind] ?? def.concurrency,
     );
     worker.on('failed', (job, err) => {
       if (!job) return;

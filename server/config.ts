@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { JOB_KINDS } from './job-queue';
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -49,6 +50,11 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
   LETHE_WATCH_POLICIES: z.enum(['0', '1']).optional(),
   LETHE_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Jobs one worker process runs at once, per kind, over the job's own default: `erasure=1,report=2`. */
+  LETHE_JOB_CONCURRENCY: z
+    .string()
+    .regex(/^\s*[a-z-]+\s*=\s*[1-9]\d*(\s*,\s*[a-z-]+\s*=\s*[1-9]\d*)*\s*$/, 'must be kind=n pairs separated by commas')
+    .optional(),
   /** How often a process re-reads the active policy bundle if a LISTEN notification was missed. */
   LETHE_POLICY_POLL_MS: z.coerce.number().int().min(100).default(5_000),
   /** Outgoing mail: an smtp:// or smtps:// URL; unset, messages are written as .eml files under the data dir. */
@@ -130,6 +136,8 @@ export interface Config {
   watchPolicies: boolean;
   /** How often the worker re-enqueues work Postgres says is due but has no live job. */
   reconcileIntervalMs: number;
+  /** Per job kind, how many jobs one worker process runs at once (unset kinds keep the job's default). */
+  jobConcurrency: Record<string, number>;
   policyPollMs: number;
   smtpUrl: string | null;
   mailFrom: string;
@@ -189,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === '1',
     watchPolicies: e.LETHE_WATCH_POLICIES ? e.LETHE_WATCH_POLICIES === '1' : e.NODE_ENV === 'development',
     reconcileIntervalMs: e.LETHE_RECONCILE_INTERVAL_MS,
+    jobConcurrency: jobConcurrency(e.LETHE_JOB_CONCURRENCY ?? ''),
     policyPollMs: e.LETHE_POLICY_POLL_MS,
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,
@@ -209,6 +218,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     systemUrl: (name) => env[name] ?? (e.NODE_ENV === 'production' ? undefined : demoSystemUrls(dataDir)[name]),
     alertSetting: (name) => (name.startsWith('LETHE_ALERT_') ? env[name] || undefined : undefined),
   };
+}
+
+function jobConcurrency(setting: string): Record<string, number> {
+  const pairs = setting
+    .split(',')
+    .filter((p) => p.trim())
+    .map((p) => p.split('=').map((x) => x.trim()));
+  const unknown = pairs.filter(([kind]) => !(JOB_KINDS as readonly string[]).includes(kind)).map(([kind]) => kind);
+  if (unknown.length)
+    throw new ConfigError(
+      `Invalid configuration:\n  LETHE_JOB_CONCURRENCY: unknown job kind ${unknown.join(', ')} (known: ${JOB_KINDS.join(', ')})`,
+    );
+  return Object.fromEntries(pairs.map(([kind, n]) => [kind, Number(n)]));
 }
 
 // Production must bring its own key. For a zero-setup demo a key is generated once and kept in
