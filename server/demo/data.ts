@@ -7,7 +7,7 @@ import { DEMO_SYSTEMS_FILE } from '../config';
 import type { Deps } from '../deps';
 import type { Principal } from '../auth';
 import { createDemoSystems, DEMO_CONNECTION_ENV, demoEnv } from './systems';
-import { copyAnalyticsToMysql, mysqlAddress, mysqlAnswers } from './mariadb';
+import { copyAnalyticsToMysql, mysqlAddress, mysqlRefusal } from './mariadb';
 import { FINETUNING_ROOT, seedFinetuningFiles } from './finetuning';
 import { userByEmail } from '../auth';
 import { userPrincipal } from '../auth';
@@ -33,7 +33,8 @@ export async function seedDemoSystems(deps: Deps): Promise<void> {
   const prefix = demoPrefix(deps.config.dataDir);
   const urls = await createDemoSystems(admin.toString(), { customers: DEMO_CUSTOMERS, seed: DEMO_SEED, prefix });
   const mysqlUrl = deps.config.demoMysqlUrl;
-  if (mysqlUrl && (await mysqlAnswers(mysqlUrl))) {
+  const refusal = mysqlUrl ? await mysqlRefusal(mysqlUrl) : 'LETHE_DEMO_MYSQL_URL=off';
+  if (mysqlUrl && refusal === null) {
     const pgAnalytics = urls.analytics;
     urls.analytics = await copyAnalyticsToMysql(pgAnalytics, mysqlUrl, `${prefix}_analytics`);
     await dropDatabase(admin.toString(), new URL(pgAnalytics).pathname.slice(1));
@@ -49,6 +50,7 @@ export async function seedDemoSystems(deps: Deps): Promise<void> {
       systems: Object.keys(urls).length + 1,
       customers: DEMO_CUSTOMERS,
       analytics: urls.analytics.startsWith('mysql') ? 'mariadb' : 'postgres',
+      ...(refusal ? { mariadb: refusal } : {}),
       chats,
     },
     'demo data systems created',

@@ -27,15 +27,19 @@ function connectionOptions(url: string, timeoutMs: number, database?: string): m
   };
 }
 
-/** Does a MariaDB/MySQL server answer (and let us in) at this URL within the time? */
-export async function mysqlAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
+/**
+ * Does a MariaDB/MySQL server answer (and let us in) at this URL within the time? null when it does,
+ * else why not. A closed port refuses at once; the time only matters for a host that drops packets,
+ * and a loaded machine can take more than a second to open a connection.
+ */
+export async function mysqlRefusal(url: string, timeoutMs = 5000): Promise<string | null> {
   let conn: mysql.Connection | undefined;
   try {
     conn = await mysql.createConnection(connectionOptions(url, timeoutMs));
     await conn.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (err) {
+    return String((err as Error).message ?? err).split('\n')[0];
   } finally {
     await conn?.end().catch(() => {});
   }
