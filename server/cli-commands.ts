@@ -12,6 +12,7 @@ import { keysCommands } from './keys/cli-entry';
 import { policiesCommands } from './policies-ui/cli-entry';
 import { reidCommands } from './reid/cli-entry';
 import { reportsCommands } from './reports/cli-entry';
+import { systemsCommands } from './systems/cli-entry';
 import { trainingCommands } from './training/cli-entry';
 import { useCasesCommands } from './use-cases/cli-entry';
 
@@ -33,6 +34,7 @@ export const CLI_AREAS: CliArea[] = [
   { ...auditsCommands, area: 'audits' },
   { ...reportsCommands, area: 'reports' },
   { ...policiesCommands, area: 'policies' },
+  { ...systemsCommands, area: 'systems' },
   { ...adminCommands, area: 'admin' },
   { ...keysCommands, area: 'keys' },
   { ...demoCommands, area: 'demo' },

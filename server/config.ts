@@ -5,6 +5,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { JOB_KINDS } from './job-queue';
 
+/** Where the embedded database, keys and the demo's files live when LETHE_DATA_DIR is unset. */
+export const DEFAULT_DATA_DIR = './.lethe';
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
@@ -22,9 +25,14 @@ const envSchema = z.object({
     .string()
     .regex(/^[\w-]+$/)
     .default('lethe'),
-  LETHE_DATA_DIR: z.string().default('./.lethe'),
+  LETHE_DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
   LETHE_EMBEDDED_PG_PORT: z.coerce.number().int().default(54329),
   LETHE_POLICIES_DIR: z.string().default('./policies'),
+  /** Where the demo looks for MariaDB/MySQL for its analytics system (`off`: keep it on PostgreSQL). */
+  LETHE_DEMO_MYSQL_URL: z
+    .string()
+    .regex(/^((mysql|mariadb):\/\/.+|off)$/, 'must be a mysql:// URL or off')
+    .default('mysql://root@127.0.0.1:3306'),
   LETHE_SECRET_KEY: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 32 bytes as 64 hex characters (openssl rand -hex 32)')
@@ -121,6 +129,8 @@ export interface Config {
   dataDir: string;
   embeddedPgPort: number;
   policiesDir: string;
+  /** MariaDB/MySQL server the demo seed puts its analytics system on when it answers (null: never). */
+  demoMysqlUrl: string | null;
   /** 32-byte master key; sub-keys for encryption, blind index, sessions are derived from it. */
   secretKey: Buffer;
   /** Older master keys: decrypt and verify only, never encrypt. */
@@ -179,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     embeddedPgPort: e.LETHE_EMBEDDED_PG_PORT,
     policiesDir: path.resolve(e.LETHE_POLICIES_DIR),
+    demoMysqlUrl: e.LETHE_DEMO_MYSQL_URL === 'off' ? null : e.LETHE_DEMO_MYSQL_URL,
     secretKey,
     secretKeyring: (e.LETHE_SECRET_KEYRING ?? '')
       .split(',')

@@ -7,6 +7,7 @@ import { startScheduler } from '../jobs/scheduler';
 import { onShutdown } from './shutdown';
 import { isSeeded, seedDemo } from './demo/seed';
 import { demoLogins } from './demo/users';
+import { demoSystemsLine } from './demo/data';
 
 const started = Date.now();
 const deps = await bootstrap({ role: 'all' });
@@ -21,6 +22,7 @@ const lines = [
   '',
   `  Lethe is running at ${deps.config.publicUrl}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
   `  database: ${deps.config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${deps.config.dataDir}`} · jobs: ${deps.queues.backend}${firstRun ? ' · demo data seeded' : ''}`,
+  ...(demoSystemsLine(deps.config) ? [`  ${demoSystemsLine(deps.config)}`] : []),
   '',
   '  Demo logins (password for all: ' + (logins[0]?.password ?? '-') + ')',
   ...logins.map(

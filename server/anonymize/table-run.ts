@@ -136,9 +136,10 @@ export async function withTableCsv<T>(
   signal: AbortSignal | undefined,
   fn: (input: string, dir: string) => Promise<T>,
 ): Promise<T> {
-  if (!systemEngine(system).reidPushDown)
+  const engine = systemEngine(system, system.engine === 'auto' ? url(system) : undefined);
+  if (!engine.reidPushDown)
     throw new AnonymizeInputError(
-      `data system ${system.name} runs on ${system.engine}: anonymization reads tables on PostgreSQL systems only`,
+      `data system ${system.name} runs on ${engine.name}: anonymization reads tables on PostgreSQL systems only`,
     );
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'lethe-anonymize-'));
   const connections = createConnections(datamap, url, { poolMax: 2 });

@@ -1,30 +1,81 @@
-// Demo data beyond the users: the company's data systems (real databases beside Lethe's own)
-// and a few requests at different stages, one of them approved so the worker erases it.
+// Demo data beyond the users: the company's data systems (real databases beside Lethe's own, one
+// on MariaDB when it answers, and fine-tuning files under the data dir) and a few requests at different stages, one of them approved so the worker erases it.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO_SYSTEMS_FILE } from '../config';
 import type { Deps } from '../deps';
 import type { Principal } from '../auth';
-import { createDemoSystems, demoEnv } from './systems';
+import { createDemoSystems, DEMO_CONNECTION_ENV, demoEnv } from './systems';
+import { copyAnalyticsToMysql, mysqlAddress, mysqlRefusal } from './mariadb';
+import { FINETUNING_ROOT, seedFinetuningFiles } from './finetuning';
 import { userByEmail } from '../auth';
 import { userPrincipal } from '../auth';
 import { DEMO_USERS } from './users';
 import { services } from '../services';
 
 export const DEMO_CUSTOMERS = 500;
+const DEMO_SEED = 42;
 
+/** Names of the demo's databases: from the data dir, so two checkouts sharing a server never meet. */
+export function demoPrefix(dataDir: string): string {
+  return `lethe_demo_${crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * The demo's data systems: five PostgreSQL databases beside Lethe's own, the analytics one moved to
+ * MariaDB when a server answers at LETHE_DEMO_MYSQL_URL (else it stays on PostgreSQL, the data map's
+ * `engine: auto` follows the connection string), and the assistant's fine-tuning files under the data dir.
+ */
 export async function seedDemoSystems(deps: Deps): Promise<void> {
   const admin = new URL(deps.databaseUrl);
   admin.pathname = '/postgres';
-  const urls = await createDemoSystems(admin.toString(), { customers: DEMO_CUSTOMERS, seed: 42, prefix: 'lethe_demo' });
+  const prefix = demoPrefix(deps.config.dataDir);
+  const urls = await createDemoSystems(admin.toString(), { customers: DEMO_CUSTOMERS, seed: DEMO_SEED, prefix });
+  const mysqlUrl = deps.config.demoMysqlUrl;
+  const refusal = mysqlUrl ? await mysqlRefusal(mysqlUrl) : 'LETHE_DEMO_MYSQL_URL=off';
+  if (mysqlUrl && refusal === null) {
+    const pgAnalytics = urls.analytics;
+    urls.analytics = await copyAnalyticsToMysql(pgAnalytics, mysqlUrl, `${prefix}_analytics`);
+    await dropDatabase(admin.toString(), new URL(pgAnalytics).pathname.slice(1));
+  }
   fs.mkdirSync(deps.config.dataDir, { recursive: true });
   fs.writeFileSync(path.join(deps.config.dataDir, DEMO_SYSTEMS_FILE), JSON.stringify(demoEnv(urls), null, 2), {
     mode: 0o600,
   });
+  const chats = await seedFinetuningFiles(path.join(deps.config.dataDir, FINETUNING_ROOT), urls.crm, DEMO_SEED);
   deps.logger.info(
-    { event: 'demo.systems', systems: Object.keys(urls).length, customers: DEMO_CUSTOMERS },
+    {
+      event: 'demo.systems',
+      systems: Object.keys(urls).length + 1,
+      customers: DEMO_CUSTOMERS,
+      analytics: urls.analytics.startsWith('mysql') ? 'mariadb' : 'postgres',
+      ...(refusal ? { mariadb: refusal } : {}),
+      chats,
+    },
     'demo data systems created',
   );
+}
+
+/** One line for the start-up message: where the demo's systems run (analytics: MariaDB or PostgreSQL). */
+export function demoSystemsLine(config: Deps['config']): string | null {
+  const analytics = config.systemUrl(DEMO_CONNECTION_ENV.analytics);
+  if (!analytics) return null;
+  const where = analytics.startsWith('mysql')
+    ? `analytics on MariaDB (${mysqlAddress(analytics)}, database ${new URL(analytics).pathname.slice(1)})`
+    : `analytics on PostgreSQL (${config.demoMysqlUrl ? `no MariaDB answered at ${mysqlAddress(config.demoMysqlUrl)} when the demo was seeded` : 'LETHE_DEMO_MYSQL_URL=off'})`;
+  return `demo systems: crm, billing, support, assistant on PostgreSQL · ${where} · finetuning files in ${path.join(config.dataDir, FINETUNING_ROOT)}`;
+}
+
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }
 
 async function principal(deps: Deps, email: string): Promise<Principal> {

@@ -126,8 +126,11 @@ export interface DataSystem extends SubjectInfo {
   description: string;
   /** Name of the environment variable holding the connection string (never the string itself). */
   connectionEnv: string;
-  /** Which engine reaches it (server/systems/engines): PostgreSQL, MySQL/MariaDB, or files under a directory. */
-  engine: 'postgres' | 'mysql' | 'files';
+  /**
+   * Which engine reaches it (server/systems/engines): PostgreSQL, MySQL/MariaDB, files under a
+   * directory, or `auto`: PostgreSQL or MySQL/MariaDB as the connection string's scheme says.
+   */
+  engine: 'postgres' | 'mysql' | 'auto' | 'files';
   /** engine: files: the directory under the data dir used when `connectionEnv` is not set. */
   root?: string;
   datasets: DatasetDef[];

@@ -9,8 +9,9 @@ import { defaultPoliciesDir, loadBundle } from '../policies/bundle';
 import type { PolicyBundle } from '../policies/types';
 import { analyseCsv, analyseTable, type AnalysisOptions } from './analyse';
 import { systemConnectionUrl, type EnvLookup } from './connection';
-import { envVar } from '../config';
-import { systemEngine, withConnections } from '../systems/connections';
+import { DEFAULT_DATA_DIR, envVar } from '../config';
+import { rootOf, systemEngine, withConnections } from '../systems/connections';
+import { withDatasetCsv } from './files-source';
 import { ReidInputError } from './errors';
 import { applyPolicy, DETECTOR_LABELS, percent, recordCount, selectThresholds } from './thresholds';
 import type { ReidOutcome } from './types';
@@ -60,7 +61,10 @@ function registerWith(program: Command, io: ReidCliIo = processIo, env: EnvLooku
     .command('reid')
     .description('measure how re-identifiable a dataset is and check it against policies/reid.yaml')
     .option('--file <file>', 'CSV file to test')
-    .option('--table <system.table>', 'table or view of a registered data system to test')
+    .option(
+      '--table <system.table>',
+      'table or view of a registered data system (or a dataset of a files system) to test',
+    )
     .option('--delimiter <char>', 'CSV delimiter (default: detected)')
     .option('--quasi <columns>', 'quasi-identifiers, comma-separated')
     .option('--sensitive <columns>', 'sensitive attributes, comma-separated')
@@ -138,12 +142,24 @@ async function run(opts: ReidCliOptions, env: EnvLookup): Promise<ReidOutcome> {
   if (opts.file) return analyseCsv({ file: opts.file, delimiter: opts.delimiter }, options);
 
   const system = target!.system;
-  if (!systemEngine(system).reidPushDown)
+  if (system.engine === 'files') {
+    // The files engine's reader, as a run started from the web or a job measures it (measure-run.ts).
+    const dataset = system.datasets.find((d) => d.name === target!.table);
+    if (!dataset) throw new ReidInputError('bad_option', `${system.name} has no dataset ${target!.table}`);
+    const dataDir = path.resolve(env('LETHE_DATA_DIR') ?? DEFAULT_DATA_DIR);
+    const root = rootOf(
+      system,
+      env(system.connectionEnv) ?? (system.root ? path.join(dataDir, system.root) : undefined),
+    );
+    return withDatasetCsv(root, dataset, (file) => analyseCsv({ file }, options));
+  }
+  const url = systemConnectionUrl(system, env);
+  const engine = systemEngine(system, url);
+  if (!engine.reidPushDown)
     throw new ReidInputError(
       'bad_option',
-      `data system ${system.name} runs on ${system.engine}: re-identification tests read tables on PostgreSQL and MySQL/MariaDB systems only`,
+      `data system ${system.name} runs on ${engine.name}: re-identification tests read tables on PostgreSQL and MySQL/MariaDB systems only`,
     );
-  const url = systemConnectionUrl(system, env);
   return withConnections(
     { systems: [system] },
     () => url,

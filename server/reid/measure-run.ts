@@ -2,7 +2,7 @@
 // table read through the data map's connection to its system. Thresholds come from the active
 // policy bundle (the run's release kind), and the bundle's hash is stamped on the outcome.
 import type { Deps } from '../deps';
-import type { PolicyBundle } from '../policies/types';
+import type { DataSystem, PolicyBundle } from '../policies/types';
 import { resolverFor, rootOf, systemEngine, withConnections } from '../systems/connections';
 import { withDatasetCsv } from './files-source';
 import { runReid, type AnalysisOptions } from './analyse';
@@ -47,7 +47,7 @@ export async function measureRun(
     const root = rootOf(files, resolverFor(deps.config)(files));
     return withDatasetCsv(root, dataset, (file) => runReid({ csv: { file }, label: row.dataset }, options));
   }
-  requirePushDown(bundle, system);
+  requirePushDown(bundle, system, (s) => deps.config.systemUrl(s.connectionEnv));
   return withConnections(
     bundle.datamap,
     (s) => deps.config.systemUrl(s.connectionEnv),
@@ -57,13 +57,18 @@ export async function measureRun(
 }
 
 /** Tables are measured through the engine's GROUP BY push-down, which only some engines have. */
-export function requirePushDown(bundle: PolicyBundle, systemName: string): void {
+export function requirePushDown(
+  bundle: PolicyBundle,
+  systemName: string,
+  url: (system: DataSystem) => string | undefined = () => undefined,
+): void {
   const system = bundle.datamap.systems.find((s) => s.name === systemName);
   if (system?.engine === 'files') return; // measured through DuckDB (files-source.ts)
-  if (system && !systemEngine(system).reidPushDown) {
+  const engine = system && systemEngine(system, system.engine === 'auto' ? (url(system) ?? '') : undefined);
+  if (system && engine && !engine.reidPushDown) {
     throw new ReidInputError(
       'bad_option',
-      `data system ${system.name} runs on ${system.engine}: re-identification tests read tables on PostgreSQL and MySQL/MariaDB systems only; export the table to CSV and upload it`,
+      `data system ${system.name} runs on ${engine.name}: re-identification tests read tables on PostgreSQL and MySQL/MariaDB systems only; export the table to CSV and upload it`,
     );
   }
 }

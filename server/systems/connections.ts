@@ -1,5 +1,6 @@
 // The one way into the registered data systems. Every pool to a system the data map names is opened
-// here, with its limits and timeouts, on the engine the map's `engine:` picks (./engines), and closed
+// here, with its limits and timeouts, on the engine the map's `engine:` picks (./engines; `auto`: the
+// connection string's scheme), and closed
 // here: by its owner's destroy(), and at process shutdown by closeAllConnections() for any still
 // open. The connection string comes from a resolver (config reads the env var the map names), so this
 // module never touches process.env and tests can point systems at throw-away databases.
@@ -60,13 +61,13 @@ export function rootOf(system: DataSystem, location: string | undefined): string
   return path.resolve(location.startsWith('file:') ? fileURLToPath(location) : location);
 }
 
-/** The engine a system of the map runs on. */
-export function systemEngine(system: DataSystem): DataEngine {
-  return engineFor(system);
+/** The engine a system of the map runs on (`engine: auto` needs the connection string to tell). */
+export function systemEngine(system: DataSystem, url?: string): DataEngine {
+  return engineFor(system, url);
 }
 
 function openPool(system: DataSystem, url: string, opts: ConnectionOptions): Knex {
-  const engine = engineFor(system);
+  const engine = engineFor(system, url);
   if (!urlFitsEngine(engine, url)) {
     throw new ErasureConfigError(
       `system ${system.name}: ${system.connectionEnv} does not hold a ${engine.name} connection string (expected ${engine.schemes.join(' or ')}//…)`,
@@ -104,7 +105,10 @@ export function createConnections(datamap: DataMap, resolveUrl: ResolveUrl, opts
   const close = () => connections.destroy();
   const connections: Connections = {
     get,
-    dialect: (name) => engineFor(systemOf(name)).dialect,
+    dialect(name) {
+      const system = systemOf(name);
+      return engineFor(system, system.engine === 'auto' ? resolveUrl(system) : undefined).dialect;
+    },
     root(name) {
       const system = systemOf(name);
       if (system.engine !== 'files') throw new ErasureConfigError(`system ${name} is a database, not files`);
@@ -115,7 +119,8 @@ export function createConnections(datamap: DataMap, resolveUrl: ResolveUrl, opts
       if (hit && Date.now() - hit.at < ttl) return hit.info;
       let info: Promise<SchemaInfo>;
       try {
-        info = engineFor(systemOf(name)).introspect(get(name));
+        const system = systemOf(name);
+        info = engineFor(system, system.engine === 'auto' ? resolveUrl(system) : undefined).introspect(get(name));
       } catch (err) {
         return Promise.reject(err as Error);
       }
@@ -162,7 +167,7 @@ export function openSystem(
   url: string,
   opts: ConnectionOptions & { timeoutMs: number },
 ): SystemHandle {
-  const engine = engineFor(system);
+  const engine = engineFor(system, url);
   const db = openPool(system, url, {
     poolMax: 1,
     statementTimeoutMs: opts.timeoutMs,

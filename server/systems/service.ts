@@ -5,6 +5,7 @@
 import { checkSystem, type SystemCheck } from '../datamap/check';
 import { openSystem, resolverFor, rootOf, type SystemHandle } from './connections';
 import { checkFilesSystem } from '../erasure/files/system-check';
+import { engineFor } from './engines';
 import type { Deps } from '../deps';
 import type { DatasetKind, DataSystem } from '../policies/types';
 
@@ -14,6 +15,8 @@ export interface SystemStatus {
   connectionEnv: string;
   /** The engine the data map names (server/systems/engines). */
   engine: DataSystem['engine'];
+  /** What it runs on: the map's engine, or for `engine: auto` the one its connection string says (null: not configured). */
+  runsOn: 'postgres' | 'mysql' | 'files' | null;
   /** ok, drift (mapped tables or columns missing), unmapped (only extra columns or tables), unreachable, not_configured. */
   status: 'ok' | 'drift' | 'unmapped' | 'unreachable' | 'not_configured';
   check: SystemCheck | null;
@@ -33,10 +36,11 @@ export const DEFAULT_TIMEOUT_MS = 3000;
 
 export async function checkSystems(
   deps: Pick<Deps, 'policies' | 'logger'> & { config: Pick<Deps['config'], 'systemUrl' | 'dataDir'> },
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; only?: string[] } = {},
 ): Promise<SystemStatus[]> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  return Promise.all(deps.policies.current().datamap.systems.map((s) => checkOne(deps, s, timeoutMs)));
+  const systems = deps.policies.current().datamap.systems.filter((s) => !opts.only || opts.only.includes(s.name));
+  return Promise.all(systems.map((s) => checkOne(deps, s, timeoutMs)));
 }
 
 async function checkOne(
@@ -53,6 +57,7 @@ async function checkOne(
   }
   const url = deps.config.systemUrl(system.connectionEnv);
   if (!url) return { ...base, status: 'not_configured', check: null };
+  base.runsOn = engineFor(system, url).name;
   let handle: SystemHandle | null = null;
   let check: SystemCheck;
   try {
@@ -94,6 +99,7 @@ function describe(system: DataSystem): Omit<SystemStatus, 'status' | 'check'> {
     description: system.description,
     connectionEnv: system.connectionEnv,
     engine: system.engine,
+    runsOn: system.engine === 'auto' ? null : system.engine,
     datasets: system.datasets.map((d) => ({
       name: d.name,
       kind: d.kind,

@@ -2,7 +2,11 @@
 import { createTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { createDemoSystems, demoEnv, type DemoSystem } from '../../server/demo/systems';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import { seedFinetuningFiles } from '../../server/demo/finetuning';
 import type { Logger } from '../../server/logger';
 
 export interface DemoApp extends TestApp {
@@ -27,11 +31,14 @@ export async function createDemoApp(
     },
     { customers: opts.customers ?? 20, seed: 7 },
   );
+  // The demo's fine-tuning files from these customers: a mapped dataset without files fails verification.
+  const finetuning = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-finetuning-'));
+  await seedFinetuningFiles(finetuning, urls.crm, 7);
   const t = await createTestApp({
     queue: opts.queue,
     policiesDir: opts.policiesDir,
     logger: opts.logger,
-    env: { ...demoEnv(urls), ...opts.env },
+    env: { ...demoEnv(urls), FINETUNING_FILES_DIR: finetuning, ...opts.env },
   });
   return {
     ...t,
@@ -39,6 +46,7 @@ export async function createDemoApp(
     async close() {
       await t.close();
       for (const d of dbs) await d.drop();
+      fs.rmSync(finetuning, { recursive: true, force: true });
     },
   };
 }

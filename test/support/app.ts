@@ -1,6 +1,8 @@
 // A real app on the file's own database and Redis prefix, and agents signed in per role
 // through the real login + TOTP flow.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -36,9 +38,12 @@ export async function createTestApp(
   // A database given by the caller (migrated here when asked) stays the caller's to drop.
   const database = opts.database ?? (await createTestDatabase());
   const redis = testRedis();
+  // Its own data dir: a checkout's ./.lethe (the quick start's demo systems and files) never leaks in.
+  const ownDataDir = opts.env?.LETHE_DATA_DIR ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-data-'));
   const env: NodeJS.ProcessEnv = {
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
+    ...(ownDataDir ? { LETHE_DATA_DIR: ownDataDir } : {}),
     LETHE_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
     LETHE_POLICIES_DIR: opts.policiesDir ?? POLICIES_DIR,
     LETHE_QUEUE_PREFIX: redis.prefix,
@@ -64,6 +69,7 @@ export async function createTestApp(
       await deps.queues.close();
       await deps.db.destroy();
       if (!opts.database) await database.drop();
+      if (ownDataDir) fs.rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
 }

@@ -68,7 +68,7 @@ export async function heldIdentities(
   const held: HeldIdentities = new Map();
   if (!subjects.size) return held;
   const sources = datamap.systems
-    .filter((s) => s.engine !== 'mysql')
+    .filter((s) => s.engine === 'postgres' || (s.engine === 'auto' && connections.dialect(s.name).name === 'postgres'))
     .flatMap((s) => s.datasets.map((d) => ({ system: s.name, d, cols: identityColumns(d) })))
     .filter((x) => x.cols.length > 0);
   for (const { system, d, cols } of sources) {

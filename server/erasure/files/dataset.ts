@@ -269,6 +269,11 @@ async function describeFile(
   return { path: rel, sha256: described.sha256, rows: described.rows };
 }
 
+/** Writes the dataset's manifest as its files are now, keeping any lineage (a new dataset has none yet). */
+export async function writeManifest(root: string, spec: FilesSpec): Promise<void> {
+  await updateManifest(root, spec, [], '', new Date());
+}
+
 async function updateManifest(
   root: string,
   spec: FilesSpec,

@@ -110,9 +110,9 @@ export const datamapFileSchema = z.strictObject({
     .regex(/^[A-Z][A-Z0-9_]*$/, 'must be the NAME of an environment variable, never a connection string')
     .meta({ description: 'Environment variable holding the connection string.' }),
   engine: z
-    .enum(['postgres', 'mysql', 'files'])
+    .enum(['postgres', 'mysql', 'auto', 'files'])
     .default('postgres')
-    .meta({ description: 'postgres, mysql (MySQL and MariaDB), or files (CSV, JSONL and Parquet files under a directory). The connection string must match (postgres://… or mysql://…); for files the variable holds the directory.' }),
+    .meta({ description: 'postgres, mysql (MySQL and MariaDB), auto (PostgreSQL or MySQL/MariaDB, as the connection string says: mysql:// or mariadb:// is MySQL/MariaDB, anything else PostgreSQL), or files (CSV, JSONL and Parquet files under a directory). The connection string must match (postgres://… or mysql://…); for files the variable holds the directory.' }),
   root: z
     .string()
     .min(1)

@@ -9,11 +9,22 @@ export type { DataEngine, EngineName, PoolOptions } from './types';
 
 export const ENGINES: Record<EngineName, DataEngine> = { postgres: postgresEngine, mysql: mysqlEngine };
 
-/** The SQL engine of a system; a files system has none (its datasets are read by server/erasure/files). */
-export function engineFor(system: Pick<DataSystem, 'engine'> & { name?: string }): DataEngine {
+/**
+ * The SQL engine of a system; a files system has none (its datasets are read by server/erasure/files).
+ * `engine: auto` is told by the connection string (`url`): mysql:// or mariadb:// is MySQL/MariaDB,
+ * anything else (postgres://, a key=value libpq string) PostgreSQL.
+ */
+export function engineFor(system: Pick<DataSystem, 'engine'> & { name?: string }, url?: string): DataEngine {
   const name = system.engine ?? 'postgres';
   if (name === 'files')
     throw new ErasureConfigError(`system ${system.name ?? ''}: a files system is not a database (engine: files)`);
+  if (name === 'auto') {
+    if (url === undefined)
+      throw new ErasureConfigError(
+        `system ${system.name ?? ''}: engine: auto needs its connection string to tell the engine`,
+      );
+    return urlFitsEngine(mysqlEngine, url) ? mysqlEngine : postgresEngine;
+  }
   return ENGINES[name];
 }
 
