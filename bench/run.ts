@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2);
-const benches = readdirSync(dir)
-  .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+const all = readdirSync(dir).filter((f) => f.endsWith('.bench.ts'));
+// A filter that names a benchmark exactly runs that one (`erasure` is not also `erasure-parallel`);
+// any other filter runs every benchmark whose name contains it.
+const matches = (x: string) => (all.includes(`${x}.bench.ts`) ? [`${x}.bench.ts`] : all.filter((f) => f.includes(x)));
+const benches = [...new Set(filters.length === 0 ? all : filters.flatMap(matches))].sort();
 
 if (benches.length === 0) {
   console.error(`no benchmark matches ${filters.join(', ') || '*.bench.ts'} in ${dir}`);
