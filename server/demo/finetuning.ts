@@ -21,6 +21,9 @@ interface Customer {
   id: number;
   email: string;
   full_name: string;
+  /** Quasi-identifiers the snapshot copies from the CRM (as the October snapshot does). */
+  birth_year?: number | null;
+  postal_code?: string | null;
 }
 
 export interface Chat {
@@ -78,10 +81,23 @@ async function crmCustomers(crmUrl: string): Promise<Customer[]> {
   const client = new pg.Client({ connectionString: crmUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ id: string; email: string; full_name: string }>(
-      'SELECT c.id::text AS id, c.email, c.full_name FROM customers c ORDER BY c.id',
+    const { rows } = await client.query<{
+      id: string;
+      email: string;
+      full_name: string;
+      birth_year: number | null;
+      postal_code: string | null;
+    }>(
+      `SELECT c.id::text AS id, c.email, c.full_name, extract(year FROM c.date_of_birth)::int AS birth_year,
+              c.postal_code FROM customers c ORDER BY c.id`,
     );
-    return rows.map((row) => ({ id: Number(row.id), email: row.email, full_name: row.full_name }));
+    return rows.map((row) => ({
+      id: Number(row.id),
+      email: row.email,
+      full_name: row.full_name,
+      birth_year: row.birth_year,
+      postal_code: row.postal_code,
+    }));
   } finally {
     await client.end();
   }
@@ -89,25 +105,43 @@ async function crmCustomers(crmUrl: string): Promise<Customer[]> {
 
 /**
  * Writes the fine-tuning files under `root` (replacing any there): the chats of the CRM's customers
- * as JSONL, the snapshot as Parquet (one row per chat: prompt and answer as one text), and each
- * dataset's manifest. Returns how many chats were written.
+ * as JSONL, the snapshot as Parquet (one row per chat: prompt and answer as one text, with the
+ * customer's birth year and postal code copied from the CRM — the quasi-identifiers the weekly
+ * re-identification audit measures), and each dataset's manifest. Returns how many chats were written.
  */
 export async function seedFinetuningFiles(root: string, crmUrl: string, seed: number): Promise<number> {
-  const chats = demoChats(await crmCustomers(crmUrl), seed);
+  const customers = await crmCustomers(crmUrl);
+  const chats = demoChats(customers, seed);
   await fsp.rm(root, { recursive: true, force: true });
   const jsonl = path.join(root, CHATS_FILE);
   const parquet = path.join(root, SNAPSHOT_FILE);
   await fsp.mkdir(path.dirname(jsonl), { recursive: true, mode: 0o700 });
   await fsp.mkdir(path.dirname(parquet), { recursive: true, mode: 0o700 });
   await fsp.writeFile(jsonl, chats.map((c) => JSON.stringify(c)).join('\n') + '\n', { mode: 0o600 });
-  await withDuckdb(async (db) => {
-    await db.run(
-      `COPY (SELECT row_number() OVER (ORDER BY customer_id, chat_id) AS id, customer_id, user_email,
-              prompt || chr(10) || completion AS text, created_at
-             FROM ${sourceOf(jsonl, 'jsonl')} ORDER BY customer_id, chat_id)
-         TO ${sqlString(parquet)} (FORMAT parquet)`,
-    );
-  });
+  // The CRM's quasi-identifiers beside the chats, for the join only (removed below).
+  const crm = path.join(root, '.crm-quasi.jsonl');
+  await fsp.writeFile(
+    crm,
+    customers
+      .map((c) =>
+        JSON.stringify({ customer_id: c.id, birth_year: c.birth_year ?? null, postal_code: c.postal_code ?? null }),
+      )
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  );
+  try {
+    await withDuckdb(async (db) => {
+      await db.run(
+        `COPY (SELECT row_number() OVER (ORDER BY c.customer_id, c.chat_id) AS id, c.customer_id, c.user_email,
+                c.prompt || chr(10) || c.completion AS text, c.created_at, q.birth_year, q.postal_code
+               FROM ${sourceOf(jsonl, 'jsonl')} c LEFT JOIN ${sourceOf(crm, 'jsonl')} q USING (customer_id)
+               ORDER BY c.customer_id, c.chat_id)
+           TO ${sqlString(parquet)} (FORMAT parquet)`,
+      );
+    });
+  } finally {
+    await fsp.rm(crm, { force: true });
+  }
   await fsp.chmod(parquet, 0o600);
   await writeManifest(root, CHATS);
   await writeManifest(root, SNAPSHOT);
