@@ -33,6 +33,7 @@ import { createCrypto } from '../server/crypto';
 import { createAuditLog } from '../server/audit-log/service';
 import { WORKER_STATUSES } from '../server/requests/status';
 import { DEMO_SYSTEMS, type DemoSystem } from '../server/demo/systems';
+import { seedFinetuningFiles } from '../server/demo/finetuning';
 import { demoDatamap } from '../test/fixtures/demo-datamap';
 import { migrations } from '../migrations/index';
 import { admin, ensureTemplates, serverVersion, subjectsOf, urlOf, type Urls } from './erasure-data';
@@ -85,6 +86,9 @@ async function runOnce(workers: number, templates: Record<DemoSystem | 'lethe', 
   const databases = [...DEMO_SYSTEMS, 'lethe'].map((s) => `${RUN}_${s}`);
   const prefix = `lethe-par-${crypto.randomBytes(4).toString('hex')}`;
   const env = { ...benchEnv(urls.lethe, redisUrl, prefix, urls), LETHE_JOB_CONCURRENCY: 'erasure=1' };
+  // The shipped data map's fine-tuning files system (root: finetuning under the data dir): without its files
+  // every erasure's verification reports "no file matches" and ends in needs_attention.
+  await seedFinetuningFiles(path.join(env.LETHE_DATA_DIR, 'finetuning'), urls.crm, 7);
   const db = createDb(urls.lethe, 2);
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue('erasure', { connection, prefix });
