@@ -1,10 +1,11 @@
 // The lattice search against an independent brute force (string maps, every node, the definitions
 // written out again), on Adult-shaped data with hierarchies of 3–5 levels.
 import { describe, expect, it } from 'vitest';
-import { adultHierarchies, adultRows, ADULT_COLUMNS } from '../../bench/anonymize-generate';
-import { datasetFromRows, type Dataset } from '../../server/anonymize/columnar-input';
+import { ADULT_COLUMNS } from '../../bench/anonymize-generate';
+import { type Dataset } from '../../server/anonymize/columnar-input';
 import { Anonymizer, type Metric, type PrivacyModels } from '../../server/anonymize/engine';
-import { buildHierarchy, parseHierarchyCsv, type Hierarchy } from '../../server/reid/hierarchy';
+import { type Hierarchy } from '../../server/reid/hierarchy';
+import { adultDataset } from '../fixtures/adult-dataset';
 
 const QUASI = ['age', 'education', 'marital_status', 'country']; // 5 × 4 × 3 × 4 = 240 nodes
 const SENSITIVE = ['salary', 'diagnosis'];
@@ -14,19 +15,7 @@ function setup(
   seed: number,
   quasi = QUASI,
 ): { data: Dataset; hierarchies: Record<string, Hierarchy>; records: string[][] } {
-  const records = [...adultRows(rows, seed)];
-  const data = datasetFromRows(ADULT_COLUMNS, records, { quasi, sensitive: SENSITIVE });
-  const specs = adultHierarchies();
-  const hierarchies: Record<string, Hierarchy> = {};
-  for (const q of quasi) {
-    const spec = specs[q];
-    const column = data.quasi.find((c) => c.name === q)!;
-    hierarchies[q] =
-      'rule' in spec
-        ? buildHierarchy(q, column.values, spec.rule)
-        : parseHierarchyCsv(q, (spec as { csv: string }).csv);
-  }
-  return { data, hierarchies, records };
+  return adultDataset(rows, seed, quasi, SENSITIVE);
 }
 
 interface Judged {

@@ -2,22 +2,12 @@
 // thousands of classes, the classes of a node (straight from the records, and rolled up from a
 // cached specialization) must be those a string map finds, for int32 and for float64 keys.
 import { describe, expect, it } from 'vitest';
-import { adultHierarchies, adultRows, ADULT_COLUMNS, ADULT_QUASI } from '../../bench/anonymize-generate';
-import { datasetFromRows } from '../../server/anonymize/columnar-input';
+import { ADULT_COLUMNS, ADULT_QUASI } from '../../bench/anonymize-generate';
 import { Anonymizer } from '../../server/anonymize/engine';
-import { buildHierarchy, parseHierarchyCsv, type Hierarchy } from '../../server/reid/hierarchy';
+import { adultDataset } from '../fixtures/adult-dataset';
 
 const ROWS = 30_000;
-const records = [...adultRows(ROWS, 7)];
-const data = datasetFromRows(ADULT_COLUMNS, records, { quasi: ADULT_QUASI });
-const specs = adultHierarchies();
-const hierarchies: Record<string, Hierarchy> = {};
-for (const q of ADULT_QUASI) {
-  const spec = specs[q];
-  const column = data.quasi.find((c) => c.name === q)!;
-  hierarchies[q] =
-    'rule' in spec ? buildHierarchy(q, column.values, spec.rule) : parseHierarchyCsv(q, (spec as { csv: string }).csv);
-}
+const { data, hierarchies, records } = adultDataset(ROWS, 7);
 
 /** Class sizes by a string key, in order of each class's first record. */
 function expected(levels: number[]): number[] {

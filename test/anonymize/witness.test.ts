@@ -3,23 +3,12 @@
 // anonymous when those alone exceed the suppression limit. A witness must never call an anonymous
 // node a failure, and the search with witnesses must choose exactly what it chooses without them.
 import { describe, expect, it } from 'vitest';
-import { adultHierarchies, adultRows, ADULT_COLUMNS, ADULT_QUASI } from '../../bench/anonymize-generate';
-import { datasetFromRows } from '../../server/anonymize/columnar-input';
 import { Anonymizer, type ClassTableAt, type PrivacyModels } from '../../server/anonymize/engine';
-import { buildHierarchy, parseHierarchyCsv, type Hierarchy } from '../../server/reid/hierarchy';
+import { adultDataset } from '../fixtures/adult-dataset';
 
 // Sources need 65,536+ classes for a witness to be tried: 70,000 records, nearly all unique on 8 QIs.
 const ROWS = 70_000;
-const records = [...adultRows(ROWS, 16)];
-const data = datasetFromRows(ADULT_COLUMNS, records, { quasi: ADULT_QUASI });
-const specs = adultHierarchies();
-const hierarchies: Record<string, Hierarchy> = {};
-for (const q of ADULT_QUASI) {
-  const spec = specs[q];
-  const column = data.quasi.find((c) => c.name === q)!;
-  hierarchies[q] =
-    'rule' in spec ? buildHierarchy(q, column.values, spec.rule) : parseHierarchyCsv(q, (spec as { csv: string }).csv);
-}
+const { data, hierarchies } = adultDataset(ROWS, 16);
 
 interface Internals {
   root: ClassTableAt;
