@@ -219,6 +219,36 @@ describe('the files engine', () => {
     expect(await eraseFiles(root, snap, identity, { kind: 'delete' }, { reference: 'req-4' })).toEqual([]);
   });
 
+  it('reads a file as it is now: one replaced since the last read, same size and same modification time, is read again', async () => {
+    // DuckDB is opened once per process; a cached copy of a file read before the rewrite would let
+    // verification see the old (or the erased) contents.
+    const snap: FileDataset = {
+      name: 'snap',
+      glob: 'snap/*.parquet',
+      format: 'parquet',
+      identity: { user_email: 'email' },
+    };
+    fs.mkdirSync(path.join(root, 'snap'));
+    const file = path.join(root, 'snap/a.parquet');
+    const parquet = async (email: string, to: string) => {
+      const i = await DuckDBInstance.create(':memory:');
+      const c = await i.connect();
+      await c.run(
+        `COPY (SELECT * FROM (VALUES (1, '${email}'), (2, 'bo@example.com')) t(n, user_email)) TO '${to}' (FORMAT parquet)`,
+      );
+      c.closeSync();
+      i.closeSync();
+    };
+    await parquet('ann.lee@example.com', file);
+    expect((await findWithDuckdb(root, snap, identity)).map((f) => f.rows.length)).toEqual([1]);
+    const { mtime } = fs.statSync(file);
+    await parquet('ann.xxx@example.com', file + '.next');
+    expect(fs.statSync(file + '.next').size).toBe(fs.statSync(file).size);
+    fs.renameSync(file + '.next', file);
+    fs.utimesSync(file, mtime, mtime);
+    expect(await findWithDuckdb(root, snap, identity)).toEqual([]);
+  });
+
   it('refuses a dataset whose files lie outside the system’s root', async () => {
     await expect(
       eraseFiles(root, { ...csvSet, glob: '../elsewhere/*.csv' }, identity, { kind: 'delete' }, { reference: 'r' }),
