@@ -18,6 +18,7 @@
 //   PARALLEL_BENCH_WORKERS   worker counts, comma-separated (default 1,2,4)
 //   PARALLEL_BENCH_RUNS      rounds (default 3: median of 3 per worker count)
 //   PARALLEL_BENCH_WRITE     0 to print without writing BENCHMARKS.md (default 1)
+//   PARALLEL_BENCH_PROFILE   a directory: each worker process writes a V8 CPU profile there (node --cpu-prof)
 //   BENCH_DATABASE_URL (else TEST_DATABASE_URL) the PostgreSQL server, BENCH_REDIS_URL (else REDIS_URL) Redis.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
