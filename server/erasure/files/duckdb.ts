@@ -8,11 +8,36 @@ import type { FileFormat } from '../../policies/file-glob';
 export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 export const dq = (identifier: string): string => '"' + identifier.replace(/"/g, '""') + '"';
 
+/**
+ * The columns DuckDB detected in a JSONL file, kept while the file is the same one (inode, size,
+ * modification and change times): detecting reads a sample of up to 20,480 lines, which costs more
+ * than the query itself, and an erasure reads the same file several times. Any rewrite (a rename
+ * into place) changes the inode and the times, so the next read detects again.
+ */
+const detected = new Map<string, { signature: string; columns: [string, string][] }>();
+const MAX_DETECTED = 1_000;
+
+function signatureOf(file: string): string {
+  const s = fs.statSync(file, { bigint: true });
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
+
+function detectedColumns(file: string): [string, string][] | null {
+  const hit = detected.get(file);
+  return hit && hit.signature === signatureOf(file) ? hit.columns : null;
+}
+
 /** The table function reading one file; Parquet with its row numbers (`file_row_number`). */
 export function sourceOf(file: string, format: FileFormat, rowNumbers = false): string {
   if (format === 'csv')
     return `read_csv(${sqlString(file)}, header = true, all_varchar = true, quote = '"', escape = '"')`;
-  if (format === 'jsonl') return `read_json(${sqlString(file)}, format = 'newline_delimited')`;
+  if (format === 'jsonl') {
+    const known = detectedColumns(file);
+    const columns = known
+      ? `, columns = {${known.map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`).join(', ')}}`
+      : '';
+    return `read_json(${sqlString(file)}, format = 'newline_delimited'${columns})`;
+  }
   return `read_parquet(${sqlString(file)}${rowNumbers ? ', file_row_number = true' : ''})`;
 }
 
@@ -44,7 +69,17 @@ export async function rowsOf<T = Record<string, unknown>>(db: DuckDBConnection, 
 /** The file's columns as DuckDB reads them (an empty file has none). */
 export async function columnsOf(db: DuckDBConnection, file: string, format: FileFormat): Promise<string[]> {
   if (!fs.statSync(file).size) return [];
-  return (await rowsOf(db, `DESCRIBE SELECT * FROM ${sourceOf(file, format)}`)).map((r) => String(r.column_name));
+  if (format !== 'jsonl')
+    return (await rowsOf(db, `DESCRIBE SELECT * FROM ${sourceOf(file, format)}`)).map((r) => String(r.column_name));
+  const known = detectedColumns(file);
+  if (known) return known.map(([name]) => name);
+  const signature = signatureOf(file);
+  const columns = (await rowsOf(db, `DESCRIBE SELECT * FROM ${sourceOf(file, format)}`)).map(
+    (r) => [String(r.column_name), String(r.column_type)] as [string, string],
+  );
+  if (detected.size >= MAX_DETECTED) detected.clear();
+  detected.set(file, { signature, columns });
+  return columns.map(([name]) => name);
 }
 
 /** A column as trimmed text, for comparisons. */
