@@ -21,7 +21,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db';
 import { fixtureDecide } from '../fixtures/decide';
 import { memoryCheckpoints } from '../erasure/checkpoints';
 import { NOW, scenarioPolicy } from './scenario';
-import { filesMap } from './files-scenario';
+import { filesMap, writeOrders } from './files-scenario';
 
 const PEOPLE = 12;
 const ERASED = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -51,26 +51,13 @@ async function writeFiles(root: string): Promise<void> {
       .map((i) => JSON.stringify({ id: 100 + i, email: email(i), phone: null, alt_email: null, note: `contact ${i}` }))
       .join('\n') + '\n',
   );
-  fs.mkdirSync(path.join(root, 'sales/orders'), { recursive: true });
-  const json = path.join(root, 'orders.tmp.json');
-  fs.writeFileSync(
-    json,
-    ids
-      .flatMap((i) => [
-        { id: 1000 + 2 * i, customer_id: i, billing_name: `Person ${i}`, total: i, placed_at: '2025-06-01 10:00:00' },
-        { id: 1001 + 2 * i, customer_id: i, billing_name: `Person ${i}`, total: i, placed_at: '2012-01-15 09:30:00' },
-      ])
-      .map((o) => JSON.stringify(o))
-      .join('\n') + '\n',
+  await writeOrders(
+    root,
+    ids.flatMap((i) => [
+      { id: 1000 + 2 * i, customer_id: i, billing_name: `Person ${i}`, total: i, placed_at: '2025-06-01 10:00:00' },
+      { id: 1001 + 2 * i, customer_id: i, billing_name: `Person ${i}`, total: i, placed_at: '2012-01-15 09:30:00' },
+    ]),
   );
-  const instance = await DuckDBInstance.create(':memory:');
-  const db = await instance.connect();
-  await db.run(
-    `COPY (SELECT id::BIGINT AS id, customer_id::BIGINT AS customer_id, billing_name::VARCHAR AS billing_name, total::DECIMAL(10,2) AS total, placed_at::TIMESTAMP AS placed_at FROM read_json('${json}', format = 'newline_delimited') ORDER BY id) TO '${path.join(root, 'sales/orders/2026-11.parquet')}' (FORMAT parquet)`,
-  );
-  db.closeSync();
-  instance.closeSync();
-  fs.rmSync(json);
 }
 
 async function orderRows(root: string): Promise<string[]> {

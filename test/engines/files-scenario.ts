@@ -68,9 +68,14 @@ export async function createFilesScenario(root: string): Promise<void> {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), text);
   }
+  await writeOrders(root, ORDERS);
+}
+
+/** The orders snapshot (`sales/orders/2026-11.parquet`) written through DuckDB, in id order. */
+export async function writeOrders(root: string, orders: typeof ORDERS): Promise<void> {
   fs.mkdirSync(path.join(root, 'sales/orders'), { recursive: true });
   const json = path.join(root, 'orders.tmp.json');
-  fs.writeFileSync(json, ORDERS.map((o) => JSON.stringify(o)).join('\n') + '\n');
+  fs.writeFileSync(json, orders.map((o) => JSON.stringify(o)).join('\n') + '\n');
   const instance = await DuckDBInstance.create(':memory:');
   const db = await instance.connect();
   await db.run(
