@@ -273,6 +273,32 @@ describe('the files engine', () => {
     expect((await findWithDuckdb(root, alt, { email: ['x@example.com'] })).map((f) => f.rows.length)).toEqual([1]);
   });
 
+  it('keeps a rewritten file’s permissions: neither wider (Parquet came out 0644) nor narrower (CSV came out 0600)', async () => {
+    write('exports/a.csv', CSV.join(''));
+    fs.chmodSync(path.join(root, 'exports/a.csv'), 0o640);
+    fs.mkdirSync(path.join(root, 'snap'));
+    const file = path.join(root, 'snap/s.parquet');
+    const i = await DuckDBInstance.create(':memory:');
+    const c = await i.connect();
+    await c.run(
+      `COPY (SELECT * FROM (VALUES (1, 'ann.lee@example.com'), (2, 'bo@example.com')) t(n, user_email)) TO '${file}' (FORMAT parquet)`,
+    );
+    c.closeSync();
+    i.closeSync();
+    fs.chmodSync(file, 0o600);
+    const snap: FileDataset = {
+      name: 's',
+      glob: 'snap/*.parquet',
+      format: 'parquet',
+      identity: { user_email: 'email' },
+    };
+    expect(await eraseFiles(root, csvSet, identity, { kind: 'delete' }, { reference: 'r' })).toHaveLength(1);
+    expect(await eraseFiles(root, snap, identity, { kind: 'delete' }, { reference: 'r' })).toHaveLength(1);
+    expect(fs.statSync(path.join(root, 'exports/a.csv')).mode & 0o777).toBe(0o640);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(root, 'snap', 'lethe-manifest.json')).mode & 0o777).toBe(0o600);
+  });
+
   it('refuses a dataset whose files lie outside the system’s root', async () => {
     await expect(
       eraseFiles(root, { ...csvSet, glob: '../elsewhere/*.csv' }, identity, { kind: 'delete' }, { reference: 'r' }),

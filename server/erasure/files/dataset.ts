@@ -71,8 +71,16 @@ async function fsyncPath(p: string, flags = 'r'): Promise<void> {
   }
 }
 
-/** The temporary file becomes the target: fsync it, rename over, fsync the directory. */
+/**
+ * The temporary file becomes the target: the target's permission bits (a training pipeline may read
+ * it through its group; nobody else should gain access by a rewrite), fsync, rename over, fsync the directory.
+ */
 async function commit(tmp: string, target: string, hooks: FileEraseHooks): Promise<void> {
+  const mode = await fsp.stat(target).then(
+    (s) => s.mode & 0o777,
+    () => 0o600,
+  );
+  await fsp.chmod(tmp, mode);
   await fsyncPath(tmp, 'r+');
   await hooks.beforeRename?.(tmp, target);
   await fsp.rename(tmp, target);
