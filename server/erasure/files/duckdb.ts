@@ -2,7 +2,7 @@
 // CSV/JSONL rewrite itself (discovery, preview counts, access export, verification, the Parquet
 // rewrite, the Systems check). Every value comes back as text, as the SQL engines compare them.
 import fs from 'node:fs';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FileFormat } from '../../policies/file-glob';
 
 export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -17,6 +17,8 @@ export function sourceOf(file: string, format: FileFormat, rowNumbers = false): 
 }
 
 export async function withDuckdb<T>(fn: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+  // Loaded on first use: the native library costs ~0.3 s of a start that may never read a file.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const db = await instance.connect();
   try {
