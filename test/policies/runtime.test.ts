@@ -43,6 +43,22 @@ describe('policy runtime', () => {
     expect((await other.ensureAtLeast(good)).hash).toBe(good);
   });
 
+  it('a process given the policy files already loaded adopts them when they are the active bundle, else loads the stored one', async () => {
+    const { loadBundle } = await import('../../server/policies/bundle');
+    const files = await loadBundle(POLICIES_DIR);
+    if (!files.ok) throw new Error('the test bundle is invalid');
+    expect(files.bundle.hash).toBe(t.deps.policies.hash());
+    const opts = { role: 'test', pollMs: 60_000 };
+    const same = await createPolicyRuntime(t.deps.db, POLICIES_DIR, createLogger('silent'), { ...opts, preloaded: Promise.resolve(files) });
+    expect(same.current()).toBe(files.bundle); // adopted, not parsed again
+    await same.close();
+    const unreadable = { ok: false as const, problems: [{ file: '.', line: 1, column: 1, message: 'unreadable' }] };
+    const stored = await createPolicyRuntime(t.deps.db, POLICIES_DIR, createLogger('silent'), { ...opts, preloaded: Promise.resolve(unreadable) });
+    expect(stored.current()).not.toBe(files.bundle);
+    expect(stored.current()).toEqual(files.bundle);
+    await stored.close();
+  });
+
   it('reloading through the CLI activates the bundle for the running processes', async () => {
     const { runCli } = await import('../../server/cli');
     const out: string[] = [];
