@@ -14,7 +14,6 @@ import { createQueues } from '../jobs/queues';
 import { createMailer } from './notify/mailer';
 import type { Deps } from './deps';
 import { createJobQueue } from './job-queue';
-import type { LoadResult } from './policies/types';
 
 export interface BuildOptions {
   databaseUrl: string;
@@ -22,8 +21,6 @@ export interface BuildOptions {
   migrate?: boolean;
   /** Shown beside this process's bundle on /readyz and the admin page. */
   role?: string;
-  /** The policy files, loaded earlier (`npm start` loads them in a worker thread while it starts). */
-  policyFiles?: Promise<LoadResult>;
 }
 
 export async function buildDeps(config: Config, opts: BuildOptions): Promise<Deps> {
@@ -44,7 +41,6 @@ export async function buildDeps(config: Config, opts: BuildOptions): Promise<Dep
       role: opts.role ?? 'process',
       databaseUrl: opts.databaseUrl,
       pollMs: config.policyPollMs,
-      preloaded: opts.policyFiles,
     });
   } catch (e) {
     await queuesReady.then((q) => q.close()).catch(() => {});

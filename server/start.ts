@@ -3,7 +3,6 @@
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { resolveDatabaseUrl } from './db/embedded';
-import { loadBundleAside } from './policies/load-aside';
 
 const started = Date.now();
 const config = loadConfig();
@@ -13,9 +12,6 @@ const logger = createLogger(config.logLevel, 'lethe-all');
 // catch only keeps a failure from being reported as unhandled before then.)
 const database = resolveDatabaseUrl(config, logger);
 database.catch(() => {});
-// And the policy files are parsed and validated on another core meanwhile.
-const policyFiles = loadBundleAside(config.policiesDir);
-policyFiles.catch(() => {});
 const [
   { buildDeps },
   { startWeb },
@@ -35,7 +31,7 @@ const [
   import('./demo/users'),
   import('./demo/data'),
 ]);
-const deps = await buildDeps(config, { databaseUrl: await database, logger, role: 'all', policyFiles });
+const deps = await buildDeps(config, { databaseUrl: await database, logger, role: 'all' });
 const firstRun = !(await demo.isSeeded(deps));
 const logins = firstRun ? await demo.seedDemo(deps) : await demoLogins(deps);
 const web = await startWeb(deps);

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { loadBundle, loadBundleFromFiles } from '../policies/bundle';
-import type { BundleFile, LoadResult, PolicyBundle, Problem } from '../policies/types';
+import type { BundleFile, PolicyBundle, Problem } from '../policies/types';
 import type { AuditLog } from '../audit-log/service';
 import type { Logger } from '../logger';
 import { activeRow, findBundle, storeBundle, touchProcess, type ActiveRow } from './queries';
@@ -66,8 +66,6 @@ export interface RuntimeOptions {
   /** For LISTEN; without it the process follows the pointer by polling only. */
   databaseUrl?: string;
   pollMs?: number;
-  /** loadBundle(dir), started earlier (e.g. in a worker thread by `npm start`). */
-  preloaded?: Promise<LoadResult>;
 }
 
 /** The same files in the same order (what loadBundleFromFiles reads), so the same bundle. */
@@ -94,7 +92,7 @@ export async function createPolicyRuntime(
 
   const pointer = await activeRow(db);
   if (pointer) {
-    const files = await (opts.preloaded ?? loadBundle(dir));
+    const files = await loadBundle(dir);
     // Files identical to the stored active bundle load to the same bundle: no second parse.
     const stored =
       files.ok &&
@@ -113,7 +111,7 @@ export async function createPolicyRuntime(
     }
   } else {
     // First start on this database: the files become the first active bundle.
-    const first = await (opts.preloaded ?? loadBundle(dir));
+    const first = await loadBundle(dir);
     if (!first.ok) throw new InvalidBundleError(first.problems);
     active = first.bundle;
     await db.transaction(async (trx) => {
