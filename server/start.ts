@@ -34,10 +34,23 @@ const [
 const deps = await buildDeps(config, { databaseUrl: await database, logger, role: 'all' });
 const firstRun = !(await demo.isSeeded(deps));
 const logins = firstRun ? await demo.seedDemo(deps) : await demoLogins(deps);
-const web = await startWeb(deps);
-const workers = startWorkers(deps);
-const scheduler = startScheduler(deps);
-onShutdown(deps, web.close, workers.close, scheduler.close);
+// Stopping is set up before the web server listens: a SIGTERM between listen and the end of the
+// start (a supervisor or a benchmark stopping it as soon as /readyz answers) would otherwise end the
+// process without its exit hook, and leave the embedded PostgreSQL running without an owner.
+const running: {
+  web?: Awaited<ReturnType<typeof startWeb>>;
+  workers?: ReturnType<typeof startWorkers>;
+  scheduler?: ReturnType<typeof startScheduler>;
+} = {};
+onShutdown(
+  deps,
+  async () => running.web?.close(),
+  async () => running.workers?.close(),
+  async () => running.scheduler?.close(),
+);
+running.web = await startWeb(deps);
+running.workers = startWorkers(deps);
+running.scheduler = startScheduler(deps);
 
 const lines = [
   '',
