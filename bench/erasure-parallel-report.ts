@@ -112,7 +112,7 @@ export function parallelLines(f: ParallelFigures): string[] {
     `Run with \`npm run bench -- erasure-parallel\`. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.availableParallelism()} × ${cpuModel()}, ` +
       `${Math.round(os.totalmem() / 2 ** 30)} GB RAM, Node ${process.version}, PostgreSQL ${f.postgres} (default settings), Redis on the same machine; ` +
       `load average ${load(f.loadBefore)} before → ${load(f.loadAfter)} after.`,
-    `Data: ${f.customers.toLocaleString('en')} customers of the demo company (5 systems, 13 tables, seed 20261205) and ${f.erasures.toLocaleString('en')} erasure requests ` +
+    `Data: ${f.customers.toLocaleString('en')} customers of the demo company (5 database systems, 13 tables, and the fine-tuning files: 1 JSONL, 1 Parquet; seed 20261205) and ${f.erasures.toLocaleString('en')} erasure requests ` +
       `(GDPR, demo policy) carried to "approved" through the request service; every run on fresh clones of the same templates. ` +
       `Workers are real \`jobs/worker.ts\` processes, erasure concurrency 1 each (\`LETHE_JOB_CONCURRENCY=erasure=1\`); the whole job: discovery, values, plan, ` +
       `13 steps, verification scan, certificate PDF, close, audit entries. Rounds interleaved (${counts.join(', ')} workers, again …), median of ${f.rounds}.`,
@@ -122,7 +122,7 @@ export function parallelLines(f: ParallelFigures): string[] {
     ...rows,
     '',
     `Every run: no failed job attempt, ${f.runs.reduce((s, r) => s + r.deadlocks, 0)} deadlocks (pg_stat_database), the audit chain verifies, and the data is identical to the first ` +
-      `${counts[0]}-worker run (${Object.keys(f.runs[0].digest).length} digests: every system table, every request's status/outcome/step counts, the audit log's ` +
+      `${counts[0]}-worker run (${Object.keys(f.runs[0].digest).length} digests: every system table, the fine-tuning chats (bytes) and snapshot (rows in order), every request's status/outcome/step counts, the audit log's ` +
       `(actor, action, request) multiset). Statuses: ${JSON.stringify(f.runs[0].statuses)}.`,
     `Where the ceiling is: one erasure costs ${cpuPer.toFixed(0)} ms of CPU (workers + PostgreSQL + Redis) and ${wallPer.toFixed(0)} ms of wall time with one worker, ` +
       `so ${os.availableParallelism()} cores allow at most ${((os.availableParallelism() * wallPer) / cpuPer).toFixed(2)} × one worker. ` +

@@ -21,7 +21,10 @@ export interface WorkerProcess {
 
 export function startWorker(env: Record<string, string>): WorkerProcess {
   const passThrough = ['PATH', 'HOME', 'TMPDIR', 'LETHE_USE_SOURCES'].filter((k) => process.env[k] !== undefined);
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'scripts/launch.mjs'), 'jobs/worker.ts'], {
+  // PARALLEL_BENCH_PROFILE=DIR: each worker writes a V8 CPU profile there when it stops.
+  const profile = process.env.PARALLEL_BENCH_PROFILE;
+  const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), path.join(ROOT, 'scripts/launch.mjs')];
+  const child: ChildProcess = spawn(process.execPath, [...args, 'jobs/worker.ts'], {
     cwd: ROOT,
     env: { ...Object.fromEntries(passThrough.map((k) => [k, process.env[k]!])), ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,6 +18,7 @@
 //   PARALLEL_BENCH_WORKERS   worker counts, comma-separated (default 1,2,4)
 //   PARALLEL_BENCH_RUNS      rounds (default 3: median of 3 per worker count)
 //   PARALLEL_BENCH_WRITE     0 to print without writing BENCHMARKS.md (default 1)
+//   PARALLEL_BENCH_PROFILE   a directory: each worker process writes a V8 CPU profile there (node --cpu-prof)
 //   BENCH_DATABASE_URL (else TEST_DATABASE_URL) the PostgreSQL server, BENCH_REDIS_URL (else REDIS_URL) Redis.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -33,7 +34,8 @@ import { createCrypto } from '../server/crypto';
 import { createAuditLog } from '../server/audit-log/service';
 import { WORKER_STATUSES } from '../server/requests/status';
 import { DEMO_SYSTEMS, type DemoSystem } from '../server/demo/systems';
-import { seedFinetuningFiles } from '../server/demo/finetuning';
+import { CHATS_FILE, SNAPSHOT_FILE, seedFinetuningFiles } from '../server/demo/finetuning';
+import { withDuckdb, rowsOf, sqlString } from '../server/erasure/files/duckdb';
 import { demoDatamap } from '../test/fixtures/demo-datamap';
 import { migrations } from '../migrations/index';
 import { admin, ensureTemplates, serverVersion, subjectsOf, urlOf, type Urls } from './erasure-data';
@@ -79,6 +81,21 @@ async function clone(templates: Record<DemoSystem | 'lethe', string>): Promise<U
     urls[s] = urlOf(adminUrl, `${RUN}_${s}`);
   }
   return urls;
+}
+
+/** The fine-tuning files as a run left them: the chats' bytes, the snapshot's rows in file order. */
+async function filesDigest(root: string): Promise<Record<string, string>> {
+  const md5 = (s: string | Buffer) => crypto.createHash('md5').update(s).digest('hex');
+  const rows = await withDuckdb((db) =>
+    rowsOf(
+      db,
+      `SELECT * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(path.join(root, SNAPSHOT_FILE))}, file_row_number = true) ORDER BY file_row_number`,
+    ),
+  );
+  return {
+    'finetuning.chats (bytes)': md5(fs.readFileSync(path.join(root, CHATS_FILE))),
+    'finetuning.snapshot_2026_11 (rows in order)': `${rows.length}:${md5(JSON.stringify(rows))}`,
+  };
 }
 
 async function runOnce(workers: number, templates: Record<DemoSystem | 'lethe', string>): Promise<ParallelRun> {
@@ -156,7 +173,10 @@ async function runOnce(workers: number, templates: Record<DemoSystem | 'lethe', 
     const chain = await audit.verify();
     if (!chain.ok) throw new Error(`audit chain does not verify after the run: ${JSON.stringify(chain)}`);
     const auditAfter = Number((await db('audit_log').count({ n: '*' }))[0].n);
-    const digest = await runDigest(urls.lethe, urls, tables);
+    const digest = {
+      ...(await runDigest(urls.lethe, urls, tables)),
+      ...(await filesDigest(path.join(env.LETHE_DATA_DIR, 'finetuning'))),
+    };
     const lines = await requestLines(urls.lethe);
     // The serialized section of the chain: one append (advisory lock → head → HMAC → insert →
     // commit), timed alone on this run's database; the runs' appends are the same statements.

@@ -6,7 +6,8 @@ import type { Knex } from 'knex';
 import type { Deps } from '../deps';
 import type { PolicyBundle } from '../policies/types';
 import { decideDeletion } from '../policies/deletion';
-import { createConnections, resolverFor, type Connections } from '../systems/connections';
+import { createConnections, processExclusive, resolverFor, type Connections } from '../systems/connections';
+import { advisoryExclusive } from '../db/advisory-lock';
 import { normalizeIdentity } from '../erasure/discover';
 import { discoverForRequest, type SharedValue } from './shared-values';
 import { planRequest } from '../erasure/plan';
@@ -23,7 +24,10 @@ export const decideFor =
     decideDeletion(bundle.deletion, q);
 
 export function connectionsFor(deps: Deps, bundle: PolicyBundle): Connections {
-  return createConnections(bundle.datamap, resolverFor(deps.config));
+  // Files rewrites exclude each other across every worker process on this database.
+  return createConnections(bundle.datamap, resolverFor(deps.config), {
+    exclusive: advisoryExclusive(deps.db, processExclusive),
+  });
 }
 
 /** Hash keys: per request (hashes cannot be linked across requests), pseudonyms system-wide. */

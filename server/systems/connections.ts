@@ -11,13 +11,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
-import type { Connections, ResolveUrl } from '../erasure/connections';
+import type { Connections, Exclusive, ResolveUrl } from '../erasure/connections';
 import { ErasureConfigError } from '../erasure/errors';
 import type { SchemaInfo } from '../erasure/schema';
 import type { DataMap, DataSystem } from '../policies/types';
 import { engineFor, urlFitsEngine, type DataEngine } from './engines';
 
-export type { Connections, ResolveUrl } from '../erasure/connections';
+export type { Connections, Exclusive, ResolveUrl } from '../erasure/connections';
 
 export interface ConnectionOptions {
   /** Connections per system (default 2). */
@@ -29,7 +29,31 @@ export interface ConnectionOptions {
   applicationName?: string;
   /** Lock wait limit per statement on every session (default 10 s). */
   lockTimeoutMs?: number;
+  /**
+   * Mutual exclusion of files rewrites (Connections.exclusive). Default: within this process only;
+   * workers that share Lethe's database pass server/db/advisory-lock.ts's, which holds across processes.
+   */
+  exclusive?: Exclusive;
 }
+
+/** Within one process: callers with the same key run one after the other, in arrival order. */
+export function inProcessExclusive(): Exclusive {
+  const tails = new Map<string, Promise<unknown>>();
+  return async (key, fn) => {
+    const before = tails.get(key) ?? Promise.resolve();
+    const mine = before.then(fn, fn);
+    const tail = mine.catch(() => {});
+    tails.set(key, tail);
+    try {
+      return await mine;
+    } finally {
+      if (tails.get(key) === tail) tails.delete(key);
+    }
+  };
+}
+
+/** The process-wide in-process lock: every Connections of this process shares it. */
+export const processExclusive = inProcessExclusive();
 
 /** A lock held elsewhere (a long report query) fails an erasure step as transient instead of hanging the job. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
@@ -105,6 +129,7 @@ export function createConnections(datamap: DataMap, resolveUrl: ResolveUrl, opts
   const close = () => connections.destroy();
   const connections: Connections = {
     get,
+    exclusive: opts.exclusive ?? processExclusive,
     dialect(name) {
       const system = systemOf(name);
       return engineFor(system, system.engine === 'auto' ? resolveUrl(system) : undefined).dialect;

@@ -219,6 +219,60 @@ describe('the files engine', () => {
     expect(await eraseFiles(root, snap, identity, { kind: 'delete' }, { reference: 'req-4' })).toEqual([]);
   });
 
+  it('reads a file as it is now: one replaced since the last read, same size and same modification time, is read again', async () => {
+    // DuckDB is opened once per process; a cached copy of a file read before the rewrite would let
+    // verification see the old (or the erased) contents.
+    const snap: FileDataset = {
+      name: 'snap',
+      glob: 'snap/*.parquet',
+      format: 'parquet',
+      identity: { user_email: 'email' },
+    };
+    fs.mkdirSync(path.join(root, 'snap'));
+    const file = path.join(root, 'snap/a.parquet');
+    const parquet = async (email: string, to: string) => {
+      const i = await DuckDBInstance.create(':memory:');
+      const c = await i.connect();
+      await c.run(
+        `COPY (SELECT * FROM (VALUES (1, '${email}'), (2, 'bo@example.com')) t(n, user_email)) TO '${to}' (FORMAT parquet)`,
+      );
+      c.closeSync();
+      i.closeSync();
+    };
+    await parquet('ann.lee@example.com', file);
+    expect((await findWithDuckdb(root, snap, identity)).map((f) => f.rows.length)).toEqual([1]);
+    const { mtime } = fs.statSync(file);
+    await parquet('ann.xxx@example.com', file + '.next');
+    expect(fs.statSync(file + '.next').size).toBe(fs.statSync(file).size);
+    fs.renameSync(file + '.next', file);
+    fs.utimesSync(file, mtime, mtime);
+    expect(await findWithDuckdb(root, snap, identity)).toEqual([]);
+  });
+
+  it('detects a JSONL file’s columns again once it was replaced: a key added by the new version is searched', async () => {
+    // The columns DuckDB detected are reused while the file is the same one (a detection reads up to
+    // 20,480 lines); a replaced file — here with the same modification time — is detected again.
+    const set: FileDataset = { name: 'log', glob: 'log/*.jsonl', format: 'jsonl', identity: { user_email: 'email' } };
+    write('log/a.jsonl', '{"n":1,"user_email":"bo@example.com"}\n{"n":2,"user_email":"cy@example.com"}\n');
+    const file = path.join(root, 'log/a.jsonl');
+    expect(await findWithDuckdb(root, set, identity)).toEqual([]);
+    const { mtime } = fs.statSync(file);
+    fs.writeFileSync(
+      file + '.next',
+      '{"n":1,"user_email":"bo@example.com"}\n{"n":2,"user_email":"ann.lee@example.com"}\n',
+    );
+    fs.renameSync(file + '.next', file);
+    fs.utimesSync(file, mtime, mtime);
+    expect((await findWithDuckdb(root, set, identity)).map((f) => f.rows)).toEqual([
+      [{ n: '2', user_email: 'ann.lee@example.com' }],
+    ]);
+    // A column the first version did not have.
+    fs.writeFileSync(file + '.next', '{"n":1,"user_email":"bo@example.com","alt_email":"x@example.com"}\n');
+    fs.renameSync(file + '.next', file);
+    const alt: FileDataset = { ...set, identity: { user_email: 'email', alt_email: 'email' } };
+    expect((await findWithDuckdb(root, alt, { email: ['x@example.com'] })).map((f) => f.rows.length)).toEqual([1]);
+  });
+
   it('refuses a dataset whose files lie outside the system’s root', async () => {
     await expect(
       eraseFiles(root, { ...csvSet, glob: '../elsewhere/*.csv' }, identity, { kind: 'delete' }, { reference: 'r' }),

@@ -2,30 +2,66 @@
 // CSV/JSONL rewrite itself (discovery, preview counts, access export, verification, the Parquet
 // rewrite, the Systems check). Every value comes back as text, as the SQL engines compare them.
 import fs from 'node:fs';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FileFormat } from '../../policies/file-glob';
 
 export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 export const dq = (identifier: string): string => '"' + identifier.replace(/"/g, '""') + '"';
 
+/**
+ * The columns DuckDB detected in a JSONL file, kept while the file is the same one (inode, size,
+ * modification and change times): detecting reads a sample of up to 20,480 lines, which costs more
+ * than the query itself, and an erasure reads the same file several times. Any rewrite (a rename
+ * into place) changes the inode and the times, so the next read detects again.
+ */
+const detected = new Map<string, { signature: string; columns: [string, string][] }>();
+const MAX_DETECTED = 1_000;
+
+function signatureOf(file: string): string {
+  const s = fs.statSync(file, { bigint: true });
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
+
+function detectedColumns(file: string): [string, string][] | null {
+  const hit = detected.get(file);
+  return hit && hit.signature === signatureOf(file) ? hit.columns : null;
+}
+
 /** The table function reading one file; Parquet with its row numbers (`file_row_number`). */
 export function sourceOf(file: string, format: FileFormat, rowNumbers = false): string {
   if (format === 'csv')
     return `read_csv(${sqlString(file)}, header = true, all_varchar = true, quote = '"', escape = '"')`;
-  if (format === 'jsonl') return `read_json(${sqlString(file)}, format = 'newline_delimited')`;
+  if (format === 'jsonl') {
+    const known = detectedColumns(file);
+    const columns = known
+      ? `, columns = {${known.map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`).join(', ')}}`
+      : '';
+    return `read_json(${sqlString(file)}, format = 'newline_delimited'${columns})`;
+  }
   return `read_parquet(${sqlString(file)}${rowNumbers ? ', file_row_number = true' : ''})`;
 }
 
+/**
+ * One in-memory DuckDB per process, opened on first use: an instance costs ≈ 35 ms of CPU to open
+ * and close (its thread pool, its allocator), and an erasure reads its files a dozen times. Each use
+ * gets its own connection (temporary tables and settings stay with it). DuckDB's external file cache
+ * is off: Lethe rewrites these files, and a read must see the file as it is now, never a cached copy.
+ */
+let shared: Promise<DuckDBInstance> | null = null;
+
 export async function withDuckdb<T>(fn: (db: DuckDBConnection) => Promise<T>): Promise<T> {
-  // Loaded on first use: the native library costs ~0.3 s of a start that may never read a file.
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:');
-  const db = await instance.connect();
+  if (!shared) {
+    // Loaded here, not at import: the native library costs ~0.3 s of a start that may never read a file.
+    shared = import('@duckdb/node-api').then(({ DuckDBInstance }) =>
+      DuckDBInstance.create(':memory:', { enable_external_file_cache: 'false' }),
+    );
+    shared.catch(() => (shared = null));
+  }
+  const db = await (await shared).connect();
   try {
     return await fn(db);
   } finally {
     db.closeSync();
-    instance.closeSync();
   }
 }
 
@@ -36,7 +72,17 @@ export async function rowsOf<T = Record<string, unknown>>(db: DuckDBConnection, 
 /** The file's columns as DuckDB reads them (an empty file has none). */
 export async function columnsOf(db: DuckDBConnection, file: string, format: FileFormat): Promise<string[]> {
   if (!fs.statSync(file).size) return [];
-  return (await rowsOf(db, `DESCRIBE SELECT * FROM ${sourceOf(file, format)}`)).map((r) => String(r.column_name));
+  if (format !== 'jsonl')
+    return (await rowsOf(db, `DESCRIBE SELECT * FROM ${sourceOf(file, format)}`)).map((r) => String(r.column_name));
+  const known = detectedColumns(file);
+  if (known) return known.map(([name]) => name);
+  const signature = signatureOf(file);
+  const columns = (await rowsOf(db, `DESCRIBE SELECT * FROM ${sourceOf(file, format)}`)).map(
+    (r) => [String(r.column_name), String(r.column_type)] as [string, string],
+  );
+  if (detected.size >= MAX_DETECTED) detected.clear();
+  detected.set(file, { signature, columns });
+  return columns.map(([name]) => name);
 }
 
 /** A column as trimmed text, for comparisons. */

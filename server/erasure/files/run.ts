@@ -5,7 +5,7 @@
 import type { ErasureContext, StepHooks, StepOptions } from '../execute';
 import type { PreviewTable } from '../preview';
 import type { PlanStep, StepResult } from '../types';
-import { readManifest, rewriteDataset, type FileRewrite } from './dataset';
+import { manifestPath, readManifest, rewriteDataset, type FileRewrite } from './dataset';
 import { fileStepRules, type FileStepStats } from './step';
 
 const specOf = (step: PlanStep) => ({ name: step.dataset, glob: step.files!.glob, format: step.files!.format });
@@ -26,15 +26,16 @@ function run(
       ? { byKeys: { keys: opts.keys, ...(opts.mentionKeys ? { mentionKeys: opts.mentionKeys } : {}) } }
       : {}),
   });
-  return {
-    root,
-    stats,
-    done: rewriteDataset(root, specOf(step), rules, {
+  const rewrite = () =>
+    rewriteDataset(root, specOf(step), rules, {
       reference: ctx.reference ?? 'lethe',
       ...(ctx.now ? { now: ctx.now } : {}),
       dryRun,
-    }),
-  };
+    });
+  // A write reads, decides and renames every file and updates the manifest as one unit: another
+  // erasure of the same files waits (a reader needs no lock: each rename is atomic).
+  const done = dryRun ? rewrite() : ctx.connections.exclusive(`files:${manifestPath(root, specOf(step))}`, rewrite);
+  return { root, stats, done };
 }
 
 function totals(done: FileRewrite[], stats: FileStepStats) {

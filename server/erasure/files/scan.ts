@@ -117,6 +117,8 @@ export async function mentionRows(
   });
 }
 
+const escapeRegex = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+
 export interface FileProbe {
   column: string;
   /** Exact values (as trimmed text; case-folded when ci). */
@@ -155,13 +157,18 @@ export async function countHits(
       // same whole-address rule as the SQL engines (joann@… is not ann@…).
       const checks: { name: string; column: string; hit: (v: string) => boolean; where: string }[] = [];
       const add = (name: string, column: string, p: { values?: string[]; contains: string[]; digits: string[] }) => {
-        const col = textOf(column);
+        const col = `lower(${textOf(column)})`;
+        // One regular expression per column for the substrings: a case-folded address is a literal in
+        // the case-folded text, a phone number its digits with anything but digits between them (the
+        // same as searching the text stripped to its digits). One pass of RE2 over the cell instead of
+        // one lower() and one regexp_replace() per value.
+        const needles = [
+          ...p.contains.map((v) => escapeRegex(v.toLowerCase())),
+          ...p.digits.map((d) => [...d].join('[^0-9]*')),
+        ];
         const parts = [
-          ...(p.values?.length
-            ? [`lower(${col}) IN (${p.values.map((v) => sqlString(v.toLowerCase())).join(', ')})`]
-            : []),
-          ...p.contains.map((v) => `contains(lower(${col}), ${sqlString(v.toLowerCase())})`),
-          ...p.digits.map((d) => `contains(regexp_replace(${col}, '[^0-9]', '', 'g'), ${sqlString(d)})`),
+          ...(p.values?.length ? [`${col} IN (${p.values.map((v) => sqlString(v.toLowerCase())).join(', ')})`] : []),
+          ...(needles.length ? [`regexp_matches(${col}, ${sqlString(needles.join('|'))})`] : []),
         ];
         if (!parts.length) return;
         const values = new Set((p.values ?? []).map((v) => v.toLowerCase()));
