@@ -1,22 +1,56 @@
 // `npm start`: web + worker + scheduler in one process for a single machine. Migrates, seeds
 // the demo company on first run, and prints where to go and how to sign in.
-import { bootstrap } from './bootstrap';
-import { startWeb } from './main';
-import { startWorkers } from '../jobs/worker';
-import { startScheduler } from '../jobs/scheduler';
-import { onShutdown } from './shutdown';
-import { isSeeded, seedDemo } from './demo/seed';
-import { demoLogins } from './demo/users';
-import { demoSystemsLine } from './demo/data';
+import { loadConfig } from './config';
+import { createLogger } from './logger';
+import { resolveDatabaseUrl } from './db/embedded';
 
 const started = Date.now();
-const deps = await bootstrap({ role: 'all' });
-const firstRun = !(await isSeeded(deps));
-const logins = firstRun ? await seedDemo(deps) : await demoLogins(deps);
-const web = await startWeb(deps);
-const workers = startWorkers(deps);
-const scheduler = startScheduler(deps);
-onShutdown(deps, web.close, workers.close, scheduler.close);
+const config = loadConfig();
+const logger = createLogger(config.logLevel, 'lethe-all');
+// The embedded PostgreSQL starts while the rest of the application loads: on a restart each takes
+// a good part of a second and neither needs the other before the first query. (Awaited below; the
+// catch only keeps a failure from being reported as unhandled before then.)
+const database = resolveDatabaseUrl(config, logger);
+database.catch(() => {});
+const [
+  { buildDeps },
+  { startWeb },
+  { startWorkers },
+  { startScheduler },
+  { onShutdown },
+  demo,
+  { demoLogins },
+  { demoSystemsLine },
+] = await Promise.all([
+  import('./bootstrap'),
+  import('./main'),
+  import('../jobs/worker'),
+  import('../jobs/scheduler'),
+  import('./shutdown'),
+  import('./demo/seed'),
+  import('./demo/users'),
+  import('./demo/data'),
+]);
+const deps = await buildDeps(config, { databaseUrl: await database, logger, role: 'all' });
+const firstRun = !(await demo.isSeeded(deps));
+const logins = firstRun ? await demo.seedDemo(deps) : await demoLogins(deps);
+// Stopping is set up before the web server listens: a SIGTERM between listen and the end of the
+// start (a supervisor or a benchmark stopping it as soon as /readyz answers) would otherwise end the
+// process without its exit hook, and leave the embedded PostgreSQL running without an owner.
+const running: {
+  web?: Awaited<ReturnType<typeof startWeb>>;
+  workers?: ReturnType<typeof startWorkers>;
+  scheduler?: ReturnType<typeof startScheduler>;
+} = {};
+onShutdown(
+  deps,
+  async () => running.web?.close(),
+  async () => running.workers?.close(),
+  async () => running.scheduler?.close(),
+);
+running.web = await startWeb(deps);
+running.workers = startWorkers(deps);
+running.scheduler = startScheduler(deps);
 
 const lines = [
   '',

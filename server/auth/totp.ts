@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import { authenticator } from 'otplib';
 import argon2 from 'argon2';
-import QRCode from 'qrcode';
 
 // One step of clock drift either way, as RFC 6238 §5.2 recommends.
 authenticator.options = { window: 1 };
@@ -20,7 +19,9 @@ export function totpStep(secret: string, code: string, now = Date.now()): number
   return delta === null ? null : Math.floor(now / STEP_MS) + delta;
 }
 
-export function enrolmentQrSvg(account: string, secret: string): Promise<string> {
+export async function enrolmentQrSvg(account: string, secret: string): Promise<string> {
+  // Loaded on first use (the enrolment page), not at every start.
+  const { default: QRCode } = await import('qrcode');
   return QRCode.toString(authenticator.keyuri(account, 'Lethe', secret), { type: 'svg', margin: 1 });
 }
 

@@ -6,6 +6,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -15,6 +17,21 @@ export interface EmbeddedDatabase {
 
 const USER = 'postgres';
 const PASSWORD = 'lethe-embedded';
+
+/**
+ * The database URL: DATABASE_URL, or the embedded PostgreSQL under LETHE_DATA_DIR. Light to import
+ * (no knex, no queues), so `npm start` can start PostgreSQL while it loads the rest.
+ */
+export async function resolveDatabaseUrl(config: Config, logger: Logger): Promise<string> {
+  if (config.databaseUrl) return config.databaseUrl;
+  const started = Date.now();
+  const embedded = await ensureEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
+  logger.info(
+    { event: 'db.embedded', port: config.embeddedPgPort, ms: Date.now() - started },
+    'using embedded PostgreSQL',
+  );
+  return embedded.url;
+}
 
 export async function ensureEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
   const root = path.resolve(dataDir);

@@ -4,8 +4,11 @@
 // generated once, by systems.sql in PostgreSQL, and copied, so both engines hold the same rows for a
 // seed; the PostgreSQL copy is dropped afterwards (a second copy would survive the demo's erasures).
 // The data map's `engine: auto` then reads the connection string's scheme.
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import pg from 'pg';
+
+// Loaded on first use: only the first start's seed (and its tests) talk to MariaDB here.
+const mysqlClient = async () => (await import('mysql2/promise')).default;
 
 /** Where a MariaDB server was looked for, as host:port (no credentials). */
 export function mysqlAddress(url: string): string {
@@ -35,7 +38,7 @@ function connectionOptions(url: string, timeoutMs: number, database?: string): m
 export async function mysqlRefusal(url: string, timeoutMs = 5000): Promise<string | null> {
   let conn: mysql.Connection | undefined;
   try {
-    conn = await mysql.createConnection(connectionOptions(url, timeoutMs));
+    conn = await (await mysqlClient()).createConnection(connectionOptions(url, timeoutMs));
     await conn.query('SELECT 1');
     return null;
   } catch (err) {
@@ -63,6 +66,7 @@ const BATCH = 1000;
  */
 export async function copyAnalyticsToMysql(pgUrl: string, adminUrl: string, database: string): Promise<string> {
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error('database must be a lower-case SQL identifier');
+  const mysql = await mysqlClient();
   const admin = await mysql.createConnection(connectionOptions(adminUrl, 5000));
   try {
     await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
@@ -99,7 +103,7 @@ export async function copyAnalyticsToMysql(pgUrl: string, adminUrl: string, data
 export async function dropMysqlDatabase(adminUrl: string, database: string): Promise<void> {
   let conn: mysql.Connection | undefined;
   try {
-    conn = await mysql.createConnection(connectionOptions(adminUrl, 1500));
+    conn = await (await mysqlClient()).createConnection(connectionOptions(adminUrl, 1500));
     await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
   } catch {
     // no server: nothing to drop

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import ejs from 'ejs';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { fromRoot } from '../app-root';
@@ -51,15 +51,20 @@ export async function renderMail(
 
 export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir'>, logger: Logger): Mailer {
   const toFiles = !config.smtpUrl;
-  const transport: Transporter = toFiles
-    ? nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
-    : nodemailer.createTransport(config.smtpUrl!);
+  // Made on the first message (nodemailer costs ~0.1 s to load, and most starts send nothing).
+  let transport: Promise<Transporter> | null = null;
+  const transporter = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      toFiles
+        ? nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+        : nodemailer.createTransport(config.smtpUrl!),
+    ));
   const mailDir = path.join(config.dataDir, 'mail');
 
   return {
     async send({ to, template, data }) {
       const { subject, text } = await renderMail(template, data);
-      const info = await transport.sendMail({ from: config.mailFrom, to, subject, text });
+      const info = await (await transporter()).sendMail({ from: config.mailFrom, to, subject, text });
       const messageId = String(info.messageId ?? crypto.randomUUID());
       if (!toFiles) {
         logger.info({ event: 'mail.sent', template, messageId }, `email "${template}" sent`);
@@ -77,6 +82,6 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'data
       );
       return { messageId, file };
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((t) => t.close()),
   };
 }

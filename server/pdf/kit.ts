@@ -20,9 +20,12 @@
 // date is the caller's, and pdfkit derives the file id from the metadata.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import PDFDocument from 'pdfkit';
+import type PDFKitDocument from 'pdfkit';
 
 const require = createRequire(import.meta.url);
+// Required on the first PDF (~0.3 s of fonts and codecs), not at every start; createPdf stays synchronous.
+let PDFDocument: typeof PDFKitDocument | undefined;
+const pdfDocument = () => (PDFDocument ??= require('pdfkit') as typeof PDFKitDocument);
 const FONT_DIR = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
 export const FONTS = {
   regular: path.join(FONT_DIR, 'DejaVuSans.ttf'),
@@ -95,7 +98,7 @@ const BODY = 10;
 const ROW_H = 14;
 
 export function createPdf(meta: PdfMeta): PdfKit {
-  const doc = new PDFDocument({
+  const doc = new (pdfDocument())({
     size: 'A4',
     margins: { top: MARGIN, bottom: MARGIN + 14, left: MARGIN, right: MARGIN },
     tagged: true,

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { loadBundle, loadBundleFromFiles } from '../policies/bundle';
-import type { PolicyBundle, Problem } from '../policies/types';
+import type { BundleFile, PolicyBundle, Problem } from '../policies/types';
 import type { AuditLog } from '../audit-log/service';
 import type { Logger } from '../logger';
 import { activeRow, findBundle, storeBundle, touchProcess, type ActiveRow } from './queries';
@@ -68,6 +68,15 @@ export interface RuntimeOptions {
   pollMs?: number;
 }
 
+/** The same files in the same order (what loadBundleFromFiles reads), so the same bundle. */
+function sameFiles(files: BundleFile[], stored: { files: BundleFile[] } | undefined): boolean {
+  return (
+    stored !== undefined &&
+    stored.files.length === files.length &&
+    stored.files.every((f, i) => f.path === files[i].path && f.content === files[i].content)
+  );
+}
+
 export async function createPolicyRuntime(
   db: Knex,
   dir: string,
@@ -83,11 +92,17 @@ export async function createPolicyRuntime(
 
   const pointer = await activeRow(db);
   if (pointer) {
-    const stored = await loadStored(pointer.hash);
+    const files = await loadBundle(dir);
+    // Files identical to the stored active bundle load to the same bundle: no second parse.
+    const stored =
+      files.ok &&
+      files.bundle.hash === pointer.hash &&
+      sameFiles(files.bundle.files, await findBundle(db, pointer.hash))
+        ? files
+        : await loadStored(pointer.hash);
     if (!stored.ok) throw new InvalidBundleError(stored.problems);
     active = stored.bundle;
     rejection = rejectionOf(pointer);
-    const files = await loadBundle(dir);
     if (files.ok && files.bundle.hash !== active.hash) {
       logger.warn(
         { event: 'policy.files.differ', activeHash: active.hash, filesHash: files.bundle.hash },

@@ -1,5 +1,8 @@
 // The active bundle as one fact in Postgres: a process that cannot load it says so (readyz, the
 // Policies page) and refuses to run jobs on the old one, with a clear error.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, POLICIES_DIR, type TestApp } from '../support/app';
@@ -41,6 +44,26 @@ describe('policy runtime', () => {
     // A valid activation again: the process follows.
     await t.deps.db('policy_active').where({ id: 1 }).update({ hash: good });
     expect((await other.ensureAtLeast(good)).hash).toBe(good);
+  });
+
+  it('a process starts on the stored active bundle whether its policy files are that bundle or differ from it (and says so)', async () => {
+    const active = t.deps.policies.current();
+    const opts = { role: 'test', pollMs: 60_000 };
+    const same = await createPolicyRuntime(t.deps.db, POLICIES_DIR, createLogger('silent'), opts);
+    expect(same.current()).toEqual(active);
+    await same.close();
+    // A valid edit not activated yet: the process runs the active bundle and warns about the files.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-policies-'));
+    fs.cpSync(POLICIES_DIR, dir, { recursive: true });
+    fs.appendFileSync(path.join(dir, 'access.yaml'), '\n# edited, not activated\n');
+    const lines: string[] = [];
+    const logger = createLogger('warn', 'test', { write: (line: string) => void lines.push(line) });
+    const edited = await createPolicyRuntime(t.deps.db, dir, logger, opts);
+    expect(edited.hash()).toBe(active.hash);
+    expect(edited.current().files).toEqual(active.files);
+    expect(lines.join('')).toContain('"event":"policy.files.differ"');
+    await edited.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('reloading through the CLI activates the bundle for the running processes', async () => {

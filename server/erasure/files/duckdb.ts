@@ -2,7 +2,7 @@
 // CSV/JSONL rewrite itself (discovery, preview counts, access export, verification, the Parquet
 // rewrite, the Systems check). Every value comes back as text, as the SQL engines compare them.
 import fs from 'node:fs';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FileFormat } from '../../policies/file-glob';
 
 export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -51,7 +51,10 @@ let shared: Promise<DuckDBInstance> | null = null;
 
 export async function withDuckdb<T>(fn: (db: DuckDBConnection) => Promise<T>): Promise<T> {
   if (!shared) {
-    shared = DuckDBInstance.create(':memory:', { enable_external_file_cache: 'false' });
+    // Loaded here, not at import: the native library costs ~0.3 s of a start that may never read a file.
+    shared = import('@duckdb/node-api').then(({ DuckDBInstance }) =>
+      DuckDBInstance.create(':memory:', { enable_external_file_cache: 'false' }),
+    );
     shared.catch(() => (shared = null));
   }
   const db = await (await shared).connect();
