@@ -34,7 +34,8 @@ export async function seedDemoUsers(deps: Deps): Promise<DemoLogin[]> {
     if (!secret && deps.auth.mfaRequired(u.role)) {
       const { secret: s } = await deps.auth.beginEnrolment(user);
       const { totpNow } = await import('../auth');
-      await deps.auth.confirmEnrolment(user.id, s, totpNow(s));
+      // No recovery codes: nobody would ever see them (the TOTP key is printed instead).
+      await deps.auth.confirmEnrolment(user.id, s, totpNow(s), { recoveryCodes: false });
       secret = s;
     }
     logins.push({ email: u.email, role: u.role, password: DEMO_PASSWORD, totpSecret: secret });

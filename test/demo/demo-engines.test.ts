@@ -218,6 +218,17 @@ describe('the demo on every engine the machine has', () => {
     expect(chats.files[0].rows).toBeGreaterThanOrEqual(1000); // 500 customers, two or three chats each
   });
 
+  it('enrols the demo staff whose role needs MFA with a TOTP key and no recovery codes (shown to no one)', async () => {
+    const users = await d.t.deps.db('users').select('role', 'mfa_enrolled_at', 'mfa_secret_enc', 'recovery_codes');
+    const enrolled = users.filter((u) => d.t.deps.auth.mfaRequired(u.role));
+    expect(enrolled.length).toBeGreaterThanOrEqual(5);
+    for (const u of enrolled) {
+      expect(u.mfa_enrolled_at).not.toBeNull();
+      expect(u.mfa_secret_enc).not.toBeNull();
+      expect(u.recovery_codes).toEqual([]);
+    }
+  });
+
   it('erases the seeded request from PostgreSQL, MariaDB, the JSONL chats and the Parquet snapshot; the certificate lists them all', async () => {
     await eraseSeededSubject(d);
   }, 240_000);
