@@ -65,6 +65,13 @@ async function startOnce(sources: boolean): Promise<Start> {
     if (child.exitCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+  // The embedded PostgreSQL stops after Lethe's process: wait for it to be gone (its postmaster.pid
+  // removed), so that the next start really starts it rather than finding it still answering.
+  const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
+  for (const end = Date.now() + 30_000; fs.existsSync(pidFile);) {
+    if (Date.now() > end) throw new Error(`the embedded PostgreSQL did not stop: ${pidFile} is still there`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
   return { printedS, readyS, rssMb };
 }
 
