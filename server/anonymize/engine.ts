@@ -321,9 +321,41 @@ class Densifier {
 }
 
 /**
+ * The representative record and level-0 tuple of each class a grouping finds, written as the class is
+ * found (its source row is then in cache: a second pass would fetch it again). Grows by doubling, so a
+ * roll-up to few classes keeps it small.
+ */
+class ClassSink {
+  rep = new Int32Array(1024);
+  tuple: Int32Array;
+
+  constructor(readonly q: number) {
+    this.tuple = new Int32Array(1024 * q);
+  }
+
+  /** Source class i (of `srcRep`, `srcTuple`) starts class `id`. */
+  add(id: number, i: number, srcRep: Int32Array, srcTuple: Int32Array): void {
+    if (id >= this.rep.length) this.grow();
+    this.rep[id] = srcRep[i];
+    const q = this.q;
+    const tuple = this.tuple;
+    for (let x = i * q, o = id * q, end = x + q; x < end; x++, o++) tuple[o] = srcTuple[x];
+  }
+
+  private grow(): void {
+    const rep = new Int32Array(2 * this.rep.length);
+    rep.set(this.rep);
+    this.rep = rep;
+    const tuple = new Int32Array(2 * this.tuple.length);
+    tuple.set(this.tuple);
+    this.tuple = tuple;
+  }
+}
+
+/**
  * Groups `C` source classes by their int32 mixed-radix key: the sum over the attributes `js` of the
- * pre-multiplied key tables `ts`. Fills `map` (source class → new class), `sizes` and `first` (a
- * source class of each new class); returns the class count, or −1 once it would exceed `limit`.
+ * pre-multiplied key tables `ts`. Fills `map` (source class → new class), `sizes` and `sink` (each
+ * new class's representative and tuple, from `srcRep`); returns the class count, or −1 once it would exceed `limit`.
  * The table starts small and doubles when half full, so a node with few classes probes few cache
  * lines; each slot holds its key and id + 1 side by side. Kept apart from its float64 twin (below)
  * and from the engine's methods so that V8 optimizes each hot loop on its own.
@@ -339,7 +371,8 @@ function groupInt32(
   densifier: Densifier,
   map: Int32Array,
   sizes: Float64Array,
-  first: Int32Array,
+  sink: ClassSink,
+  srcRep: Int32Array,
   srcSizes: Float64Array,
 ): number {
   const m = js.length;
@@ -362,7 +395,7 @@ function groupInt32(
         id = count++;
         tab[slot + 1] = count;
         sizes[id] = 0;
-        first[id] = i;
+        sink.add(id, i, srcRep, tup);
         if (count * 2 > slots && slots < most) {
           tab = densifier.growInt(tab, slots);
           slots *= 2;
@@ -399,7 +432,8 @@ function groupDirect(
   keyOf: Int32Array,
   map: Int32Array,
   sizes: Float64Array,
-  first: Int32Array,
+  sink: ClassSink,
+  srcRep: Int32Array,
   srcSizes: Float64Array,
 ): number {
   const m = js.length;
@@ -418,7 +452,7 @@ function groupDirect(
       id = count++;
       cells[c] = count;
       keyOf[id] = c;
-      first[id] = i;
+      sink.add(id, i, srcRep, tup);
     }
     map[i] = id;
     cells[c + 1] += srcSizes[i];
@@ -445,7 +479,8 @@ function groupFloat64(
   densifier: Densifier,
   map: Int32Array,
   sizes: Float64Array,
-  first: Int32Array,
+  sink: ClassSink,
+  srcRep: Int32Array,
   srcSizes: Float64Array,
 ): number {
   const m = js.length;
@@ -468,7 +503,7 @@ function groupFloat64(
         id = count++;
         tab[slot + 1] = count;
         sizes[id] = 0;
-        first[id] = i;
+        sink.add(id, i, srcRep, tup);
         if (count * 2 > slots && slots < most) {
           tab = densifier.growFloat(tab, slots);
           slots *= 2;
@@ -534,7 +569,7 @@ export class Anonymizer {
   private idScratch = new Int32Array(0);
   private mapScratch = new Int32Array(0);
   private sizeScratch = new Float64Array(0);
-  private firstScratch = new Int32Array(0);
+  private readonly sink: ClassSink;
   /** groupDirect's (id + 1, records) per key, all zero between calls, and the keys it set. */
   private directCells = new Int32Array(0);
   private directKeys = new Int32Array(0);
@@ -566,6 +601,7 @@ export class Anonymizer {
       return bindHierarchy(c, h, data.records);
     });
     this.q = this.attributes.length;
+    this.sink = new ClassSink(this.q);
     this.heights = this.attributes.map((a) => a.levels);
     this.strides = [];
     let nodes = 1;
@@ -808,7 +844,6 @@ export class Anonymizer {
     if (this.mapScratch.length >= C) return;
     this.mapScratch = new Int32Array(C);
     this.sizeScratch = new Float64Array(C);
-    this.firstScratch = new Int32Array(C);
   }
 
   /**
@@ -840,7 +875,8 @@ export class Anonymizer {
     const tup = src.tuple;
     const map = this.mapScratch;
     const sizesS = this.sizeScratch;
-    const first = this.firstScratch;
+    const sink = this.sink;
+    const srcRep = src.rep;
     const srcSizes = src.sizes;
     let count: number;
     // The mixed-radix key Σ_j g_j × Π_{i>j} d_i, as one pre-multiplied table per attribute (the same
@@ -860,7 +896,8 @@ export class Anonymizer {
         this.directKeys,
         map,
         sizesS,
-        first,
+        sink,
+        srcRep,
         srcSizes,
       );
       if (count < 0) return null;
@@ -877,7 +914,8 @@ export class Anonymizer {
         this.densifier,
         map,
         sizesS,
-        first,
+        sink,
+        srcRep,
         srcSizes,
       );
       if (count < 0) return null;
@@ -893,7 +931,8 @@ export class Anonymizer {
         this.densifier,
         map,
         sizesS,
-        first,
+        sink,
+        srcRep,
         srcSizes,
       );
       if (count < 0) return null;
@@ -913,20 +952,15 @@ export class Anonymizer {
       count = this.densifier.run(key, C, map);
       if (count > limit) return null;
       sizesS.fill(0, 0, count);
-      first.fill(-1, 0, count);
-      for (let i = 0; i < C; i++) {
+      // Dense ids come in order of first appearance: class c starts where the ids seen reach c.
+      for (let i = 0, seen = 0; i < C; i++) {
         sizesS[map[i]] += srcSizes[i];
-        if (first[map[i]] < 0) first[map[i]] = i;
+        if (map[i] === seen) sink.add(seen++, i, srcRep, tup);
       }
     }
     const sizes = sizesS.slice(0, count);
-    const rep = new Int32Array(count);
-    const tuple = new Int32Array(count * q);
-    for (let c = 0, o = 0; c < count; c++) {
-      const i = first[c];
-      rep[c] = src.rep[i];
-      for (let x = i * q, end = x + q; x < end; x++) tuple[o++] = tup[x];
-    }
+    const rep = sink.rep.slice(0, count);
+    const tuple = sink.tuple.slice(0, count * q);
     const needPairs = !!this.models.l || this.models.t !== undefined;
     const pairs = needPairs
       ? src.pairs.map((p, s) => this.rollUpPairs(p, map, this.data.sensitive[s].values.length))
