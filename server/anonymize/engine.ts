@@ -773,6 +773,9 @@ export class Anonymizer {
     const keys = new Float64Array(slots);
     const used = new Uint8Array(slots);
     const pass = js.map((_, j) => new Uint8Array(gs[j].length));
+    // Per attribute, the generalized values of the candidates and the records they hold.
+    const passing = js.map((_, j) => new Uint8Array(fs[j].length));
+    const share = new Float64Array(m);
     let candidates = 0;
     for (const s of sampled) {
       if (candidates === WITNESS_CANDIDATES) break;
@@ -785,9 +788,15 @@ export class Anonymizer {
       for (let j = 0; j < m; j++) {
         const g = gs[j][tup[s.i * q + js[j]]];
         const gen = gs[j];
+        if (!passing[j][g]) share[j] += fs[j][g];
+        passing[j][g] = 1;
         for (let v = 0; v < gen.length; v++) if (gen[v] === g) pass[j][v] = 1;
       }
     }
+    // The filter tries the attribute that lets the fewest records through first (same outcome, fewer reads).
+    const filter = js.map((_, j) => j).sort((x, y) => share[x] - share[y] || x - y);
+    const fPass = filter.map((j) => pass[j]);
+    const fAt = filter.map((j) => js[j]);
     const counts = new Float64Array(slots);
     const sizes = src.sizes;
     // Candidates still under kEff; once they cannot hold more than the limit, nothing can be proven.
@@ -795,7 +804,7 @@ export class Anonymizer {
     const hopeless = Math.floor(this.maxSuppressed / (k - 1));
     scan: for (let i = 0; i < C; i++) {
       const base = i * q;
-      for (let j = 0; j < m; j++) if (pass[j][tup[base + js[j]]] === 0) continue scan;
+      for (let j = 0; j < m; j++) if (fPass[j][tup[base + fAt[j]]] === 0) continue scan;
       let key = 0;
       for (let j = 0; j < m; j++) key += ts[j][tup[base + js[j]]];
       let h = hashFloat(key) & mask;
