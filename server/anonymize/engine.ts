@@ -1065,8 +1065,12 @@ export class Anonymizer {
     t.suppressed = suppressed;
   }
 
-  /** Whether a node is anonymous, with its metric values. */
-  transformation(node: number): Transformation {
+  /**
+   * Whether a node is anonymous, with its metric values. The search passes `failingMetrics` false:
+   * it never reads the metrics of a node that fails, whose loss and entropy (the suppression penalty,
+   * a pass over the suppressed classes) are then NaN.
+   */
+  transformation(node: number, failingMetrics = true): Transformation {
     const t = this.classes(node);
     if (!t) {
       const none = { loss: NaN, entropy: NaN, discernibility: NaN, aecs: NaN };
@@ -1087,7 +1091,8 @@ export class Anonymizer {
     // Suppression raises the loss of the suppressed records to the maximum: depends only on their class's values.
     let lossPenalty = 0;
     let entropyPenalty = 0;
-    if (t.suppressed > 0) {
+    if (!anonymous && !failingMetrics) lossPenalty = entropyPenalty = NaN;
+    else if (t.suppressed > 0) {
       // The class's level-0 values are its row of `tuple` (read in order); the per-value terms are tables.
       const q = this.q;
       const gens = this.attributes.map((attr, a) => attr.gen[levels[a]]);
@@ -1152,7 +1157,7 @@ export class Anonymizer {
     const evaluate = (v: number): Transformation => {
       let r = results.get(v);
       if (!r) {
-        r = this.transformation(v);
+        r = this.transformation(v, false);
         results.set(v, r);
         status[v] = r.anonymous ? 1 : 2;
         if (this.monotonic && !options.exhaustive)
