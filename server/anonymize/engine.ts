@@ -353,6 +353,49 @@ class ClassSink {
 }
 
 /**
+ * The grouping loops take their keys a block at a time: computed attribute by attribute (each key
+ * table read in a tight loop), then looked up in a second loop short enough that the processor
+ * overlaps the cache misses of many lookups. The blocks are scratch shared by those loops.
+ */
+const KEY_BLOCK = 1024;
+const INT_BLOCK = new Int32Array(KEY_BLOCK);
+const FLOAT_BLOCK = new Float64Array(KEY_BLOCK);
+
+/** The int32 mixed-radix keys of source classes i0 … i0 + n − 1 into `out`. */
+function keyBlockInt32(
+  out: Int32Array,
+  tup: Int32Array,
+  q: number,
+  i0: number,
+  n: number,
+  ts: Int32Array[],
+  js: number[],
+): void {
+  out.fill(0, 0, n);
+  for (let j = 0; j < js.length; j++) {
+    const t = ts[j];
+    for (let b = 0, x = i0 * q + js[j]; b < n; b++, x += q) out[b] += t[tup[x]];
+  }
+}
+
+/** keyBlockInt32 for keys up to 2^52. */
+function keyBlockFloat64(
+  out: Float64Array,
+  tup: Int32Array,
+  q: number,
+  i0: number,
+  n: number,
+  ts: Float64Array[],
+  js: number[],
+): void {
+  out.fill(0, 0, n);
+  for (let j = 0; j < js.length; j++) {
+    const t = ts[j];
+    for (let b = 0, x = i0 * q + js[j]; b < n; b++, x += q) out[b] += t[tup[x]];
+  }
+}
+
+/**
  * Groups `C` source classes by their int32 mixed-radix key: the sum over the attributes `js` of the
  * pre-multiplied key tables `ts`. Fills `map` (source class → new class), `sizes` and `sink` (each
  * new class's representative and tuple, from `srcRep`); returns the class count, or −1 once it would exceed `limit`.
@@ -375,16 +418,18 @@ function groupInt32(
   srcRep: Int32Array,
   srcSizes: Float64Array,
 ): number {
-  const m = js.length;
   let slots = Math.min(most, INITIAL_SLOTS);
   let tab = densifier.intSlots(slots);
   let mask = slots - 1;
   let wrap = 2 * slots - 1;
   let count = 0;
-  for (let i = 0; i < C; i++) {
-    const base = i * q;
-    let k = 0;
-    for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+  const block = INT_BLOCK;
+  for (let i = 0, b = KEY_BLOCK; i < C; i++, b++) {
+    if (b === KEY_BLOCK) {
+      keyBlockInt32(block, tup, q, i, Math.min(KEY_BLOCK, C - i), ts, js);
+      b = 0;
+    }
+    const k = block[b];
     let slot = (hashInt(k) & mask) << 1;
     let id: number;
     for (;;) {
@@ -436,12 +481,14 @@ function groupDirect(
   srcRep: Int32Array,
   srcSizes: Float64Array,
 ): number {
-  const m = js.length;
   let count = 0;
-  for (let i = 0; i < C; i++) {
-    const base = i * q;
-    let k = 0;
-    for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+  const block = INT_BLOCK;
+  for (let i = 0, b = KEY_BLOCK; i < C; i++, b++) {
+    if (b === KEY_BLOCK) {
+      keyBlockInt32(block, tup, q, i, Math.min(KEY_BLOCK, C - i), ts, js);
+      b = 0;
+    }
+    const k = block[b];
     const c = k << 1;
     let id = cells[c] - 1;
     if (id < 0) {
@@ -483,16 +530,18 @@ function groupFloat64(
   srcRep: Int32Array,
   srcSizes: Float64Array,
 ): number {
-  const m = js.length;
   let slots = Math.min(most, INITIAL_SLOTS);
   let tab = densifier.floatSlots(slots);
   let mask = slots - 1;
   let wrap = 2 * slots - 1;
   let count = 0;
-  for (let i = 0; i < C; i++) {
-    const base = i * q;
-    let k = 0;
-    for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+  const block = FLOAT_BLOCK;
+  for (let i = 0, b = KEY_BLOCK; i < C; i++, b++) {
+    if (b === KEY_BLOCK) {
+      keyBlockFloat64(block, tup, q, i, Math.min(KEY_BLOCK, C - i), ts, js);
+      b = 0;
+    }
+    const k = block[b];
     let slot = (hashFloat(k) & mask) << 1;
     let id: number;
     for (;;) {
