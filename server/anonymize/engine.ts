@@ -290,6 +290,23 @@ class Densifier {
     return slots;
   }
 
+  private direct = new Int32Array(16);
+
+  /** run() for keys below `radix` (at most DIRECT_MAX): an id + 1 per key, no hashing; the same ids. */
+  runDirect(input: Float64Array, len: number, out: Int32Array, radix: number): number {
+    if (this.direct.length < radix) this.direct = new Int32Array(radix);
+    const idOf = this.direct;
+    let count = 0;
+    for (let i = 0; i < len; i++) {
+      const k = input[i];
+      let v = idOf[k];
+      if (v === 0) idOf[k] = v = ++count;
+      out[i] = v - 1;
+    }
+    for (let i = 0; i < len; i++) idOf[input[i]] = 0;
+    return count;
+  }
+
   run(input: Float64Array, len: number, out: Int32Array): number {
     const slots = this.prepare(len);
     const keys = this.keys;
@@ -1326,7 +1343,11 @@ export class Anonymizer {
           const key = new Float64Array(src.count);
           for (let c = 0; c < src.count; c++) key[c] = a === b ? ga[src.va[c]] : ga[src.va[c]] * db + gb[src.vb[c]];
           const id = new Int32Array(src.count);
-          const groups = this.densifier.run(key, src.count, id);
+          const radix = A.labels[La].length * db;
+          const groups =
+            radix <= DIRECT_MAX
+              ? this.densifier.runDirect(key, src.count, id, radix)
+              : this.densifier.run(key, src.count, id);
           const out: Cells = {
             count: groups,
             cells: new Float64Array(groups),
