@@ -20,7 +20,8 @@
 // Speed: records are value-id columns (columnar-input.ts); a node's classes are computed from the cached
 // classes of its smallest already-evaluated specialization (a roll-up: generalization only merges
 // classes), each class keyed by one float64 mixed-radix number hashed into a typed open-addressing
-// table (indexed directly when the radix is small), no object allocated per record or per class. Before a
+// table (indexed directly when the radix is small), no object allocated per record or per class; the
+// keys are computed a block at a time, apart from the lookups, so that their cache misses overlap. Before a
 // large source is rolled up for a node with many classes (Chao1 on a sample), a failure witness counts
 // the records of a few rare-valued classes: when those under kEff exceed the suppression limit the node
 // fails without its classes being computed (an exact proof, so the search's result is unchanged). When
