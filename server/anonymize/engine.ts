@@ -20,7 +20,8 @@
 // Speed: records are value-id columns (columnar-input.ts); a node's classes are computed from the cached
 // classes of its smallest already-evaluated specialization (a roll-up: generalization only merges
 // classes), each class keyed by one float64 mixed-radix number hashed into a typed open-addressing
-// table (indexed directly when the radix is small), no object allocated per record or per class. Before a
+// table (indexed directly when the radix is small), no object allocated per record or per class; the
+// keys are computed a block at a time, apart from the lookups, so that their cache misses overlap. Before a
 // large source is rolled up for a node with many classes (Chao1 on a sample), a failure witness counts
 // the records of a few rare-valued classes: when those under kEff exceed the suppression limit the node
 // fails without its classes being computed (an exact proof, so the search's result is unchanged). When
@@ -290,6 +291,23 @@ class Densifier {
     return slots;
   }
 
+  private direct = new Int32Array(16);
+
+  /** run() for keys below `radix` (at most DIRECT_MAX): an id + 1 per key, no hashing; the same ids. */
+  runDirect(input: Float64Array, len: number, out: Int32Array, radix: number): number {
+    if (this.direct.length < radix) this.direct = new Int32Array(radix);
+    const idOf = this.direct;
+    let count = 0;
+    for (let i = 0; i < len; i++) {
+      const k = input[i];
+      let v = idOf[k];
+      if (v === 0) idOf[k] = v = ++count;
+      out[i] = v - 1;
+    }
+    for (let i = 0; i < len; i++) idOf[input[i]] = 0;
+    return count;
+  }
+
   run(input: Float64Array, len: number, out: Int32Array): number {
     const slots = this.prepare(len);
     const keys = this.keys;
@@ -321,9 +339,84 @@ class Densifier {
 }
 
 /**
+ * The representative record and level-0 tuple of each class a grouping finds, written as the class is
+ * found (its source row is then in cache: a second pass would fetch it again). Grows by doubling, so a
+ * roll-up to few classes keeps it small.
+ */
+class ClassSink {
+  rep = new Int32Array(1024);
+  tuple: Int32Array;
+
+  constructor(readonly q: number) {
+    this.tuple = new Int32Array(1024 * q);
+  }
+
+  /** Source class i (of `srcRep`, `srcTuple`) starts class `id`. */
+  add(id: number, i: number, srcRep: Int32Array, srcTuple: Int32Array): void {
+    if (id >= this.rep.length) this.grow();
+    this.rep[id] = srcRep[i];
+    const q = this.q;
+    const tuple = this.tuple;
+    for (let x = i * q, o = id * q, end = x + q; x < end; x++, o++) tuple[o] = srcTuple[x];
+  }
+
+  private grow(): void {
+    const rep = new Int32Array(2 * this.rep.length);
+    rep.set(this.rep);
+    this.rep = rep;
+    const tuple = new Int32Array(2 * this.tuple.length);
+    tuple.set(this.tuple);
+    this.tuple = tuple;
+  }
+}
+
+/**
+ * The grouping loops take their keys a block at a time: computed attribute by attribute (each key
+ * table read in a tight loop), then looked up in a second loop short enough that the processor
+ * overlaps the cache misses of many lookups. The blocks are scratch shared by those loops.
+ */
+const KEY_BLOCK = 1024;
+const INT_BLOCK = new Int32Array(KEY_BLOCK);
+const FLOAT_BLOCK = new Float64Array(KEY_BLOCK);
+
+/** The int32 mixed-radix keys of source classes i0 … i0 + n − 1 into `out`. */
+function keyBlockInt32(
+  out: Int32Array,
+  tup: Int32Array,
+  q: number,
+  i0: number,
+  n: number,
+  ts: Int32Array[],
+  js: number[],
+): void {
+  out.fill(0, 0, n);
+  for (let j = 0; j < js.length; j++) {
+    const t = ts[j];
+    for (let b = 0, x = i0 * q + js[j]; b < n; b++, x += q) out[b] += t[tup[x]];
+  }
+}
+
+/** keyBlockInt32 for keys up to 2^52. */
+function keyBlockFloat64(
+  out: Float64Array,
+  tup: Int32Array,
+  q: number,
+  i0: number,
+  n: number,
+  ts: Float64Array[],
+  js: number[],
+): void {
+  out.fill(0, 0, n);
+  for (let j = 0; j < js.length; j++) {
+    const t = ts[j];
+    for (let b = 0, x = i0 * q + js[j]; b < n; b++, x += q) out[b] += t[tup[x]];
+  }
+}
+
+/**
  * Groups `C` source classes by their int32 mixed-radix key: the sum over the attributes `js` of the
- * pre-multiplied key tables `ts`. Fills `map` (source class → new class), `sizes` and `first` (a
- * source class of each new class); returns the class count, or −1 once it would exceed `limit`.
+ * pre-multiplied key tables `ts`. Fills `map` (source class → new class), `sizes` and `sink` (each
+ * new class's representative and tuple, from `srcRep`); returns the class count, or −1 once it would exceed `limit`.
  * The table starts small and doubles when half full, so a node with few classes probes few cache
  * lines; each slot holds its key and id + 1 side by side. Kept apart from its float64 twin (below)
  * and from the engine's methods so that V8 optimizes each hot loop on its own.
@@ -339,19 +432,22 @@ function groupInt32(
   densifier: Densifier,
   map: Int32Array,
   sizes: Float64Array,
-  first: Int32Array,
+  sink: ClassSink,
+  srcRep: Int32Array,
   srcSizes: Float64Array,
 ): number {
-  const m = js.length;
   let slots = Math.min(most, INITIAL_SLOTS);
   let tab = densifier.intSlots(slots);
   let mask = slots - 1;
   let wrap = 2 * slots - 1;
   let count = 0;
-  for (let i = 0; i < C; i++) {
-    const base = i * q;
-    let k = 0;
-    for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+  const block = INT_BLOCK;
+  for (let i = 0, b = KEY_BLOCK; i < C; i++, b++) {
+    if (b === KEY_BLOCK) {
+      keyBlockInt32(block, tup, q, i, Math.min(KEY_BLOCK, C - i), ts, js);
+      b = 0;
+    }
+    const k = block[b];
     let slot = (hashInt(k) & mask) << 1;
     let id: number;
     for (;;) {
@@ -362,7 +458,7 @@ function groupInt32(
         id = count++;
         tab[slot + 1] = count;
         sizes[id] = 0;
-        first[id] = i;
+        sink.add(id, i, srcRep, tup);
         if (count * 2 > slots && slots < most) {
           tab = densifier.growInt(tab, slots);
           slots *= 2;
@@ -399,15 +495,18 @@ function groupDirect(
   keyOf: Int32Array,
   map: Int32Array,
   sizes: Float64Array,
-  first: Int32Array,
+  sink: ClassSink,
+  srcRep: Int32Array,
   srcSizes: Float64Array,
 ): number {
-  const m = js.length;
   let count = 0;
-  for (let i = 0; i < C; i++) {
-    const base = i * q;
-    let k = 0;
-    for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+  const block = INT_BLOCK;
+  for (let i = 0, b = KEY_BLOCK; i < C; i++, b++) {
+    if (b === KEY_BLOCK) {
+      keyBlockInt32(block, tup, q, i, Math.min(KEY_BLOCK, C - i), ts, js);
+      b = 0;
+    }
+    const k = block[b];
     const c = k << 1;
     let id = cells[c] - 1;
     if (id < 0) {
@@ -418,7 +517,7 @@ function groupDirect(
       id = count++;
       cells[c] = count;
       keyOf[id] = c;
-      first[id] = i;
+      sink.add(id, i, srcRep, tup);
     }
     map[i] = id;
     cells[c + 1] += srcSizes[i];
@@ -445,19 +544,22 @@ function groupFloat64(
   densifier: Densifier,
   map: Int32Array,
   sizes: Float64Array,
-  first: Int32Array,
+  sink: ClassSink,
+  srcRep: Int32Array,
   srcSizes: Float64Array,
 ): number {
-  const m = js.length;
   let slots = Math.min(most, INITIAL_SLOTS);
   let tab = densifier.floatSlots(slots);
   let mask = slots - 1;
   let wrap = 2 * slots - 1;
   let count = 0;
-  for (let i = 0; i < C; i++) {
-    const base = i * q;
-    let k = 0;
-    for (let j = 0; j < m; j++) k += ts[j][tup[base + js[j]]];
+  const block = FLOAT_BLOCK;
+  for (let i = 0, b = KEY_BLOCK; i < C; i++, b++) {
+    if (b === KEY_BLOCK) {
+      keyBlockFloat64(block, tup, q, i, Math.min(KEY_BLOCK, C - i), ts, js);
+      b = 0;
+    }
+    const k = block[b];
     let slot = (hashFloat(k) & mask) << 1;
     let id: number;
     for (;;) {
@@ -468,7 +570,7 @@ function groupFloat64(
         id = count++;
         tab[slot + 1] = count;
         sizes[id] = 0;
-        first[id] = i;
+        sink.add(id, i, srcRep, tup);
         if (count * 2 > slots && slots < most) {
           tab = densifier.growFloat(tab, slots);
           slots *= 2;
@@ -534,7 +636,7 @@ export class Anonymizer {
   private idScratch = new Int32Array(0);
   private mapScratch = new Int32Array(0);
   private sizeScratch = new Float64Array(0);
-  private firstScratch = new Int32Array(0);
+  private readonly sink: ClassSink;
   /** groupDirect's (id + 1, records) per key, all zero between calls, and the keys it set. */
   private directCells = new Int32Array(0);
   private directKeys = new Int32Array(0);
@@ -566,6 +668,7 @@ export class Anonymizer {
       return bindHierarchy(c, h, data.records);
     });
     this.q = this.attributes.length;
+    this.sink = new ClassSink(this.q);
     this.heights = this.attributes.map((a) => a.levels);
     this.strides = [];
     let nodes = 1;
@@ -737,6 +840,9 @@ export class Anonymizer {
     const keys = new Float64Array(slots);
     const used = new Uint8Array(slots);
     const pass = js.map((_, j) => new Uint8Array(gs[j].length));
+    // Per attribute, the generalized values of the candidates and the records they hold.
+    const passing = js.map((_, j) => new Uint8Array(fs[j].length));
+    const share = new Float64Array(m);
     let candidates = 0;
     for (const s of sampled) {
       if (candidates === WITNESS_CANDIDATES) break;
@@ -749,9 +855,15 @@ export class Anonymizer {
       for (let j = 0; j < m; j++) {
         const g = gs[j][tup[s.i * q + js[j]]];
         const gen = gs[j];
+        if (!passing[j][g]) share[j] += fs[j][g];
+        passing[j][g] = 1;
         for (let v = 0; v < gen.length; v++) if (gen[v] === g) pass[j][v] = 1;
       }
     }
+    // The filter tries the attribute that lets the fewest records through first (same outcome, fewer reads).
+    const filter = js.map((_, j) => j).sort((x, y) => share[x] - share[y] || x - y);
+    const fPass = filter.map((j) => pass[j]);
+    const fAt = filter.map((j) => js[j]);
     const counts = new Float64Array(slots);
     const sizes = src.sizes;
     // Candidates still under kEff; once they cannot hold more than the limit, nothing can be proven.
@@ -759,7 +871,7 @@ export class Anonymizer {
     const hopeless = Math.floor(this.maxSuppressed / (k - 1));
     scan: for (let i = 0; i < C; i++) {
       const base = i * q;
-      for (let j = 0; j < m; j++) if (pass[j][tup[base + js[j]]] === 0) continue scan;
+      for (let j = 0; j < m; j++) if (fPass[j][tup[base + fAt[j]]] === 0) continue scan;
       let key = 0;
       for (let j = 0; j < m; j++) key += ts[j][tup[base + js[j]]];
       let h = hashFloat(key) & mask;
@@ -808,7 +920,6 @@ export class Anonymizer {
     if (this.mapScratch.length >= C) return;
     this.mapScratch = new Int32Array(C);
     this.sizeScratch = new Float64Array(C);
-    this.firstScratch = new Int32Array(C);
   }
 
   /**
@@ -840,7 +951,8 @@ export class Anonymizer {
     const tup = src.tuple;
     const map = this.mapScratch;
     const sizesS = this.sizeScratch;
-    const first = this.firstScratch;
+    const sink = this.sink;
+    const srcRep = src.rep;
     const srcSizes = src.sizes;
     let count: number;
     // The mixed-radix key Σ_j g_j × Π_{i>j} d_i, as one pre-multiplied table per attribute (the same
@@ -860,7 +972,8 @@ export class Anonymizer {
         this.directKeys,
         map,
         sizesS,
-        first,
+        sink,
+        srcRep,
         srcSizes,
       );
       if (count < 0) return null;
@@ -877,7 +990,8 @@ export class Anonymizer {
         this.densifier,
         map,
         sizesS,
-        first,
+        sink,
+        srcRep,
         srcSizes,
       );
       if (count < 0) return null;
@@ -893,7 +1007,8 @@ export class Anonymizer {
         this.densifier,
         map,
         sizesS,
-        first,
+        sink,
+        srcRep,
         srcSizes,
       );
       if (count < 0) return null;
@@ -913,20 +1028,15 @@ export class Anonymizer {
       count = this.densifier.run(key, C, map);
       if (count > limit) return null;
       sizesS.fill(0, 0, count);
-      first.fill(-1, 0, count);
-      for (let i = 0; i < C; i++) {
+      // Dense ids come in order of first appearance: class c starts where the ids seen reach c.
+      for (let i = 0, seen = 0; i < C; i++) {
         sizesS[map[i]] += srcSizes[i];
-        if (first[map[i]] < 0) first[map[i]] = i;
+        if (map[i] === seen) sink.add(seen++, i, srcRep, tup);
       }
     }
     const sizes = sizesS.slice(0, count);
-    const rep = new Int32Array(count);
-    const tuple = new Int32Array(count * q);
-    for (let c = 0, o = 0; c < count; c++) {
-      const i = first[c];
-      rep[c] = src.rep[i];
-      for (let x = i * q, end = x + q; x < end; x++) tuple[o++] = tup[x];
-    }
+    const rep = sink.rep.slice(0, count);
+    const tuple = sink.tuple.slice(0, count * q);
     const needPairs = !!this.models.l || this.models.t !== undefined;
     const pairs = needPairs
       ? src.pairs.map((p, s) => this.rollUpPairs(p, map, this.data.sensitive[s].values.length))
@@ -1022,8 +1132,12 @@ export class Anonymizer {
     t.suppressed = suppressed;
   }
 
-  /** Whether a node is anonymous, with its metric values. */
-  transformation(node: number): Transformation {
+  /**
+   * Whether a node is anonymous, with its metric values. The search passes `failingMetrics` false:
+   * it never reads the metrics of a node that fails, whose loss and entropy (the suppression penalty,
+   * a pass over the suppressed classes) are then NaN.
+   */
+  transformation(node: number, failingMetrics = true): Transformation {
     const t = this.classes(node);
     if (!t) {
       const none = { loss: NaN, entropy: NaN, discernibility: NaN, aecs: NaN };
@@ -1044,7 +1158,8 @@ export class Anonymizer {
     // Suppression raises the loss of the suppressed records to the maximum: depends only on their class's values.
     let lossPenalty = 0;
     let entropyPenalty = 0;
-    if (t.suppressed > 0) {
+    if (!anonymous && !failingMetrics) lossPenalty = entropyPenalty = NaN;
+    else if (t.suppressed > 0) {
       // The class's level-0 values are its row of `tuple` (read in order); the per-value terms are tables.
       const q = this.q;
       const gens = this.attributes.map((attr, a) => attr.gen[levels[a]]);
@@ -1109,7 +1224,7 @@ export class Anonymizer {
     const evaluate = (v: number): Transformation => {
       let r = results.get(v);
       if (!r) {
-        r = this.transformation(v);
+        r = this.transformation(v, false);
         results.set(v, r);
         status[v] = r.anonymous ? 1 : 2;
         if (this.monotonic && !options.exhaustive)
@@ -1229,7 +1344,11 @@ export class Anonymizer {
           const key = new Float64Array(src.count);
           for (let c = 0; c < src.count; c++) key[c] = a === b ? ga[src.va[c]] : ga[src.va[c]] * db + gb[src.vb[c]];
           const id = new Int32Array(src.count);
-          const groups = this.densifier.run(key, src.count, id);
+          const radix = A.labels[La].length * db;
+          const groups =
+            radix <= DIRECT_MAX
+              ? this.densifier.runDirect(key, src.count, id, radix)
+              : this.densifier.run(key, src.count, id);
           const out: Cells = {
             count: groups,
             cells: new Float64Array(groups),
