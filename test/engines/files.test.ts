@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { eraseFiles, findWithDuckdb, readManifest, type FileDataset } from '../../server/systems/engines/files';
+import { pinned, rowsOf, sourceOf, withDuckdb } from '../../server/erasure/files/duckdb';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'lethe-files-'));
 let root: string;
@@ -297,6 +298,27 @@ describe('the files engine', () => {
     expect(fs.statSync(path.join(root, 'exports/a.csv')).mode & 0o777).toBe(0o640);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(root, 'snap', 'lethe-manifest.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('a read keeps the version it opened while another worker renames a new one into place', async () => {
+    // DuckDB opens a Parquet file twice in a query (footer at bind, pages at scan); reads go through
+    // a pinned path so a rename in between cannot give it the footer of one version and the pages of another.
+    fs.mkdirSync(path.join(root, 'snap'));
+    const file = path.join(root, 'snap/p.parquet');
+    const write = async (rows: number, to: string) =>
+      withDuckdb((db) =>
+        db.run(`COPY (SELECT range AS n, 'v' || range AS s FROM range(${rows})) TO '${to}' (FORMAT parquet)`),
+      );
+    await write(1000, file);
+    await write(5, file + '.next');
+    const [during, after] = await pinned(file, async (source) => {
+      fs.renameSync(file + '.next', file);
+      const read = (p: string) =>
+        withDuckdb((db) => rowsOf<{ n: number }>(db, `SELECT count(*)::INTEGER AS n FROM ${sourceOf(p, 'parquet')}`));
+      return [(await read(source))[0].n, (await read(file))[0].n];
+    });
+    expect(during).toBe(1000);
+    expect(after).toBe(5);
   });
 
   it('refuses a dataset whose files lie outside the system’s root', async () => {

@@ -2,6 +2,7 @@
 // CSV/JSONL rewrite itself (discovery, preview counts, access export, verification, the Parquet
 // rewrite, the Systems check). Every value comes back as text, as the SQL engines compare them.
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FileFormat } from '../../policies/file-glob';
 
@@ -9,12 +10,12 @@ export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 export const dq = (identifier: string): string => '"' + identifier.replace(/"/g, '""') + '"';
 
 /**
- * The columns DuckDB detected in a JSONL file, kept while the file is the same one (inode, size,
- * modification and change times): detecting reads a sample of up to 20,480 lines, which costs more
- * than the query itself, and an erasure reads the same file several times. Any rewrite (a rename
- * into place) changes the inode and the times, so the next read detects again.
+ * The columns DuckDB detected in a JSONL file, kept per version of the file (device, inode, size,
+ * modification and change times — whatever path it is read by, a pinned one included): detecting
+ * reads a sample of up to 20,480 lines, which costs more than the query itself, and an erasure reads
+ * the same file several times. Any rewrite (a rename into place) makes a new version, detected again.
  */
-const detected = new Map<string, { signature: string; columns: [string, string][] }>();
+const detected = new Map<string, [string, string][]>();
 const MAX_DETECTED = 1_000;
 
 function signatureOf(file: string): string {
@@ -23,8 +24,25 @@ function signatureOf(file: string): string {
 }
 
 function detectedColumns(file: string): [string, string][] | null {
-  const hit = detected.get(file);
-  return hit && hit.signature === signatureOf(file) ? hit.columns : null;
+  return detected.get(signatureOf(file)) ?? null;
+}
+
+const PROC_FD = fs.existsSync('/proc/self/fd');
+
+/**
+ * `fn` reads `file` through a path that stays on the version open now (`/proc/self/fd/N`): DuckDB
+ * opens a file more than once in a query (a Parquet footer at bind, its pages at scan), and another
+ * worker's rewrite renaming a new version into place in between would hand it the footer of one and
+ * the pages of the other. Where there is no /proc, the path itself.
+ */
+export async function pinned<T>(file: string, fn: (path: string) => Promise<T>): Promise<T> {
+  if (!PROC_FD) return fn(file);
+  const handle = await fsp.open(file, 'r');
+  try {
+    return await fn(`/proc/self/fd/${handle.fd}`);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The table function reading one file; Parquet with its row numbers (`file_row_number`). */
@@ -81,7 +99,7 @@ export async function columnsOf(db: DuckDBConnection, file: string, format: File
     (r) => [String(r.column_name), String(r.column_type)] as [string, string],
   );
   if (detected.size >= MAX_DETECTED) detected.clear();
-  detected.set(file, { signature, columns });
+  detected.set(signature, columns);
   return columns.map(([name]) => name);
 }
 

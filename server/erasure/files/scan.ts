@@ -8,7 +8,7 @@ import { CASE_INSENSITIVE, addressPattern } from '../sql';
 import { isPhoneKind } from '../phones';
 import type { Identity } from '../types';
 import { datasetFiles, type FilesSpec } from './dataset';
-import { anyOf, columnsOf, rowsOf, selectRows, sourceOf, sqlString, textOf, withDuckdb } from './duckdb';
+import { anyOf, columnsOf, pinned, rowsOf, selectRows, sourceOf, sqlString, textOf, withDuckdb } from './duckdb';
 import { comparedValues } from './match';
 
 export const specOf = (dataset: DatasetDef): FilesSpec => ({
@@ -42,14 +42,15 @@ export async function subjectRows(
   const files = await datasetFiles(root, spec);
   if (!files.length || !owners.length) return [];
   return withDuckdb(async (db) => {
-    const out = [];
-    for (const file of files) {
-      const columns = await columnsOf(db, file, spec.format);
-      const where = ownerWhere(owners, identity, columns);
-      if (!where) continue;
-      const rows = await selectRows(db, file, spec.format, columns, where);
-      if (rows.length) out.push({ file: path.relative(root, file), columns, rows });
-    }
+    const out: { file: string; columns: string[]; rows: Record<string, string | null>[] }[] = [];
+    for (const file of files)
+      await pinned(file, async (source) => {
+        const columns = await columnsOf(db, source, spec.format);
+        const where = ownerWhere(owners, identity, columns);
+        if (!where) return;
+        const rows = await selectRows(db, source, spec.format, columns, where);
+        if (rows.length) out.push({ file: path.relative(root, file), columns, rows });
+      });
     return out;
   });
 }
@@ -87,31 +88,33 @@ export async function mentionRows(
   return withDuckdb(async (db) => {
     const out: { column: string; key: Record<string, unknown>; value: unknown }[] = [];
     for (const file of files) {
-      const columns = await columnsOf(db, file, spec.format);
-      const owned = ownerWhere(owners, identity, columns);
-      for (const m of mentions) {
-        if (!columns.includes(m.column)) continue;
-        const hit =
-          m.kind === 'identity'
-            ? anyOf(
-                [
-                  {
-                    column: m.column,
-                    values: comparedValues(identity, m.identity),
-                    ci: CASE_INSENSITIVE.has(m.identity),
-                  },
-                ],
-                columns,
-              )
-            : anyOf([{ column: m.column, values: emails, contains: true }], columns);
-        if (!hit) continue;
-        const rows = await selectRows(db, file, spec.format, columns, owned ? `${hit} AND NOT ${owned}` : hit);
-        for (const r of rows) {
-          if (m.kind === 'text' && !address?.test(r[m.column] ?? '')) continue;
-          const k = key.length ? Object.fromEntries(key.map((c) => [c, r[c]])) : { file: path.relative(root, file) };
-          out.push({ column: m.column, key: k, value: r[m.column] });
+      await pinned(file, async (source) => {
+        const columns = await columnsOf(db, source, spec.format);
+        const owned = ownerWhere(owners, identity, columns);
+        for (const m of mentions) {
+          if (!columns.includes(m.column)) continue;
+          const hit =
+            m.kind === 'identity'
+              ? anyOf(
+                  [
+                    {
+                      column: m.column,
+                      values: comparedValues(identity, m.identity),
+                      ci: CASE_INSENSITIVE.has(m.identity),
+                    },
+                  ],
+                  columns,
+                )
+              : anyOf([{ column: m.column, values: emails, contains: true }], columns);
+          if (!hit) continue;
+          const rows = await selectRows(db, source, spec.format, columns, owned ? `${hit} AND NOT ${owned}` : hit);
+          for (const r of rows) {
+            if (m.kind === 'text' && !address?.test(r[m.column] ?? '')) continue;
+            const k = key.length ? Object.fromEntries(key.map((c) => [c, r[c]])) : { file: path.relative(root, file) };
+            out.push({ column: m.column, key: k, value: r[m.column] });
+          }
         }
-      }
+      });
     }
     return out;
   });
@@ -151,57 +154,59 @@ export async function countHits(
   const unmapped = new Set<string>();
   await withDuckdb(async (db) => {
     for (const file of files) {
-      const columns = await columnsOf(db, file, spec.format);
-      for (const c of mapped) if (!columns.includes(c)) missing.add(c);
-      // DuckDB narrows (equality, substring, digits); the decision per cell is taken here, with the
-      // same whole-address rule as the SQL engines (joann@… is not ann@…).
-      const checks: { name: string; column: string; hit: (v: string) => boolean; where: string }[] = [];
-      const add = (name: string, column: string, p: { values?: string[]; contains: string[]; digits: string[] }) => {
-        const col = `lower(${textOf(column)})`;
-        // One regular expression per column for the substrings: a case-folded address is a literal in
-        // the case-folded text, a phone number its digits with anything but digits between them (the
-        // same as searching the text stripped to its digits). One pass of RE2 over the cell instead of
-        // one lower() and one regexp_replace() per value.
-        const needles = [
-          ...p.contains.map((v) => escapeRegex(v.toLowerCase())),
-          ...p.digits.map((d) => [...d].join('[^0-9]*')),
-        ];
-        const parts = [
-          ...(p.values?.length ? [`${col} IN (${p.values.map((v) => sqlString(v.toLowerCase())).join(', ')})`] : []),
-          ...(needles.length ? [`regexp_matches(${col}, ${sqlString(needles.join('|'))})`] : []),
-        ];
-        if (!parts.length) return;
-        const values = new Set((p.values ?? []).map((v) => v.toLowerCase()));
-        const address = p.contains.length
-          ? new RegExp(addressPattern(p.contains.map((e) => e.toLowerCase())), 'i')
-          : null;
-        checks.push({
-          name,
-          column,
-          where: parts.join(' OR '),
-          hit: (v) =>
-            values.has(v.trim().toLowerCase()) ||
-            Boolean(address?.test(v)) ||
-            p.digits.some((d) => v.replace(/\D/g, '').includes(d)),
-        });
-      };
-      for (const p of probes) if (columns.includes(p.column)) add(`m:${p.column}`, p.column, p);
-      for (const c of columns.filter((c) => !mapped.includes(c))) {
-        unmapped.add(c);
-        add(`u:${c}`, c, unmappedProbe);
-      }
-      if (!checks.length) continue;
-      const found = await rowsOf<Record<string, string | null>>(
-        db,
-        `SELECT ${checks.map((c, i) => `${textOf(c.column)} AS "c${i}"`).join(', ')} FROM ${sourceOf(file, spec.format)} WHERE ${checks.map((c) => `coalesce(${c.where}, false)`).join(' OR ')}`,
-      );
-      for (const row of found)
-        checks.forEach((c, i) => {
-          const v = row[`c${i}`];
-          if (v === null || v === undefined || !c.hit(v)) return;
-          const target = c.name.startsWith('m:') ? hits : unmappedHits;
-          target.set(c.name.slice(2), (target.get(c.name.slice(2)) ?? 0) + 1);
-        });
+      await pinned(file, async (source) => {
+        const columns = await columnsOf(db, source, spec.format);
+        for (const c of mapped) if (!columns.includes(c)) missing.add(c);
+        // DuckDB narrows (equality, substring, digits); the decision per cell is taken here, with the
+        // same whole-address rule as the SQL engines (joann@… is not ann@…).
+        const checks: { name: string; column: string; hit: (v: string) => boolean; where: string }[] = [];
+        const add = (name: string, column: string, p: { values?: string[]; contains: string[]; digits: string[] }) => {
+          const col = `lower(${textOf(column)})`;
+          // One regular expression per column for the substrings: a case-folded address is a literal in
+          // the case-folded text, a phone number its digits with anything but digits between them (the
+          // same as searching the text stripped to its digits). One pass of RE2 over the cell instead of
+          // one lower() and one regexp_replace() per value.
+          const needles = [
+            ...p.contains.map((v) => escapeRegex(v.toLowerCase())),
+            ...p.digits.map((d) => [...d].join('[^0-9]*')),
+          ];
+          const parts = [
+            ...(p.values?.length ? [`${col} IN (${p.values.map((v) => sqlString(v.toLowerCase())).join(', ')})`] : []),
+            ...(needles.length ? [`regexp_matches(${col}, ${sqlString(needles.join('|'))})`] : []),
+          ];
+          if (!parts.length) return;
+          const values = new Set((p.values ?? []).map((v) => v.toLowerCase()));
+          const address = p.contains.length
+            ? new RegExp(addressPattern(p.contains.map((e) => e.toLowerCase())), 'i')
+            : null;
+          checks.push({
+            name,
+            column,
+            where: parts.join(' OR '),
+            hit: (v) =>
+              values.has(v.trim().toLowerCase()) ||
+              Boolean(address?.test(v)) ||
+              p.digits.some((d) => v.replace(/\D/g, '').includes(d)),
+          });
+        };
+        for (const p of probes) if (columns.includes(p.column)) add(`m:${p.column}`, p.column, p);
+        for (const c of columns.filter((c) => !mapped.includes(c))) {
+          unmapped.add(c);
+          add(`u:${c}`, c, unmappedProbe);
+        }
+        if (!checks.length) return;
+        const found = await rowsOf<Record<string, string | null>>(
+          db,
+          `SELECT ${checks.map((c, i) => `${textOf(c.column)} AS "c${i}"`).join(', ')} FROM ${sourceOf(source, spec.format)} WHERE ${checks.map((c) => `coalesce(${c.where}, false)`).join(' OR ')}`,
+        );
+        for (const row of found)
+          checks.forEach((c, i) => {
+            const v = row[`c${i}`];
+            if (v === null || v === undefined || !c.hit(v)) return;
+            const target = c.name.startsWith('m:') ? hits : unmappedHits;
+            target.set(c.name.slice(2), (target.get(c.name.slice(2)) ?? 0) + 1);
+          });
+      });
     }
   });
   return { hits, missing: [...missing], unmapped: [...unmapped], unmappedHits, files: files.length };
