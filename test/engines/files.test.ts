@@ -26,6 +26,13 @@ const write = (rel: string, text: string) => {
   fs.writeFileSync(path.join(root, rel), text);
 };
 const read = (rel: string) => fs.readFileSync(path.join(root, rel), 'utf8');
+/** A Parquet file of two records: `email`'s and bo@example.com's. */
+const twoRowParquet = (email: string, to: string) =>
+  withDuckdb((db) =>
+    db.run(
+      `COPY (SELECT * FROM (VALUES (1, '${email}'), (2, 'bo@example.com')) t(n, user_email)) TO '${to}' (FORMAT parquet)`,
+    ),
+  );
 const identity = { email: ['ann.lee@example.com'], phone: ['+447700900123'] };
 
 const CSV = [
@@ -231,19 +238,10 @@ describe('the files engine', () => {
     };
     fs.mkdirSync(path.join(root, 'snap'));
     const file = path.join(root, 'snap/a.parquet');
-    const parquet = async (email: string, to: string) => {
-      const i = await DuckDBInstance.create(':memory:');
-      const c = await i.connect();
-      await c.run(
-        `COPY (SELECT * FROM (VALUES (1, '${email}'), (2, 'bo@example.com')) t(n, user_email)) TO '${to}' (FORMAT parquet)`,
-      );
-      c.closeSync();
-      i.closeSync();
-    };
-    await parquet('ann.lee@example.com', file);
+    await twoRowParquet('ann.lee@example.com', file);
     expect((await findWithDuckdb(root, snap, identity)).map((f) => f.rows.length)).toEqual([1]);
     const { mtime } = fs.statSync(file);
-    await parquet('ann.xxx@example.com', file + '.next');
+    await twoRowParquet('ann.xxx@example.com', file + '.next');
     expect(fs.statSync(file + '.next').size).toBe(fs.statSync(file).size);
     fs.renameSync(file + '.next', file);
     fs.utimesSync(file, mtime, mtime);
@@ -279,13 +277,7 @@ describe('the files engine', () => {
     fs.chmodSync(path.join(root, 'exports/a.csv'), 0o640);
     fs.mkdirSync(path.join(root, 'snap'));
     const file = path.join(root, 'snap/s.parquet');
-    const i = await DuckDBInstance.create(':memory:');
-    const c = await i.connect();
-    await c.run(
-      `COPY (SELECT * FROM (VALUES (1, 'ann.lee@example.com'), (2, 'bo@example.com')) t(n, user_email)) TO '${file}' (FORMAT parquet)`,
-    );
-    c.closeSync();
-    i.closeSync();
+    await twoRowParquet('ann.lee@example.com', file);
     fs.chmodSync(file, 0o600);
     const snap: FileDataset = {
       name: 's',
