@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiToken, freshTotp, signIn, type SignedIn } from '../support/app';
+import { apiToken, freshTotp, signIn, type SignedIn, binaryBody } from '../support/app';
 import { createDemoApp, sql, until, type DemoApp } from '../requests/support';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { createLogger } from '../../server/logger';
@@ -50,12 +50,7 @@ let accessed: Customer;
 let accessRequestId: string;
 let snapshotNeedles: Needle[] = [];
 
-const binary = (req: request.Test) =>
-  req.buffer(true).parse((res, cb) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
+const binary = (req: request.Test) => req.buffer(true).parse(binaryBody);
 
 /** GET as the given agent (or API token), keeping the answer as an artefact. */
 async function served_(where: string, get: () => request.Test, asBytes = false): Promise<request.Response> {

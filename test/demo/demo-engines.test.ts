@@ -11,7 +11,7 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, signIn, type TestApp } from '../support/app';
+import { createTestApp, signIn, type TestApp, binaryBody } from '../support/app';
 import { mysqlAdminUrl } from '../support/mysql';
 import { expectedClosing, sql, until } from '../requests/support';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
@@ -171,14 +171,7 @@ async function eraseSeededSubject(d: Demo): Promise<{ requestId: string; certifi
   }
 
   const officer = await signIn(d.t, 'compliance_officer');
-  const cert = await officer.agent
-    .get(`/requests/${request.id}/certificate.pdf`)
-    .buffer(true)
-    .parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+  const cert = await officer.agent.get(`/requests/${request.id}/certificate.pdf`).buffer(true).parse(binaryBody);
   expect(cert.status).toBe(200);
   const file = path.join(d.dir, 'certificate.pdf');
   fs.writeFileSync(file, cert.body as Buffer);

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { apiToken, createTestApp, signIn, type SignedIn, type TestApp } from '../support/app';
+import { apiToken, createTestApp, signIn, type SignedIn, type TestApp, binaryBody } from '../support/app';
 import { cliRunner } from '../support/cli';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { createDemoApp, sql, type DemoApp } from '../requests/support';
@@ -95,11 +95,7 @@ describe('lethe keys rotate', () => {
         .get(`/api/v1/requests/${ids.access}/export`)
         .set('authorization', `Bearer ${token}`)
         .buffer(true)
-        .parse((res, cb) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => cb(null, Buffer.concat(chunks)));
-        });
+        .parse(binaryBody);
       expect(dl.status).toBe(200);
       expect(sha256Hex(dl.body as Buffer)).toBe(packageSha);
 

@@ -3,7 +3,7 @@
 // consent ledger and emails they lead to.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { createTestApp, createUser, csrfFrom, type TestApp } from '../support/app';
+import { createTestApp, createUser, csrfFrom, type TestApp, binaryBody } from '../support/app';
 import { startSmtp, type TestSmtp } from '../support/smtp';
 import { userPrincipal } from '../../server/auth';
 import { services } from '../../server/services';
@@ -336,11 +336,7 @@ describe('privacy center: answers to the subject', () => {
       .type('form')
       .send({ _csrf: csrfFrom(page.text) })
       .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      .parse(binaryBody);
     expect(download.status).toBe(200);
     expect(download.headers['content-disposition']).toContain('attachment');
     expect((download.body as Buffer).toString()).toBe('the package');

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiToken, POLICIES_DIR, signIn, type SignedIn } from '../support/app';
+import { apiToken, POLICIES_DIR, signIn, type SignedIn, binaryBody } from '../support/app';
 import { createDemoApp, sql, until, type DemoApp } from '../requests/support';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { SUPPRESSED } from '../../server/reid/generalize';
@@ -98,12 +98,7 @@ function pdfText(pdf: Buffer): string {
 }
 
 const binary = (res: request.Response) => res.body as Buffer;
-const asBuffer = (req: request.Test) =>
-  req.buffer(true).parse((res, cb) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
+const asBuffer = (req: request.Test) => req.buffer(true).parse(binaryBody);
 
 describe("the demo training snapshot's re-identification report", () => {
   it('fails k on birth date and postal code, the quasi-identifiers the data map names', async () => {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { apiAs, apiToken, signIn } from '../support/app';
+import { apiAs, apiToken, signIn, binaryBody } from '../support/app';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { createDemoApp, sql, until, type DemoApp } from './support';
 import { purgeExpiredExports } from '../../server/requests/artefacts-http';
@@ -21,15 +21,7 @@ let email: string;
 let zip: Buffer;
 let tar: Buffer;
 
-const download = (tok: string, p: string) =>
-  apiAs(t.app, tok)
-    .get(p)
-    .buffer(true)
-    .parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+const download = (tok: string, p: string) => apiAs(t.app, tok).get(p).buffer(true).parse(binaryBody);
 
 const unzip = (...args: string[]) => execFileSync('unzip', args, { cwd: dir, encoding: 'utf8' });
 

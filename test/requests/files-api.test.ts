@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiToken, apiAs } from '../support/app';
+import { apiToken, apiAs, binaryBody } from '../support/app';
 import { copyBundle, runCli } from '../policies/helpers';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { createDemoApp, until, type DemoApp } from './support';
@@ -87,14 +87,7 @@ describe('a files system, through the public API', () => {
       ['finetune.exports', 'done', 1, 1],
     ]);
 
-    const cert = await api(a)
-      .get(`/requests/${id}/certificate.pdf`)
-      .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+    const cert = await api(a).get(`/requests/${id}/certificate.pdf`).buffer(true).parse(binaryBody);
     expect(cert.status).toBe(200);
     const file = path.join(os.tmpdir(), `cert-i20-files-${id}.pdf`);
     fs.writeFileSync(file, cert.body as Buffer);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiToken, csrfFrom, signIn, apiAs } from '../support/app';
+import { apiToken, csrfFrom, signIn, apiAs, binaryBody } from '../support/app';
 import { cliRunner } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { copyBundle, edit, runCli } from '../policies/helpers';
@@ -94,14 +94,7 @@ async function erase(email: string): Promise<{ id: string; status: string }> {
 }
 
 async function pdfText(id: string): Promise<string> {
-  const cert = await api(officers[0])
-    .get(`/requests/${id}/certificate.pdf`)
-    .buffer(true)
-    .parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+  const cert = await api(officers[0]).get(`/requests/${id}/certificate.pdf`).buffer(true).parse(binaryBody);
   expect(cert.status).toBe(200);
   const file = path.join(os.tmpdir(), `cert-i8-${id}.pdf`);
   fs.writeFileSync(file, cert.body as Buffer);

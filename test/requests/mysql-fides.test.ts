@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiToken, apiAs } from '../support/app';
+import { apiToken, apiAs, binaryBody } from '../support/app';
 import { cliRunner } from '../support/cli';
 import { createMysqlDatabase, type MysqlDatabase } from '../support/mysql';
 import { copyBundle, edit, runCli } from '../policies/helpers';
@@ -115,14 +115,7 @@ describe('a MariaDB system imported from Fides, through the public API', () => {
     const row = await t.deps.db('requests').where({ id }).first();
     expect(status, JSON.stringify(row.outcome)).toBe('completed');
 
-    const cert = await api(a)
-      .get(`/requests/${id}/certificate.pdf`)
-      .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+    const cert = await api(a).get(`/requests/${id}/certificate.pdf`).buffer(true).parse(binaryBody);
     expect(cert.status).toBe(200);
     const file = path.join(os.tmpdir(), `cert-i20-${id}.pdf`);
     fs.writeFileSync(file, cert.body as Buffer);

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshTotp, signIn, type SignedIn } from '../support/app';
+import { freshTotp, signIn, type SignedIn, binaryBody } from '../support/app';
 import { startSmtp, type TestSmtp } from '../support/smtp';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { createDemoApp, sql, until, type DemoApp } from './support';
@@ -69,12 +69,6 @@ async function inserted(rows: { assignee?: string; status?: string; dueInDays: n
 }
 
 const pdfText = (pdf: Buffer) => execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf }).toString('utf8');
-// supertest's parser type names its own Response; the stream is all that is used.
-const binary = (res: any, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 describe('GET /requests › search', () => {
   it("finds a request by the subject's exact email through the blind index only, never by a part of it or by text that spells it", async () => {
@@ -356,7 +350,7 @@ describe('assignment and notes', () => {
       return id;
     };
     const erasure = await run(erased.email, 'erasure');
-    const cert = await dave.agent.get(`/requests/${erasure}/certificate.pdf`).buffer(true).parse(binary);
+    const cert = await dave.agent.get(`/requests/${erasure}/certificate.pdf`).buffer(true).parse(binaryBody);
     expect(cert.status).toBe(200);
     const text = pdfText(cert.body as Buffer);
     expect(text).toContain(erasure);
@@ -365,7 +359,7 @@ describe('assignment and notes', () => {
     expect((await dave.agent.get(`/requests/${erasure}`)).text).toContain(marker);
 
     const access = await run(exported.email, 'access');
-    const pkg = await dave.agent.get(`/requests/${access}/export`).buffer(true).parse(binary);
+    const pkg = await dave.agent.get(`/requests/${access}/export`).buffer(true).parse(binaryBody);
     expect(pkg.status).toBe(200);
     const bytes = pkg.body as Buffer;
     expect(bytes.length).toBeGreaterThan(0);

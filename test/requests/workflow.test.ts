@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { signIn, apiToken, createUser, freshTotp, type SignedIn, apiAs } from '../support/app';
+import { signIn, apiToken, createUser, freshTotp, type SignedIn, apiAs, binaryBody } from '../support/app';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
 import { createDemoApp, expectedClosing, sql, until, type DemoApp } from './support';
 
@@ -122,14 +122,7 @@ describe('data-subject requests through the UI', () => {
     expect(steps.length).toBeGreaterThanOrEqual(10);
     expect(steps.every((s) => s.status === 'done' && s.applied_count === 1)).toBe(true);
 
-    const cert = await bob.agent
-      .get(`/requests/${id}/certificate.pdf`)
-      .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+    const cert = await bob.agent.get(`/requests/${id}/certificate.pdf`).buffer(true).parse(binaryBody);
     expect(cert.status).toBe(200);
     expect(cert.headers['content-type']).toBe('application/pdf');
     const audited = await t.deps
@@ -249,14 +242,7 @@ describe('data-subject requests through the API', () => {
     await until(async () => (await api(a).get(`/requests/${id}`)).body.status === 'completed', 60_000, 'access export');
     const detail = await api(a).get(`/requests/${id}`);
     expect(detail.body.identityDestroyed).toBe(true);
-    const pkg = await api(a)
-      .get(`/requests/${id}/export`)
-      .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+    const pkg = await api(a).get(`/requests/${id}/export`).buffer(true).parse(binaryBody);
     expect(pkg.status).toBe(200);
     const tar = (pkg.body as Buffer).toString('latin1');
     expect(tar).toContain('subject.json');

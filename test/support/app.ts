@@ -166,3 +166,10 @@ export function apiAs(app: LetheApp, token: string) {
     get: (p: string) => request(app).get(`/api/v1${p}`).set('authorization', `Bearer ${token}`),
   };
 }
+
+/** A supertest parser keeping the body as bytes (PDFs, archives): `.buffer(true).parse(binaryBody)`. */
+export const binaryBody: Parameters<request.Test['parse']>[0] = (res, cb) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+};
