@@ -70,6 +70,7 @@ import * as m20261204100000 from './20261204100000_request_artefacts_spelling';
 import * as m20261204200000 from './20261204200000_add_audit_run_alert_intents';
 import * as m20261205100000 from './20261205100000_requests_keyset_indexes';
 import * as m20261205100001 from './20261205100001_audit_log_target_index';
+import * as m20261206100000 from './20261206100000_create_policy_bundle_cache';
 
 export interface Migration {
   name: string;
@@ -150,4 +151,5 @@ export const migrations: Migration[] = [
   m('20261204200000_add_audit_run_alert_intents', m20261204200000),
   m('20261205100000_requests_keyset_indexes', m20261205100000),
   m('20261205100001_audit_log_target_index', m20261205100001),
+  m('20261206100000_create_policy_bundle_cache', m20261206100000),
 ];

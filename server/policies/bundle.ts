@@ -56,7 +56,11 @@ export async function readBundleFiles(dir: string): Promise<BundleFile[]> {
   return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-export async function loadBundle(dir: string): Promise<LoadResult> {
+/** Reads and validates the bundle in `dir`; `load` validates the files read (the runtime's cache). */
+export async function loadBundle(
+  dir: string,
+  load: (dir: string, files: BundleFile[]) => LoadResult | Promise<LoadResult> = loadBundleFromFiles,
+): Promise<LoadResult> {
   let files: BundleFile[];
   try {
     files = await readBundleFiles(dir);
@@ -64,7 +68,7 @@ export async function loadBundle(dir: string): Promise<LoadResult> {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'directory does not exist' : (e as Error).message;
     return { ok: false, problems: [{ file: '.', line: 1, column: 1, message: `cannot read policy bundle ${dir}: ${reason}` }] };
   }
-  return loadBundleFromFiles(dir, files);
+  return load(dir, files);
 }
 
 /** Validates a bundle given its files (e.g. a version stored in the database). */

@@ -7,7 +7,9 @@ import os from 'node:os';
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { loadBundle, loadBundleFromFiles } from '../policies/bundle';
+import { loadBundle } from '../policies/bundle';
+import { currentBuild } from '../build-id';
+import { compiledBundles } from './compiled-cache';
 import type { BundleFile, PolicyBundle, Problem } from '../policies/types';
 import type { AuditLog } from '../audit-log/service';
 import type { Logger } from '../logger';
@@ -66,6 +68,8 @@ export interface RuntimeOptions {
   /** For LISTEN; without it the process follows the pointer by polling only. */
   databaseUrl?: string;
   pollMs?: number;
+  /** The build whose validated bundles are kept (default: the compiled build's stamp; null: none). */
+  build?: string | null;
 }
 
 /** The same files in the same order (what loadBundleFromFiles reads), so the same bundle. */
@@ -89,10 +93,16 @@ export async function createPolicyRuntime(
   let rejection: BundleRejection | null = null;
   let problem: string | null = null;
   let closed = false;
+  const compiled = compiledBundles(db, opts.build === undefined ? currentBuild() : opts.build, (e) =>
+    logger.warn(
+      { event: 'policy.cache.error', error: e.message },
+      'the cache of validated policy bundles failed; the bundle is parsed instead',
+    ),
+  );
 
   const pointer = await activeRow(db);
   if (pointer) {
-    const files = await loadBundle(dir);
+    const files = await loadBundle(dir, compiled.load);
     // Files identical to the stored active bundle load to the same bundle: no second parse.
     const stored =
       files.ok &&
@@ -111,7 +121,7 @@ export async function createPolicyRuntime(
     }
   } else {
     // First start on this database: the files become the first active bundle.
-    const first = await loadBundle(dir);
+    const first = await loadBundle(dir, compiled.load);
     if (!first.ok) throw new InvalidBundleError(first.problems);
     active = first.bundle;
     await db.transaction(async (trx) => {
@@ -145,7 +155,7 @@ export async function createPolicyRuntime(
         ok: false as const,
         problems: [{ file: '.', line: 1, column: 1, message: `bundle ${hash} is not stored` }],
       };
-    const loaded = loadBundleFromFiles(dir, row.files);
+    const loaded = await compiled.load(dir, row.files);
     if (loaded.ok && loaded.bundle.hash !== hash) {
       return {
         ok: false as const,
@@ -282,7 +292,7 @@ export async function createPolicyRuntime(
     hash: () => active.hash,
     lastRejection: () => rejection,
     async reload(audit, actor) {
-      const loaded = await loadBundle(dir);
+      const loaded = await loadBundle(dir, compiled.load);
       if (!loaded.ok) {
         rejection = { at: new Date(), problems: loaded.problems };
         const current = (await activeRow(db))?.hash ?? active.hash;
@@ -376,6 +386,7 @@ export async function createPolicyRuntime(
       const c = client;
       client = null;
       await c?.end().catch(() => {});
+      await compiled.settled();
       await db('policy_processes')
         .where({ id: processId })
         .del()

@@ -1,0 +1,19 @@
+import type { Knex } from 'knex';
+
+// A validated policy bundle per (bundle hash, build of Lethe): a restart on unchanged policy files
+// reads it back instead of parsing and validating every YAML file again. A cache: deleting any
+// row only makes the next start parse once more.
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable('policy_bundle_cache', (t) => {
+    t.text('hash').notNullable(); // also of files not (yet) activated: a start reads those too
+    t.text('build').notNullable();
+    t.text('bundle').notNullable(); // the PolicyBundle as JSON (text: keeps its key order)
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.primary(['hash', 'build']);
+    t.index(['created_at']);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('policy_bundle_cache');
+}
