@@ -1,6 +1,7 @@
 // `npm run build`: compiles server/, jobs/ and migrations/ to dist/ with tsc, makes the relative
-// imports explicit for Node's ESM loader (`./x` → `./x.js`, `./dir` → `./dir/index.js`), and writes
-// the build stamp last, so an interrupted build is never taken for a current one.
+// imports explicit for Node's ESM loader (`./x` → `./x.js`, `./dir` → `./dir/index.js`), bundles the
+// process entries (scripts/bundle.mjs) and writes the build stamp last, so an interrupted build is
+// never taken for a current one.
 // `--if-possible` (used by `npm install`): a failed build is reported and the launchers fall back
 // to running the sources through tsx, instead of failing the install.
 import { spawnSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DIST, ROOT, STAMP_FILE, currentStamp } from './build-stamp.mjs';
+import { BUNDLE_DIR, bundle } from './bundle.mjs';
 
 const lenient = process.argv.includes('--if-possible');
 
@@ -66,5 +68,15 @@ try {
   rmSync(DIST, { recursive: true, force: true });
   fail(err.message);
 }
+// The bundled process entries are an optimisation: without them the launchers run the tree.
+let bundled = false;
+try {
+  bundled = await bundle();
+} catch (err) {
+  rmSync(BUNDLE_DIR, { recursive: true, force: true });
+  console.warn(`lethe build: the process entries are not bundled (${err.message}); dist/ runs as compiled`);
+}
 writeFileSync(STAMP_FILE, stamp + '\n');
-console.log(`lethe build: ${files} files in dist/ (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(
+  `lethe build: ${files} files in dist/${bundled ? ', the process entries bundled in dist/bundle/' : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+);

@@ -1,14 +1,20 @@
 // Starts one Lethe process: `node scripts/launch.mjs server/start.ts [args…]`. Runs the compiled
-// build (dist/…/start.js) when dist/ is a build of exactly these sources (see build-stamp.mjs),
-// else the TypeScript source through tsx. Either way one Node process, so signals reach the app.
+// build (dist/bundle/…/start.js, or dist/…/start.js without a bundle) when dist/ is a build of
+// exactly these sources (see build-stamp.mjs), else the TypeScript source through tsx. Either way one Node process, so signals reach the app.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DIST, ROOT, distIsCurrent } from './build-stamp.mjs';
 
-/** Resolves `server/start.ts` to the file to import, registering tsx when the source is used. */
+/**
+ * Resolves `server/start.ts` to the file to import: its bundle (dist/bundle/…) or its compiled module
+ * when dist/ is current, else the source, registering tsx.
+ */
 export async function entryFor(source) {
   if (process.env.LETHE_USE_SOURCES !== '1' && distIsCurrent()) {
-    return path.join(DIST, source.replace(/\.ts$/, '.js'));
+    const compiled = source.replace(/\.ts$/, '.js');
+    const bundled = path.join(DIST, 'bundle', compiled);
+    return existsSync(bundled) ? bundled : path.join(DIST, compiled);
   }
   const { register } = await import('tsx/esm/api');
   register();
