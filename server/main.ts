@@ -13,14 +13,26 @@ export async function startWeb(deps: Awaited<ReturnType<typeof bootstrap>>) {
   const stopWatching = deps.config.watchPolicies ? watchPolicies(deps) : () => {};
   return {
     server,
-    close: () =>
+    close: (graceMs = DRAIN_MS) =>
       new Promise<void>((resolve) => {
         stopWatching();
-        server.close(() => resolve());
-        server.closeAllConnections();
+        // Stop accepting, let the requests in flight finish (their keep-alive connections are
+        // closed as each goes idle), and cut whatever is still open after the grace period: the
+        // database is closed only after this, so no request is answered with a closed pool.
+        server.close(() => {
+          clearInterval(idle);
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
       }),
   };
 }
+
+/** How long a stopping web process lets the requests in flight finish (the shutdown's limit is 15 s). */
+const DRAIN_MS = 10_000;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const deps = await bootstrap({ role: 'web' });

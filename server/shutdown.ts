@@ -11,8 +11,11 @@ export function onShutdown(deps: Deps, ...closers: (() => Promise<void>)[]): voi
     deps.logger.info({ event: 'process.stopping', signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
-    for (const c of closers)
-      await c().catch((e) => deps.logger.error({ event: 'shutdown.error', error: (e as Error).message }));
+    // Side by side (the web's requests in flight and the workers' jobs finish at once), and all
+    // before the database and queue connections they use are closed.
+    await Promise.all(
+      closers.map((c) => c().catch((e) => deps.logger.error({ event: 'shutdown.error', error: (e as Error).message }))),
+    );
     await closeAllConnections();
     await deps.policies.close();
     await deps.queues.close();
