@@ -7,9 +7,21 @@ const DEFAULT_TTL_MS = 8 * 60 * 60 * 1000;
 /** An idle session expires at most this much earlier than its cookie says (8 hours). */
 export const TOUCH_SLACK_MS = 60_000;
 
+/** Sessions whose stored expiry this process knows (most recently read or written last). */
+const KNOWN_EXPIRIES = 10_000;
+
 export class PgSessionStore extends session.Store {
+  /** sid → the expiry stored for it, as this process last read or wrote it (never later than stored). */
+  private readonly stored = new Map<string, number>();
+
   constructor(private readonly db: Knex) {
     super();
+  }
+
+  private remember(sid: string, expiresAt: Date): void {
+    this.stored.delete(sid);
+    this.stored.set(sid, expiresAt.getTime());
+    if (this.stored.size > KNOWN_EXPIRIES) this.stored.delete(this.stored.keys().next().value!);
   }
 
   private expiry(sess: session.SessionData): Date {
@@ -21,22 +33,31 @@ export class PgSessionStore extends session.Store {
     this.db('sessions')
       .where({ sid })
       .andWhere('expires_at', '>', new Date())
-      .first('sess')
-      .then((row) => cb(null, row ? row.sess : null), cb);
+      .first('sess', 'expires_at')
+      .then((row) => {
+        if (row) this.remember(sid, new Date(row.expires_at));
+        else this.stored.delete(sid);
+        cb(null, row ? row.sess : null);
+      }, cb);
   }
 
   override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
+    const expiresAt = this.expiry(sess);
     this.db('sessions')
-      .insert({ sid, sess: JSON.stringify(sess), expires_at: this.expiry(sess) })
+      .insert({ sid, sess: JSON.stringify(sess), expires_at: expiresAt })
       .onConflict('sid')
       .merge()
       .then(
-        () => cb?.(),
+        () => {
+          this.remember(sid, expiresAt);
+          cb?.();
+        },
         (e) => cb?.(e),
       );
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
+    this.stored.delete(sid);
     this.db('sessions')
       .where({ sid })
       .del()
@@ -49,14 +70,21 @@ export class PgSessionStore extends session.Store {
   // express-session touches the session on every request it does not save. Only an expiry that
   // moved by more than TOUCH_SLACK_MS is written: a page open in many tabs (or fifty connections
   // of a load test sharing one cookie) would otherwise queue on the one row's lock per request.
+  // When the expiry this process read or wrote is already that recent, no query is sent at all:
+  // the stored expiry only moves later, so the row needs no write either.
   override touch(sid: string, sess: session.SessionData, cb?: () => void): void {
     const expiresAt = this.expiry(sess);
+    const threshold = expiresAt.getTime() - TOUCH_SLACK_MS;
+    if ((this.stored.get(sid) ?? -Infinity) >= threshold) return cb?.();
     this.db('sessions')
       .where({ sid })
-      .andWhere('expires_at', '<', new Date(expiresAt.getTime() - TOUCH_SLACK_MS))
+      .andWhere('expires_at', '<', new Date(threshold))
       .update({ expires_at: expiresAt })
       .then(
-        () => cb?.(),
+        (n) => {
+          if (n) this.remember(sid, expiresAt);
+          cb?.();
+        },
         () => cb?.(),
       );
   }

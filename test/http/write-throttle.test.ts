@@ -31,6 +31,36 @@ describe('writes made at most once a minute', () => {
     expect(await expiry()).toBe(later.getTime());
   });
 
+  it('a touch within the minute of an expiry this process read sends no query at all', async () => {
+    const store = new PgSessionStore(t.deps.db);
+    const sid = crypto.randomUUID();
+    const start = new Date(Date.now() + 3_600_000);
+    await call(store.set.bind(store), sid, sessionFor(start));
+    const other = new PgSessionStore(t.deps.db); // another web process
+    await call(other.get.bind(other), sid);
+    const queries: string[] = [];
+    const count = (q: { sql: string }) => void queries.push(q.sql);
+    t.deps.db.on('query', count);
+    try {
+      for (const s of [store, other])
+        await call(s.touch.bind(s), sid, sessionFor(new Date(start.getTime() + TOUCH_SLACK_MS - 1_000)));
+      expect(queries).toEqual([]);
+      // Past the minute, one process writes; the other, not knowing, asks the row (which no longer needs it).
+      const later = new Date(start.getTime() + TOUCH_SLACK_MS + 1_000);
+      await call(store.touch.bind(store), sid, sessionFor(later));
+      expect(queries).toHaveLength(1);
+      await call(store.touch.bind(store), sid, sessionFor(later));
+      expect(queries).toHaveLength(1);
+      await call(other.touch.bind(other), sid, sessionFor(later));
+      expect(queries).toHaveLength(2);
+    } finally {
+      t.deps.db.removeListener('query', count);
+    }
+    expect((await t.deps.db('sessions').where({ sid }).first('expires_at')).expires_at.getTime()).toBe(
+      start.getTime() + TOUCH_SLACK_MS + 1_000,
+    );
+  });
+
   it("an API token's last use is written on first use, then again only after a minute", async () => {
     const user = await createUser(t, 'compliance_officer');
     const minted = await t.deps.auth.createToken({ name: 'throttle', permissions: [] }, user.id, 'system:test');
