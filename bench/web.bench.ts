@@ -2,7 +2,8 @@
 // entries (SQL bulk rows, test/support/scale-data.ts), the web process started as `npm run web`
 // would (compiled build when current), and autocannon on each page with a signed-in session.
 // Reports req/s, p50, p99, errors (non-2xx + socket errors) and the web process's RSS before and
-// after. Median of 3 runs per page (BENCH_WEB_RUNS). BENCH_WEB_SECONDS (default 20) and BENCH_WEB_CONNECTIONS (50).
+// after (after each page, and again after BENCH_WEB_IDLE_SECONDS, default 30, of idling), with its V8
+// heap from /metrics. Median of 3 runs per page (BENCH_WEB_RUNS). BENCH_WEB_SECONDS (default 20) and BENCH_WEB_CONNECTIONS (50).
 // Target: every page's p99 within 5× of /healthz, no errors, RSS growth under 50 MB.
 // Then the audit log's CSV download of every entry (issue 21, point 3): time, bytes and the web
 // process's peak RSS while it streams (sampled every 50 ms).
@@ -26,6 +27,7 @@ const CONNECTIONS = Number(process.env.BENCH_WEB_CONNECTIONS ?? 50);
 const REQUESTS = Number(process.env.BENCH_WEB_REQUESTS ?? 100_000);
 const AUDIT = Number(process.env.BENCH_WEB_AUDIT ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_WEB_RUNS ?? 3);
+const IDLE_SECONDS = Number(process.env.BENCH_WEB_IDLE_SECONDS ?? 30);
 const PORT = 3900 + Math.floor(Math.random() * 90);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const adminUrl =
@@ -48,6 +50,13 @@ async function admin(sql: string) {
   }
 }
 
+/** The web process's V8 heap (used / total, MB) from its /metrics (served to loopback). */
+const heapMb = async (base: string) => {
+  const text = await (await fetch(base + '/metrics')).text();
+  const metric = (name: string) =>
+    Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
+  return `${metric('nodejs_heap_size_used_bytes')} / ${metric('nodejs_heap_size_total_bytes')}`;
+};
 const rssMb = (pid: number) =>
   Math.round(Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -196,9 +205,11 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
-  console.log(`${CONNECTIONS} connections, ${SECONDS} s per run, median of ${RUNS}; web RSS before: ${rssBefore} MB`);
-  console.log('| page | req/s | p50 ms | p99 ms | errors |');
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log(
+    `${CONNECTIONS} connections, ${SECONDS} s per run, median of ${RUNS}; web RSS before: ${rssBefore} MB, heap used / total ${await heapMb(base)} MB`,
+  );
+  console.log('| page | req/s | p50 ms | p99 ms | errors | web RSS after MB |');
+  console.log('| --- | --- | --- | --- | --- | ---: |');
   for (const [label, p, headers] of pages) {
     const runs: autocannon.Result[] = [];
     for (let i = 0; i < RUNS; i++)
@@ -212,11 +223,16 @@ try {
       );
     const errors = runs.map((r) => r.errors + r.timeouts + r.non2xx);
     console.log(
-      `| ${label} \`${p}\` | ${median(runs.map((r) => r.requests.average)).toFixed(0)} | ${median(runs.map((r) => r.latency.p50))} | ${median(runs.map((r) => r.latency.p99))} | ${median(errors)} (max ${Math.max(...errors)}) |`,
+      `| ${label} \`${p}\` | ${median(runs.map((r) => r.requests.average)).toFixed(0)} | ${median(runs.map((r) => r.latency.p50))} | ${median(runs.map((r) => r.latency.p99))} | ${median(errors)} (max ${Math.max(...errors)}) | ${rssMb(web.pid!)} |`,
     );
   }
+  // A leak keeps growing and stays; a heap sized by fifty pages in flight stops growing (see the
+  // column above, page after page) and is given back once the process is idle.
+  const rssAfter = rssMb(web.pid!);
+  const heapAfter = await heapMb(base);
+  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
   console.log(
-    `web RSS after: ${rssMb(web.pid!)} MB (before ${rssBefore} MB); load average ${os
+    `web RSS after: ${rssAfter} MB (before ${rssBefore} MB; heap used / total ${heapAfter} MB); after ${IDLE_SECONDS} s idle: ${rssMb(web.pid!)} MB (heap ${await heapMb(base)} MB); load average ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
