@@ -34,6 +34,7 @@ export async function buildDeps(config: Config, opts: BuildOptions): Promise<Dep
       : { kind: 'postgres', url: opts.databaseUrl },
   );
   queuesReady.catch(() => {}); // awaited below
+  const crypto = createCrypto(config.secretKey, config.secretKeyring);
   let policies: PolicyRuntime;
   try {
     if (opts.migrate !== false) await migrate(config, db, logger);
@@ -41,12 +42,12 @@ export async function buildDeps(config: Config, opts: BuildOptions): Promise<Dep
       role: opts.role ?? 'process',
       databaseUrl: opts.databaseUrl,
       pollMs: config.policyPollMs,
+      cacheKey: crypto.key('policy-cache'),
     });
   } catch (e) {
     await queuesReady.then((q) => q.close()).catch(() => {});
     throw e;
   }
-  const crypto = createCrypto(config.secretKey, config.secretKeyring);
   const audit = createAuditLog(db, () => policies.hash(), { crypto, checkpointEvery: config.auditCheckpointEvery });
   const auth = createAuthService({ db, crypto, audit, policies });
   const queues = await queuesReady;

@@ -7,10 +7,17 @@
 // README "Keys and rotation" for what rotation does to each derived key.
 import crypto from 'node:crypto';
 
-export type KeyPurpose = 'encryption' | 'blind-index' | 'session' | 'pseudonym' | 'audit-log';
+export type KeyPurpose = 'encryption' | 'blind-index' | 'session' | 'pseudonym' | 'audit-log' | 'policy-cache';
 
 /** Every purpose a key is derived for (the README's key table lists the same). */
-export const KEY_PURPOSES: readonly KeyPurpose[] = ['encryption', 'blind-index', 'session', 'pseudonym', 'audit-log'];
+export const KEY_PURPOSES: readonly KeyPurpose[] = [
+  'encryption',
+  'blind-index',
+  'session',
+  'pseudonym',
+  'audit-log',
+  'policy-cache',
+];
 
 export interface Crypto {
   /** Id of the current master key (8 hex characters); stamped on every ciphertext. */

@@ -70,6 +70,8 @@ export interface RuntimeOptions {
   pollMs?: number;
   /** The build whose validated bundles are kept (default: the compiled build's stamp; null: none). */
   build?: string | null;
+  /** Signs the kept bundles (the `policy-cache` key); without it nothing is kept. */
+  cacheKey?: Buffer;
 }
 
 /** The same files in the same order (what loadBundleFromFiles reads), so the same bundle. */
@@ -93,7 +95,8 @@ export async function createPolicyRuntime(
   let rejection: BundleRejection | null = null;
   let problem: string | null = null;
   let closed = false;
-  const compiled = compiledBundles(db, opts.build === undefined ? currentBuild() : opts.build, (e) =>
+  const build = opts.build === undefined ? currentBuild() : opts.build;
+  const compiled = compiledBundles(db, build, opts.cacheKey ?? null, (e) =>
     logger.warn(
       { event: 'policy.cache.error', error: e.message },
       'the cache of validated policy bundles failed; the bundle is parsed instead',

@@ -1,7 +1,8 @@
-// Validated bundles kept per (bundle hash, build): a process of the same build on the same files
-// reads the bundle back instead of parsing it; another build, other files or a damaged row parse
-// the files again. Real PostgreSQL; the cache's rows are read and altered directly to tell a read
-// from the cache from a parse.
+// Validated bundles kept per (bundle hash, build), signed: a process of the same build on the same
+// files reads the bundle back instead of parsing it; another build, other files, a damaged row or
+// one altered without the key parse the files again. Real PostgreSQL; the cache's rows are read and
+// altered (and re-signed with the test's key) directly, to tell a read from the cache from a parse.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ afterAll(async () => {
   await t?.close();
 });
 
+const KEY = crypto.randomBytes(32);
 const BUILD_A = 'a'.repeat(64);
 const BUILD_B = 'b'.repeat(64);
 const rows = () => t.deps.db('policy_bundle_cache').orderBy(['build', 'hash']).select('hash', 'build', 'bundle');
@@ -27,20 +29,22 @@ const rows = () => t.deps.db('policy_bundle_cache').orderBy(['build', 'hash']).s
 async function start(build: string | null, dir = POLICIES_DIR) {
   const lines: string[] = [];
   const logger = createLogger('warn', 'test', { write: (line: string) => void lines.push(line) });
-  const opts: RuntimeOptions = { role: 'test', pollMs: 60_000, build };
+  const opts: RuntimeOptions = { role: 'test', pollMs: 60_000, build, cacheKey: KEY };
   const runtime = await createPolicyRuntime(t.deps.db, dir, logger, opts);
   const bundle = runtime.current();
   await runtime.close(); // waits for the cache write
   return { bundle, log: lines.join('') };
 }
 
-/** Rewrites the kept bundle of (hash, build) with `edit` applied to its JSON. */
-async function alterRow(build: string, edit: (b: Record<string, unknown>) => void) {
+/** Rewrites the kept bundle of (hash, build) with `edit` applied to its JSON; signed with `key` when given. */
+async function alterRow(build: string, edit: (b: Record<string, unknown>) => void, key: Buffer | null = KEY) {
   const hash = t.deps.policies.hash();
   const row = await t.deps.db('policy_bundle_cache').where({ hash, build }).first();
   const bundle = JSON.parse(row.bundle);
   edit(bundle);
-  await t.deps.db('policy_bundle_cache').where({ hash, build }).update({ bundle: JSON.stringify(bundle) });
+  const text = JSON.stringify(bundle);
+  const mac = key ? crypto.createHmac('sha256', key).update(`${build}\0${hash}\0`).update(text).digest('hex') : row.mac;
+  await t.deps.db('policy_bundle_cache').where({ hash, build }).update({ bundle: text, mac });
 }
 
 describe('validated policy bundles kept per build', () => {
@@ -66,10 +70,31 @@ describe('validated policy bundles kept per build', () => {
     expect(second.bundle.hash).toBe(active.hash);
   });
 
-  it('another build parses the files again, and its row replaces the other build’s', async () => {
+  it('a row altered without the key is not run: the files are parsed, the row re-signed, and it is logged', async () => {
     const active = t.deps.policies.current();
+    await alterRow(BUILD_A, (b) => (b.markedByTest = 'without the key'), null);
+    const forged = await start(BUILD_A);
+    expect(forged.bundle).toEqual(active);
+    expect(forged.log).toContain('"event":"policy.cache.error"');
+    expect(forged.log).toContain('does not verify');
+    const again = await start(BUILD_A); // the row written by the parse verifies
+    expect(again.bundle).toEqual(active);
+    expect(again.log).not.toContain('policy.cache.error');
+    // Signed under another key (a rotated master key): not run either.
+    await alterRow(BUILD_A, (b) => (b.markedByTest = 'another key'), crypto.randomBytes(32));
+    expect((await start(BUILD_A)).bundle).toEqual(active);
+  });
+
+  it('another build parses the files again and keeps its own row beside the other build’s', async () => {
+    const active = t.deps.policies.current();
+    await alterRow(BUILD_A, (b) => (b.markedByTest = true));
     const other = await start(BUILD_B);
     expect(other.bundle).toEqual(active); // not the marked row of build A
+    expect((await rows()).map((r) => r.build)).toEqual([BUILD_A, BUILD_B]);
+    // A day later, a write of build B drops build A's row.
+    await t.deps.db('policy_bundle_cache').where({ build: BUILD_A }).update({ created_at: t.deps.db.raw("now() - interval '25 hours'") });
+    await t.deps.db('policy_bundle_cache').where({ build: BUILD_B }).del();
+    await start(BUILD_B);
     expect((await rows()).map((r) => r.build)).toEqual([BUILD_B]);
   });
 
