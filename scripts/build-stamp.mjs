@@ -1,8 +1,8 @@
 // The build stamp: one hash over every source file the compiled build is made from (and the
-// compiler settings). `npm run build` writes it to dist/.build-stamp; the launchers compare it
+// compiler settings, the build scripts and the lockfile). `npm run build` writes it to dist/.build-stamp; the launchers compare it
 // with the sources on disk and run dist/ only when the two match, else the sources through tsx.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,7 +10,16 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const DIST = path.join(ROOT, 'dist');
 export const STAMP_FILE = path.join(DIST, '.build-stamp');
 const SOURCE_DIRS = ['server', 'jobs', 'migrations'];
-const EXTRA_FILES = ['tsconfig.json', 'tsconfig.build.json'];
+// The compiler settings, the build and bundle scripts, and the lockfile: the bundle carries copies
+// of libraries, and the policy cache keys validation results (yaml, zod) by this stamp, so an
+// upgraded library is a new build. A file that is absent is left out.
+const EXTRA_FILES = [
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package-lock.json',
+  'scripts/build.mjs',
+  'scripts/bundle.mjs',
+];
 
 function walk(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -23,7 +32,7 @@ function walk(dir, out) {
 
 function sourceFiles() {
   const files = SOURCE_DIRS.flatMap((d) => walk(path.join(ROOT, d), [])).sort();
-  return [...files, ...EXTRA_FILES.map((f) => path.join(ROOT, f))];
+  return [...files, ...EXTRA_FILES.map((f) => path.join(ROOT, f)).filter((f) => existsSync(f))];
 }
 
 /** The hash of the sources' contents as they are on disk now. */

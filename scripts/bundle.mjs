@@ -8,7 +8,7 @@
 // code (__dirname, __filename, import.meta.url, require.resolve), is native or optional, or is a
 // dependency of an external library (two copies of one library must not run side by side).
 // Returns false (and leaves no dist/bundle/) when esbuild is not installed.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DIST, ROOT } from './build-stamp.mjs';
@@ -50,12 +50,23 @@ const FINDS_OWN_FILES = /\b__dirname\b|\b__filename\b|import\.meta\.(url|dirname
 const packageOf = (file) =>
   file.startsWith(DIST + path.sep) ? null : (/.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1] ?? null);
 
-/** The package.json of `name` as Node finds it from the checkout (node_modules here or above). */
-function packageJson(name) {
-  for (let dir = ROOT; ; dir = path.dirname(dir)) {
+/** The package.json of `name` as Node finds it from `from` (node_modules there or above; the checkout by default). */
+function packageJson(name, from = ROOT) {
+  for (let dir = from; ; dir = path.dirname(dir)) {
     const file = path.join(dir, 'node_modules', name, 'package.json');
     if (existsSync(file)) return file;
     if (path.dirname(dir) === dir) return null;
+  }
+}
+
+/** The packages an external pattern names: `@scope/*` is every package of the scope installed. */
+function expand(pattern) {
+  if (!pattern.endsWith('/*')) return [pattern];
+  const scope = pattern.slice(0, -2);
+  for (let dir = ROOT; ; dir = path.dirname(dir)) {
+    const found = path.join(dir, 'node_modules', scope);
+    if (existsSync(found)) return readdirSync(found).map((n) => `${scope}/${n}`);
+    if (path.dirname(dir) === dir) return [];
   }
 }
 
@@ -102,14 +113,24 @@ export async function bundle() {
     });
     const bundled = new Set();
     const flagged = new Set();
-    for (const input of Object.keys(result.metafile.inputs)) {
+    for (const [input, { imports }] of Object.entries(result.metafile.inputs)) {
       const file = path.resolve(ROOT, input);
       const name = packageOf(file);
       if (!name) continue;
       bundled.add(name);
       if (FINDS_OWN_FILES.test(readFileSync(file, 'utf8'))) flagged.add(name);
+      // An external library is loaded from the checkout's node_modules; a library with its own
+      // nested copy (another version) of it must be loaded from node_modules too.
+      for (const imported of imports) {
+        if (!imported.external || !/^[@a-z]/i.test(imported.path) || imported.path.startsWith('node:')) continue;
+        const dep = imported.path
+          .split('/')
+          .slice(0, imported.path.startsWith('@') ? 2 : 1)
+          .join('/');
+        if (packageJson(dep, path.dirname(file)) !== packageJson(dep)) flagged.add(name);
+      }
     }
-    const needed = new Set([...external].filter((e) => !e.includes('*')).flatMap((e) => [...dependenciesOf(e)]));
+    const needed = new Set([...external].flatMap(expand).flatMap((e) => [...dependenciesOf(e)]));
     for (const name of bundled) if (needed.has(name)) flagged.add(name);
     if (!flagged.size) {
       writeFileSync(
