@@ -77,7 +77,7 @@ export function startScheduler(deps: Deps): RunningScheduler {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { bootstrap } = await import('../server/bootstrap');
   const deps = await bootstrap({ role: 'scheduler' });
-  const running = startScheduler(deps);
   const { onShutdown } = await import('../server/shutdown');
+  const running = startScheduler(deps);
   onShutdown(deps, running.close);
 }

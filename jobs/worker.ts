@@ -85,8 +85,8 @@ export function startWorkers(deps: Deps, opts: { reconcileEveryMs?: number } = {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { bootstrap } = await import('../server/bootstrap');
   const deps = await bootstrap({ role: 'worker' });
-  const running = startWorkers(deps);
-  deps.logger.info({ event: 'worker.ready', backend: deps.queues.backend }, 'worker ready');
   const { onShutdown } = await import('../server/shutdown');
+  const running = startWorkers(deps);
   onShutdown(deps, running.close);
+  deps.logger.info({ event: 'worker.ready', backend: deps.queues.backend }, 'worker ready');
 }

@@ -36,10 +36,13 @@ const DRAIN_MS = 10_000;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const deps = await bootstrap({ role: 'web' });
-  const web = await startWeb(deps);
+  // Stopping is set up before the server listens: a SIGTERM while it starts (a supervisor, a
+  // rolling restart) still closes the database and the policy listener instead of killing Node.
+  const running: { web?: Awaited<ReturnType<typeof startWeb>> } = {};
+  onShutdown(deps, async () => running.web?.close());
+  running.web = await startWeb(deps);
   deps.logger.info(
     { event: 'web.ready', url: deps.config.publicUrl },
     `Lethe web listening on ${deps.config.publicUrl}`,
   );
-  onShutdown(deps, web.close);
 }

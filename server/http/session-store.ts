@@ -71,7 +71,8 @@ export class PgSessionStore extends session.Store {
   // moved by more than TOUCH_SLACK_MS is written: a page open in many tabs (or fifty connections
   // of a load test sharing one cookie) would otherwise queue on the one row's lock per request.
   // When the expiry this process read or wrote is already that recent, no query is sent at all:
-  // the stored expiry only moves later, so the row needs no write either.
+  // the stored expiry only moves later (a save by a request that began earlier can set it back by
+  // that request's duration, well inside the minute), so the row needs no write either.
   override touch(sid: string, sess: session.SessionData, cb?: () => void): void {
     const expiresAt = this.expiry(sess);
     const threshold = expiresAt.getTime() - TOUCH_SLACK_MS;

@@ -189,5 +189,57 @@ describe('the bundled build', () => {
     expect(pdf.status).toBe(200);
     expect((pdf.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
     expect(await sql(crm, 'SELECT 1 FROM customers WHERE email = $1', [subject.email])).toEqual([]);
+
+    // The validated policy bundle was kept for this build (the next start reads it back).
+    const stamp = JSON.parse(fs.readFileSync(path.join(root, 'dist/.build-stamp'), 'utf8'));
+    expect(await sql(database.url, 'SELECT build FROM policy_bundle_cache')).toEqual([{ build: stamp.sources }]);
   }, 420_000);
+
+  it('npm run web, worker and scheduler each start from their bundle and stop cleanly', async () => {
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: database.url,
+      LETHE_DATA_DIR: dataDir,
+      LETHE_DEMO_MYSQL_URL: 'off',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    };
+    const processes = ['server/main.ts', 'jobs/worker.ts', 'jobs/scheduler.ts'].map((entry) => {
+      const p = spawn(process.execPath, ['scripts/launch.mjs', entry], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      p.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+      p.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+      return p;
+    });
+    try {
+      // Each registers itself in policy_processes once its bootstrap has run; the web then answers.
+      const pids = processes.map((p) => p.pid);
+      const roles = await until('the three processes', 120_000, async () => {
+        for (const p of processes) if (p.exitCode !== null) throw new Error(`a process exited ${p.exitCode}\n${out}`);
+        const rows = await sql<{ role: string; pid: number }>(database.url, 'SELECT role, pid FROM policy_processes');
+        const ours = rows.filter((r) => pids.includes(r.pid)).map((r) => r.role);
+        // (The web registers before it listens.)
+        const listening = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        return ours.length === 3 && listening ? ours.sort() : null;
+      });
+      expect(roles).toEqual(['scheduler', 'web', 'worker']);
+    } finally {
+      const codes = await Promise.all(
+        processes.map((p) => {
+          if (p.exitCode !== null) return p.exitCode;
+          p.kill('SIGTERM');
+          return new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+        }),
+      );
+      expect(codes).toEqual([0, 0, 0]);
+    }
+  }, 180_000);
 });
