@@ -8,10 +8,15 @@ const started = Date.now();
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'lethe-all');
 // The embedded PostgreSQL starts while the rest of the application loads: on a restart each takes
-// a good part of a second and neither needs the other before the first query. (Awaited below; the
+// a good part of a second and neither needs the other before the first query. Its process is
+// spawned before the application's modules start loading: begun together, the package's own
+// import waited behind the whole module graph and PostgreSQL came up last. (Awaited below; the
 // catch only keeps a failure from being reported as unhandled before then.)
-const database = resolveDatabaseUrl(config, logger);
+let spawned!: () => void;
+const postgresSpawned = new Promise<void>((resolve) => (spawned = resolve));
+const database = resolveDatabaseUrl(config, logger, spawned);
 database.catch(() => {});
+await postgresSpawned;
 const [
   { buildDeps },
   { startWeb },

@@ -20,12 +20,26 @@ const PASSWORD = 'lethe-embedded';
 
 /**
  * The database URL: DATABASE_URL, or the embedded PostgreSQL under LETHE_DATA_DIR. Light to import
- * (no knex, no queues), so `npm start` can start PostgreSQL while it loads the rest.
+ * (no knex, no queues), so `npm start` can start PostgreSQL while it loads the rest. `onSpawned`
+ * is called once nothing is left to do on this process's main thread before PostgreSQL is ready
+ * (its process spawned, or none needed), or when the start failed; once.
  */
-export async function resolveDatabaseUrl(config: Config, logger: Logger): Promise<string> {
-  if (config.databaseUrl) return config.databaseUrl;
+export async function resolveDatabaseUrl(
+  config: Config,
+  logger: Logger,
+  onSpawned: () => void = () => {},
+): Promise<string> {
+  let said = false;
+  const spawned = () => {
+    if (!said) onSpawned();
+    said = true;
+  };
+  if (config.databaseUrl) {
+    spawned();
+    return config.databaseUrl;
+  }
   const started = Date.now();
-  const embedded = await ensureEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
+  const embedded = await ensureEmbeddedPostgres(config.dataDir, config.embeddedPgPort, spawned).finally(spawned);
   logger.info(
     { event: 'db.embedded', port: config.embeddedPgPort, ms: Date.now() - started },
     'using embedded PostgreSQL',
@@ -33,7 +47,11 @@ export async function resolveDatabaseUrl(config: Config, logger: Logger): Promis
   return embedded.url;
 }
 
-export async function ensureEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
+export async function ensureEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  onSpawned: () => void = () => {},
+): Promise<EmbeddedDatabase> {
   const root = path.resolve(dataDir);
   const pgDir = path.join(root, 'pg');
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/lethe`;
@@ -60,7 +78,9 @@ export async function ensureEmbeddedPostgres(dataDir: string, port: number): Pro
     .catch(() => false);
   if (!initialised) await server.initialise();
   await removeStalePid(pgDir);
-  await server.start();
+  const starting = server.start();
+  void spawnedChild(server, starting).then(onSpawned);
+  await starting;
   // The package's own exit hooks are removed (see below); stop the server when we exit.
   const child = (server as unknown as { process?: ChildProcess }).process;
   process.once('exit', () => child?.kill('SIGINT'));
@@ -83,6 +103,16 @@ async function importWithoutExitHooks() {
     for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
   }
   return mod.default;
+}
+
+/** Resolves once the package has spawned the server's process (or its start has settled). */
+async function spawnedChild(server: object, starting: Promise<void>): Promise<void> {
+  let settled = false;
+  starting.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled && !(server as { process?: ChildProcess }).process) await new Promise((r) => setImmediate(r));
 }
 
 /** A killed server leaves postmaster.pid behind; PostgreSQL refuses to start while it names a live pid. */
