@@ -26,7 +26,7 @@ export interface CompiledBundles {
 const sameFiles = (a: BundleFile[], b: BundleFile[]) =>
   a.length === b.length && a.every((f, i) => f.path === b[i].path && f.content === b[i].content);
 
-export class UnsignedCacheRowError extends Error {
+class UnsignedCacheRowError extends Error {
   override name = 'UnsignedCacheRowError';
 }
 

@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binaryBody, csrfFrom } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { sql } from '../requests/support';
+import { copyCheckout } from '../support/checkout-copy';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
 let root: string;
 let dataDir: string;
 let database: TestDatabase;
@@ -36,6 +36,26 @@ const freePort = () =>
 const code = (secret: string, offset: number) =>
   authenticator.clone({ epoch: (Math.floor(Date.now() / 30_000) + offset) * 30_000 + 15_000 }).generate(secret);
 
+/** `node scripts/launch.mjs <entry>` in the copy, on the test's database and data dir; its output goes to `out`. */
+function launch(entry: string, port: number): ChildProcess {
+  const p = spawn(process.execPath, ['scripts/launch.mjs', entry], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: database.url,
+      LETHE_DATA_DIR: dataDir,
+      LETHE_DEMO_MYSQL_URL: 'off',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  p.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  p.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  return p;
+}
+
 async function until<T>(what: string, ms: number, probe: () => Promise<T | null | undefined>): Promise<T> {
   for (const end = Date.now() + ms; ;) {
     const v = await probe();
@@ -46,25 +66,7 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | null 
 }
 
 beforeAll(async () => {
-  const cache = path.join(REPO, 'node_modules/.cache');
-  fs.mkdirSync(cache, { recursive: true });
-  root = fs.mkdtempSync(path.join(cache, 'lethe-bundle-test-'));
-  for (const entry of [
-    'bin',
-    'scripts',
-    'server',
-    'jobs',
-    'migrations',
-    'views',
-    'policies',
-    'package.json',
-    'tsconfig.json',
-    'tsconfig.build.json',
-  ])
-    fs.cpSync(path.join(REPO, entry), path.join(root, entry), {
-      recursive: true,
-      filter: (src) => !src.endsWith('.test.ts'),
-    });
+  root = copyCheckout('lethe-bundle-test-', ['views', 'policies']);
   const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
   expect(build.status, build.stderr + build.stdout).toBe(0);
   expect(build.stdout).toContain('the process entries bundled in dist/bundle/');
@@ -106,21 +108,7 @@ describe('the bundled build', () => {
 
   it('npm start runs from the bundle alone: demo seeded, an erasure carried through to its certificate', async () => {
     const port = await freePort();
-    child = spawn(process.execPath, ['scripts/launch.mjs', 'server/start.ts'], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        DATABASE_URL: database.url,
-        LETHE_DATA_DIR: dataDir,
-        LETHE_DEMO_MYSQL_URL: 'off',
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    child = launch('server/start.ts', port);
     await until('the start', 180_000, async () => {
       if (child!.exitCode !== null) throw new Error(`npm start exited ${child!.exitCode}\n${out}`);
       return out.includes('Lethe is running');
@@ -197,25 +185,7 @@ describe('the bundled build', () => {
 
   it('npm run web, worker and scheduler each start from their bundle and stop cleanly', async () => {
     const port = await freePort();
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      DATABASE_URL: database.url,
-      LETHE_DATA_DIR: dataDir,
-      LETHE_DEMO_MYSQL_URL: 'off',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-    };
-    const processes = ['server/main.ts', 'jobs/worker.ts', 'jobs/scheduler.ts'].map((entry) => {
-      const p = spawn(process.execPath, ['scripts/launch.mjs', entry], {
-        cwd: root,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      p.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-      p.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-      return p;
-    });
+    const processes = ['server/main.ts', 'jobs/worker.ts', 'jobs/scheduler.ts'].map((entry) => launch(entry, port));
     try {
       // Each registers itself in policy_processes once its bootstrap has run; the web then answers.
       const pids = processes.map((p) => p.pid);

@@ -4,11 +4,11 @@
 // node_modules/.cache, so the copy resolves tsx and commander from this checkout's node_modules
 // and no test runner picks its files up): the repository's own dist/ is never touched.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyCheckout } from '../support/checkout-copy';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
 const COMPILED = 'COMPILED-BUILD-RAN';
 let root: string;
 
@@ -52,23 +52,7 @@ const expectSourceHelp = (r: ReturnType<typeof lethe>) => {
 };
 
 beforeAll(() => {
-  const cache = path.join(REPO, 'node_modules/.cache');
-  mkdirSync(cache, { recursive: true });
-  root = mkdtempSync(path.join(cache, 'lethe-launcher-test-'));
-  for (const entry of [
-    'bin',
-    'scripts',
-    'server',
-    'jobs',
-    'migrations',
-    'package.json',
-    'tsconfig.json',
-    'tsconfig.build.json',
-  ])
-    cpSync(path.join(REPO, entry), path.join(root, entry), {
-      recursive: true,
-      filter: (src) => !src.endsWith('.test.ts'),
-    });
+  root = copyCheckout('lethe-launcher-test-');
 });
 afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
