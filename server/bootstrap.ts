@@ -14,6 +14,7 @@ import { createQueues } from '../jobs/queues';
 import { createMailer } from './notify/mailer';
 import type { Deps } from './deps';
 import { createJobQueue } from './job-queue';
+import { setDuckdbThreads } from './erasure/files/duckdb';
 
 export interface BuildOptions {
   databaseUrl: string;
@@ -25,6 +26,7 @@ export interface BuildOptions {
 
 export async function buildDeps(config: Config, opts: BuildOptions): Promise<Deps> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  setDuckdbThreads(config.duckdbThreads);
   const db = createDb(opts.databaseUrl);
   // The queue backend (BullMQ's schema check on PostgreSQL, or a Redis connection) is set up beside
   // Lethe's migrations and policy bundle: they share nothing, and each is several round trips.

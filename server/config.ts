@@ -63,6 +63,11 @@ const envSchema = z.object({
     .string()
     .regex(/^\s*[a-z-]+\s*=\s*[1-9]\d*(\s*,\s*[a-z-]+\s*=\s*[1-9]\d*)*\s*$/, 'must be kind=n pairs separated by commas')
     .optional(),
+  /**
+   * Threads of the process's DuckDB (the files engine's reads). One: with more, each process's idle
+   * DuckDB threads spun on cores the other workers and PostgreSQL needed (BENCHMARKS.md, erasures in parallel).
+   */
+  LETHE_DUCKDB_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   /** How often a process re-reads the active policy bundle if a LISTEN notification was missed. */
   LETHE_POLICY_POLL_MS: z.coerce.number().int().min(100).default(5_000),
   /** Outgoing mail: an smtp:// or smtps:// URL; unset, messages are written as .eml files under the data dir. */
@@ -146,6 +151,8 @@ export interface Config {
   watchPolicies: boolean;
   /** How often the worker re-enqueues work Postgres says is due but has no live job. */
   reconcileIntervalMs: number;
+  /** Threads of the process's DuckDB (server/erasure/files/duckdb.ts). */
+  duckdbThreads: number;
   /** Per job kind, how many jobs one worker process runs at once (unset kinds keep the job's default). */
   jobConcurrency: Record<string, number>;
   policyPollMs: number;
@@ -208,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === '1',
     watchPolicies: e.LETHE_WATCH_POLICIES ? e.LETHE_WATCH_POLICIES === '1' : e.NODE_ENV === 'development',
     reconcileIntervalMs: e.LETHE_RECONCILE_INTERVAL_MS,
+    duckdbThreads: e.LETHE_DUCKDB_THREADS,
     jobConcurrency: jobConcurrency(e.LETHE_JOB_CONCURRENCY ?? ''),
     policyPollMs: e.LETHE_POLICY_POLL_MS,
     smtpUrl: e.SMTP_URL ?? null,
