@@ -6,7 +6,13 @@ import type { Knex } from 'knex';
 import type { Deps } from '../deps';
 import type { PolicyBundle } from '../policies/types';
 import { decideDeletion } from '../policies/deletion';
-import { createConnections, processExclusive, resolverFor, type Connections } from '../systems/connections';
+import {
+  createConnections,
+  processExclusive,
+  processPools,
+  resolverFor,
+  type Connections,
+} from '../systems/connections';
 import { advisoryExclusive } from '../db/advisory-lock';
 import { normalizeIdentity } from '../erasure/discover';
 import { discoverForRequest, type SharedValue } from './shared-values';
@@ -23,10 +29,15 @@ export const decideFor =
   (q) =>
     decideDeletion(bundle.deletion, q);
 
-export function connectionsFor(deps: Deps, bundle: PolicyBundle): Connections {
-  // Files rewrites exclude each other across every worker process on this database.
+/**
+ * The systems of the bundle's map for one job. Files rewrites exclude each other across every worker
+ * process on this database. The pools are the process's (kept warm for the next job) unless `shared`
+ * is false.
+ */
+export function connectionsFor(deps: Deps, bundle: PolicyBundle, opts: { shared?: boolean } = {}): Connections {
   return createConnections(bundle.datamap, resolverFor(deps.config), {
     exclusive: advisoryExclusive(deps.db, processExclusive),
+    ...(opts.shared === false ? {} : { pools: processPools }),
   });
 }
 

@@ -1,8 +1,8 @@
 // The one way into the registered data systems. Every pool to a system the data map names is opened
 // here, with its limits and timeouts, on the engine the map's `engine:` picks (./engines; `auto`: the
 // connection string's scheme), and closed
-// here: by its owner's destroy(), and at process shutdown by closeAllConnections() for any still
-// open. The connection string comes from a resolver (config reads the env var the map names), so this
+// here: by its owner's destroy() (or given back to the process's pools, ./pool-registry.ts, for the
+// next job), and at process shutdown by closeAllConnections() for any still open. The connection string comes from a resolver (config reads the env var the map names), so this
 // module never touches process.env and tests can point systems at throw-away databases.
 //
 // Callers: the erasure and access-export walk (server/requests/erasure-bridge.ts), re-identification tests on
@@ -16,6 +16,8 @@ import { ErasureConfigError } from '../erasure/errors';
 import type { SchemaInfo } from '../erasure/schema';
 import type { DataMap, DataSystem } from '../policies/types';
 import { engineFor, urlFitsEngine, type DataEngine } from './engines';
+import type { PoolOptions } from './engines/types';
+import { createPoolRegistry, type PoolLoan, type PoolRegistry } from './pool-registry';
 
 export type { Connections, Exclusive, ResolveUrl } from '../erasure/connections';
 
@@ -34,7 +36,16 @@ export interface ConnectionOptions {
    * workers that share Lethe's database pass server/db/advisory-lock.ts's, which holds across processes.
    */
   exclusive?: Exclusive;
+  /**
+   * Borrow the pools from here and give them back on destroy() instead of closing them: the next
+   * job of this process starts on warm connections (server/systems/pool-registry.ts). Unset: pools
+   * of this Connections' own, closed by destroy().
+   */
+  pools?: PoolRegistry;
 }
+
+/** The process's pools kept across jobs (the erasure family's connectionsFor); closed by closeAllConnections. */
+export const processPools = createPoolRegistry();
 
 /** Within one process: callers with the same key run one after the other, in arrival order. */
 export function inProcessExclusive(): Exclusive {
@@ -64,6 +75,7 @@ const open = new Set<() => Promise<void>>();
 /** Closes every pool still open (process shutdown). */
 export async function closeAllConnections(): Promise<void> {
   await Promise.all([...open].map((close) => close().catch(() => {})));
+  await processPools.close();
 }
 
 /**
@@ -91,24 +103,39 @@ export function systemEngine(system: DataSystem, url?: string): DataEngine {
 }
 
 function openPool(system: DataSystem, url: string, opts: ConnectionOptions): Knex {
+  return engineOf(system, url).open(url, poolOptions(opts));
+}
+
+function engineOf(system: DataSystem, url: string): DataEngine {
   const engine = engineFor(system, url);
   if (!urlFitsEngine(engine, url)) {
     throw new ErasureConfigError(
       `system ${system.name}: ${system.connectionEnv} does not hold a ${engine.name} connection string (expected ${engine.schemes.join(' or ')}//…)`,
     );
   }
-  return engine.open(url, {
-    poolMax: opts.poolMax ?? 2,
-    applicationName: opts.applicationName ?? 'lethe',
-    lockTimeoutMs: opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-    ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
-    ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
-  });
+  return engine;
 }
 
-/** One pool per system of the map, opened on first use; `destroy()` closes them all. */
+const poolOptions = (opts: ConnectionOptions): PoolOptions => ({
+  poolMax: opts.poolMax ?? 2,
+  applicationName: opts.applicationName ?? 'lethe',
+  lockTimeoutMs: opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+  ...(opts.statementTimeoutMs ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
+  ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+});
+
+/** A pool borrowed from the registry, or one of the caller's own (released = destroyed). */
+function lendPool(system: DataSystem, url: string, opts: ConnectionOptions): PoolLoan & { own: boolean } {
+  const engine = engineOf(system, url);
+  const options = poolOptions(opts);
+  if (!opts.pools) return { db: engine.open(url, options), release() {}, own: true };
+  const key = JSON.stringify([engine.name, url, options]);
+  return { ...opts.pools.borrow(key, () => engine.open(url, options)), own: false };
+}
+
+/** One pool per system of the map, opened (or borrowed from `opts.pools`) on first use; `destroy()` closes or gives back them all. */
 export function createConnections(datamap: DataMap, resolveUrl: ResolveUrl, opts: ConnectionOptions = {}): Connections {
-  const pools = new Map<string, Knex>();
+  const pools = new Map<string, PoolLoan & { own: boolean }>();
   const schemas = new Map<string, { at: number; info: Promise<SchemaInfo> }>();
   const ttl = opts.schemaTtlMs ?? 60_000;
   const systemOf = (name: string): DataSystem => {
@@ -117,14 +144,14 @@ export function createConnections(datamap: DataMap, resolveUrl: ResolveUrl, opts
     return system;
   };
   const get = (name: string): Knex => {
-    let db = pools.get(name);
-    if (db) return db;
+    const lent = pools.get(name);
+    if (lent) return lent.db;
     const system = systemOf(name);
     const url = resolveUrl(system);
     if (!url) throw new ErasureConfigError(`system ${name}: environment variable ${system.connectionEnv} is not set`);
-    db = openPool(system, url, opts);
-    pools.set(name, db);
-    return db;
+    const loan = lendPool(system, url, opts);
+    pools.set(name, loan);
+    return loan.db;
   };
   const close = () => connections.destroy();
   const connections: Connections = {
@@ -155,8 +182,10 @@ export function createConnections(datamap: DataMap, resolveUrl: ResolveUrl, opts
     },
     async destroy() {
       open.delete(close);
-      await Promise.all([...pools.values()].map((p) => p.destroy()));
+      const loans = [...pools.values()];
       pools.clear();
+      loans.filter((l) => !l.own).forEach((l) => l.release());
+      await Promise.all(loans.filter((l) => l.own).map((l) => l.db.destroy()));
       schemas.clear();
     },
   };

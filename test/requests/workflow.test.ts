@@ -6,6 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { signIn, apiToken, createUser, freshTotp, type SignedIn, apiAs, binaryBody } from '../support/app';
 import { startWorkers, type RunningWorkers } from '../../jobs/worker';
+import { processPools } from '../../server/systems/connections';
 import { createDemoApp, expectedClosing, sql, until, type DemoApp } from './support';
 
 let t: DemoApp;
@@ -117,6 +118,9 @@ describe('data-subject requests through the UI', () => {
         subject.email,
       ]),
     ).toHaveLength(0);
+
+    // The job gave its pools back to the process for the next job (server/systems/pool-registry.ts).
+    expect(processPools.idle()).toBeGreaterThan(0);
 
     const steps = await t.deps.db('request_steps').where({ request_id: id });
     expect(steps.length).toBeGreaterThanOrEqual(10);

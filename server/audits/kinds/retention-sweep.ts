@@ -141,7 +141,9 @@ async function sweep(ctx: AuditContext) {
   // The subjects' identities are looked up once per sweep and set of holds (few holds, many rules).
   const identities = new Map<string, Promise<HeldIdentities>>();
   const limit = bundle.retention.firstRunLimit ?? DEFAULT_FIRST_RUN_LIMIT;
-  const connections = connectionsFor(deps, bundle);
+  // Pools of its own: a batch turns synchronous_commit off on its session (retention-batches.ts),
+  // and a pool lent to the next erasure must never carry that over.
+  const connections = connectionsFor(deps, bundle, { shared: false });
   const counts: RuleCount[] = [];
   const findings: FindingInput[] = [];
   // Finding keys of rules this sweep counted on reachable, unheld datasets: not seen again, solved.
