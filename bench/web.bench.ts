@@ -8,7 +8,9 @@
 // Then the audit log's CSV download of every entry (issue 21, point 3): time, bytes and the web
 // process's peak RSS while it streams (sampled every 50 ms).
 // BENCH_WEB_DATABASE names an already seeded database to use as is (kept afterwards): for
-// iterating on the pages without seeding 1,000,000 entries each time.
+// iterating on the pages without seeding 1,000,000 entries each time. For iterating too:
+// BENCH_WEB_PAGES (comma-separated words: only the pages whose label contains one, the bare route
+// always, no CSV download) and BENCH_WEB_NODE_ARGS (options for the web process's node, e.g. --cpu-prof).
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -28,6 +30,8 @@ const REQUESTS = Number(process.env.BENCH_WEB_REQUESTS ?? 100_000);
 const AUDIT = Number(process.env.BENCH_WEB_AUDIT ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_WEB_RUNS ?? 3);
 const IDLE_SECONDS = Number(process.env.BENCH_WEB_IDLE_SECONDS ?? 30);
+const ONLY = (process.env.BENCH_WEB_PAGES ?? '').split(',').filter(Boolean);
+const NODE_ARGS = (process.env.BENCH_WEB_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PORT = 3900 + Math.floor(Math.random() * 90);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const adminUrl =
@@ -132,7 +136,7 @@ try {
   const auditorToken = await lethe(['token', 'create', '--for', auditorEmail, '--name', 'bench']);
   if (!token || !auditorToken) throw new Error('no API token was minted');
 
-  web = spawn(process.execPath, [path.join(root, 'scripts', 'launch.mjs'), 'server/main.ts'], {
+  web = spawn(process.execPath, [...NODE_ARGS, path.join(root, 'scripts', 'launch.mjs'), 'server/main.ts'], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -211,6 +215,7 @@ try {
   console.log('| page | req/s | p50 ms | p99 ms | errors | web RSS after MB |');
   console.log('| --- | --- | --- | --- | --- | ---: |');
   for (const [label, p, headers] of pages) {
+    if (ONLY.length && p !== '/healthz' && !ONLY.some((w) => label.includes(w))) continue;
     const runs: autocannon.Result[] = [];
     for (let i = 0; i < RUNS; i++)
       runs.push(
@@ -238,21 +243,23 @@ try {
       .join(' ')}`,
   );
   // The CSV download of every entry: read as fast as it comes, the web process's RSS sampled meanwhile.
-  const rssCsvBefore = rssMb(web.pid!);
-  let peak = rssCsvBefore;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(web!.pid!))), 50);
-  t = Date.now();
-  const csv = await fetch(base + '/audit-log.csv', { headers: { authorization: `Bearer ${auditorToken}` } });
-  let bytes = 0;
-  let lines = 0;
-  for await (const chunk of csv.body as unknown as AsyncIterable<Uint8Array>) {
-    bytes += chunk.length;
-    for (const b of chunk) if (b === 10) lines++;
+  if (!ONLY.length) {
+    const rssCsvBefore = rssMb(web.pid!);
+    let peak = rssCsvBefore;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(web!.pid!))), 50);
+    t = Date.now();
+    const csv = await fetch(base + '/audit-log.csv', { headers: { authorization: `Bearer ${auditorToken}` } });
+    let bytes = 0;
+    let lines = 0;
+    for await (const chunk of csv.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.length;
+      for (const b of chunk) if (b === 10) lines++;
+    }
+    clearInterval(sampler);
+    console.log(
+      `audit log CSV (status ${csv.status}): ${(lines - 1).toLocaleString('en')} entries, ${(bytes / 1e6).toFixed(0)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s; web RSS ${rssCsvBefore} MB before, peak ${peak} MB while streaming`,
+    );
   }
-  clearInterval(sampler);
-  console.log(
-    `audit log CSV (status ${csv.status}): ${(lines - 1).toLocaleString('en')} entries, ${(bytes / 1e6).toFixed(0)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s; web RSS ${rssCsvBefore} MB before, peak ${peak} MB while streaming`,
-  );
 } finally {
   if (web && web.exitCode === null) {
     const exited = new Promise((r) => web!.once('exit', r));
