@@ -64,16 +64,39 @@ export const auditLogPanel: PanelBuilder = async (deps, _p, can) => {
   };
 };
 
+/** How long the queue counts are shared by every dashboard view (the Jobs console shows them live). */
+export const JOB_COUNTS_TTL_MS = 5_000;
+
+type Counts = Awaited<ReturnType<Deps['queues']['counts']>>;
+// The counts are one query (or Redis call) per job kind, nine in all: under load, every dashboard
+// view reading them again was a third of the page's database time. One reading per queue backend is
+// shared by the views of the next few seconds and by those waiting on it meanwhile; a failed one is
+// not kept. They depend on no principal: everyone who may see the panel sees the same figures.
+const countsMemo = new WeakMap<object, { at: Date; value: Promise<Counts> }>();
+
+function jobCounts(queues: Deps['queues']): Promise<{ value: Counts; at: Date }> {
+  let m = countsMemo.get(queues);
+  if (!m || Date.now() - m.at.getTime() > JOB_COUNTS_TTL_MS) {
+    const entry = { at: new Date(), value: queues.counts() };
+    countsMemo.set(queues, entry);
+    entry.value.catch(() => countsMemo.get(queues) === entry && countsMemo.delete(queues));
+    m = entry;
+  }
+  const { at, value } = m;
+  return value.then((v) => ({ value: v, at }));
+}
+
 export const jobsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'dashboard')) return null;
-  const counts = await deps.queues.counts().catch(() => null);
-  if (!counts)
+  const read = await jobCounts(deps.queues).catch(() => null);
+  if (!read)
     return {
       id: 'jobs',
       title: 'Background jobs',
       tone: 'bad',
       lines: [{ text: 'The queue backend is not answering.', tone: 'bad' }],
     };
+  const counts = read.value;
   const failed = Object.values(counts).reduce((n, c) => n + (c.failed ?? 0), 0);
   const active = Object.values(counts).reduce((n, c) => n + (c.active ?? 0) + (c.waiting ?? 0), 0);
   return {
@@ -83,7 +106,7 @@ export const jobsPanel: PanelBuilder = async (deps, _p, can) => {
     tone: failed ? 'warn' : 'ok',
     lines: [
       {
-        text: `${active} queued or running, ${failed} failed (${deps.queues.backend} backend).`,
+        text: `${active} queued or running, ${failed} failed (${deps.queues.backend} backend). As of ${read.at.toISOString().slice(11, 19)} UTC.`,
         tone: failed ? 'warn' : undefined,
       },
     ],

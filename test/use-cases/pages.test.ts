@@ -117,6 +117,30 @@ describe('use-case pages', () => {
     expect(csv.text).toContain('art50_1_interaction (Art. 50(1))');
     const dash = await chair.agent.get('/');
     expect(dash.text).toContain('awaiting decision');
+    // The ethics board panel's figures, read again once the approved case's re-review and condition fall due.
+    const figures = (html: string) => ({
+      awaiting: Number(/(\d+) awaiting decision/.exec(html)![1]),
+      due: Number(/(\d+) re-review due within 30 days/.exec(html)![1]),
+      overdue: Number(/(\d+) condition\(s\) overdue/.exec(html)![1]),
+    });
+    const before = figures(dash.text);
+    expect(before.awaiting).toBeGreaterThanOrEqual(1); // the CV screener, submitted above
+    await t.deps.db('use_case_conditions').where({ use_case_id: id }).update({ due_on: '2020-01-01' });
+    await t.deps
+      .db('use_cases')
+      .where({ id })
+      .update({ next_review_at: new Date(Date.now() + 10 * 86_400_000) });
+    expect(figures((await chair.agent.get('/')).text)).toEqual({
+      awaiting: before.awaiting,
+      due: before.due + 1,
+      overdue: before.overdue + 1,
+    });
+    await t.deps.db('use_cases').where({ id }).update({ status: 'retired' });
+    expect(figures((await chair.agent.get('/')).text)).toEqual({
+      awaiting: before.awaiting,
+      due: before.due,
+      overdue: before.overdue,
+    });
   });
 
   it('the board packet is built by its job, its SHA-256 is audited, and pdftotext shows the titles and tiers', async () => {
