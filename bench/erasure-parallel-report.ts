@@ -130,7 +130,9 @@ export function parallelLines(f: ParallelFigures): string[] {
       `= ${serialized.toFixed(1)} ms, ${pct(serialized / wallPer)} of an erasure (Amdahl: ≤ ${(wallPer / serialized).toFixed(0)} ×). ` +
       (two === null
         ? ''
-        : `Target 2 workers ≥ ${TARGET} × one: ${two >= TARGET ? '✅ met' : '❌ not met'} (${two.toFixed(2)} ×).`),
+        : `Target 2 workers ≥ ${TARGET} × one: ${two >= TARGET ? '✅ met' : '❌ not met'} (${two.toFixed(2)} ×, the median of the ` +
+          `per-round ratios; the ratio of the median rates is ${(m(2, (r) => r.perSecond) / m(counts[0], (r) => r.perSecond)).toFixed(2)} ×, ` +
+          `the lowest round ${Math.min(...ratios(2)).toFixed(2)} ×).`),
     END,
   ];
 }
