@@ -1,9 +1,10 @@
 // The one way into the registered data systems. Every pool to a system the data map names is opened
 // here, with its limits and timeouts, on the engine the map's `engine:` picks (./engines; `auto`: the
-// connection string's scheme), and closed
-// here: by its owner's destroy() (or given back to the process's pools, ./pool-registry.ts, for the
-// next job), and at process shutdown by closeAllConnections() for any still open. The connection string comes from a resolver (config reads the env var the map names), so this
-// module never touches process.env and tests can point systems at throw-away databases.
+// connection string's scheme), and closed here: by its owner's destroy() (or given back to the
+// process's pools, ./pool-registry.ts, for the next job), and at process shutdown by
+// closeAllConnections() for any still open. The connection string comes from a resolver (config reads
+// the env var the map names), so this module never touches process.env and tests can point systems
+// at throw-away databases.
 //
 // Callers: the erasure and access-export walk (server/requests/erasure-bridge.ts), re-identification tests on
 // a table (server/reid/measure-run.ts), training snapshots and bias checks (server/training/), the Systems
@@ -133,7 +134,10 @@ function lendPool(system: DataSystem, url: string, opts: ConnectionOptions): Poo
   return { ...opts.pools.borrow(key, () => engine.open(url, options)), own: false };
 }
 
-/** One pool per system of the map, opened (or borrowed from `opts.pools`) on first use; `destroy()` closes or gives back them all. */
+/**
+ * One pool per system of the map, opened (or borrowed from `opts.pools`) on first use; `destroy()`
+ * closes them, or gives the borrowed ones back.
+ */
 export function createConnections(datamap: DataMap, resolveUrl: ResolveUrl, opts: ConnectionOptions = {}): Connections {
   const pools = new Map<string, PoolLoan & { own: boolean }>();
   const schemas = new Map<string, { at: number; info: Promise<SchemaInfo> }>();
