@@ -70,9 +70,10 @@ let threads = 1;
 
 /**
  * The threads the process's DuckDB runs (config LETHE_DUCKDB_THREADS, set by buildDeps; default 1).
- * Measured with 40 erasures: two DuckDB threads per worker made no erasure faster with one worker,
- * cost it a fifth more CPU, and with two workers their spinning took the cores both needed
- * (2 workers 0.75 → 0.99 erasures/s with one thread). Applies to an instance not yet opened.
+ * Measured with 40 erasures of the demo company: two DuckDB threads per worker made no erasure
+ * faster with one worker, cost it a fifth more CPU, and with two workers their spinning took the
+ * cores both needed (2 workers 0.75 → 0.99 erasures/s with one thread). A lone scan of a large file
+ * is faster with two (343 MB of JSONL: 0.69 → 0.44 s, 20 % more CPU). Applies to an instance not yet opened.
  */
 export function setDuckdbThreads(n: number): void {
   threads = n;
