@@ -147,9 +147,13 @@ export function createConnections(datamap: DataMap, resolveUrl: ResolveUrl, opts
     if (!system) throw new ErasureConfigError(`system ${name} is not in the data map`);
     return system;
   };
+  let closed = false;
   const get = (name: string): Knex => {
     const lent = pools.get(name);
     if (lent) return lent.db;
+    // A branch still running when its caller gave up (a sibling in Promise.all failed) must not
+    // open or borrow a pool nobody will close or give back.
+    if (closed) throw new ErasureConfigError(`system ${name}: these connections are closed`);
     const system = systemOf(name);
     const url = resolveUrl(system);
     if (!url) throw new ErasureConfigError(`system ${name}: environment variable ${system.connectionEnv} is not set`);
@@ -185,6 +189,7 @@ export function createConnections(datamap: DataMap, resolveUrl: ResolveUrl, opts
       return info;
     },
     async destroy() {
+      closed = true;
       open.delete(close);
       const loans = [...pools.values()];
       pools.clear();

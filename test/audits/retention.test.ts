@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoApp, sql, type DemoApp } from '../requests/support';
 import { POLICIES_DIR } from '../support/app';
 import { runAudit } from '../../server/audits/runs';
+import { processPools } from '../../server/systems/connections';
 import { changeFinding } from '../../server/audits/commands';
 import { cliRunner } from '../support/cli';
 
@@ -138,6 +139,9 @@ describe('retention sweep', () => {
 
   it('a second sweep changes nothing', async () => {
     const r = await sweep();
+    // The sweep's pools are its own (its batches turn synchronous_commit off on their session):
+    // none was given to the process's pools, which the next erasure would borrow.
+    expect(processPools.idle()).toBe(0);
     const changed = (r.run.summary.rules as Rule[]).filter((x) => (x.changed ?? 0) > 0);
     expect(changed).toEqual([]);
     expect(r.run.summary.totalChanged).toBe(0);

@@ -96,6 +96,7 @@ describe('data-subject requests through the UI', () => {
       .send({ _csrf: await bob.csrf() });
     expect(noCode.status).toBe(422);
     expect(await status(id)).toBe('identity_verified');
+    const idleBefore = processPools.idle();
     const approve = await bob.agent
       .post(`/requests/${id}/approve`)
       .type('form')
@@ -119,8 +120,10 @@ describe('data-subject requests through the UI', () => {
       ]),
     ).toHaveLength(0);
 
-    // The job gave its pools back to the process for the next job (server/systems/pool-registry.ts).
+    // The job borrowed the pools the preview gave back and returned them for the next job
+    // (server/systems/pool-registry.ts): none is left lent, none was closed.
     expect(processPools.idle()).toBeGreaterThan(0);
+    expect(processPools.idle()).toBeGreaterThanOrEqual(idleBefore);
 
     const steps = await t.deps.db('request_steps').where({ request_id: id });
     expect(steps.length).toBeGreaterThanOrEqual(10);

@@ -49,7 +49,7 @@ describe('pools kept across jobs', () => {
     expect(pools.idle()).toBe(0);
     await second.destroy();
     await pools.close();
-    await expect.poll(() => alive(pid)).toBe(false);
+    await expect.poll(() => alive(pid), { timeout: 10_000 }).toBe(false);
   });
 
   it('never lends one pool to two jobs at once, nor across different options', async () => {
@@ -76,11 +76,23 @@ describe('pools kept across jobs', () => {
     const pid = await backend(job.get('crm'));
     await job.destroy();
     now = 1500;
-    const other = createConnections(map, () => t.url + '?application_name=other', { pools });
+    const otherUrl = new URL(t.url);
+    otherUrl.searchParams.set('application_name', 'other');
+    const other = createConnections(map, () => otherUrl.toString(), { pools });
     await backend(other.get('crm'));
     expect(pools.idle()).toBe(0); // the idle pool was dropped, the other one is lent
-    await expect.poll(() => alive(pid)).toBe(false);
+    await expect.poll(() => alive(pid), { timeout: 10_000 }).toBe(false);
     await other.destroy();
+    await pools.close();
+  });
+
+  it('once destroyed, a Connections neither opens nor borrows a pool (a branch still running when its caller gave up)', async () => {
+    const pools = createPoolRegistry();
+    const job = createConnections(map, () => t.url, { pools });
+    await job.destroy();
+    expect(() => job.get('crm')).toThrow(/these connections are closed/);
+    await expect(job.schema('crm')).rejects.toThrow(/these connections are closed/);
+    expect(pools.idle()).toBe(0);
     await pools.close();
   });
 
@@ -88,14 +100,14 @@ describe('pools kept across jobs', () => {
     const own = createConnections(map, () => t.url);
     const pid = await backend(own.get('crm'));
     await own.destroy();
-    await expect.poll(() => alive(pid)).toBe(false);
+    await expect.poll(() => alive(pid), { timeout: 10_000 }).toBe(false);
 
     const shared = createConnections(map, () => t.url, { pools: processPools });
     const sharedPid = await backend(shared.get('crm'));
     await shared.destroy();
     expect(await alive(sharedPid)).toBe(true);
     await closeAllConnections();
-    await expect.poll(() => alive(sharedPid)).toBe(false);
+    await expect.poll(() => alive(sharedPid), { timeout: 10_000 }).toBe(false);
     expect(processPools.idle()).toBe(0);
   });
 });
