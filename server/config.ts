@@ -8,6 +8,9 @@ import { JOB_KINDS } from './job-queue';
 /** Where the embedded database, keys and the demo's files live when LETHE_DATA_DIR is unset. */
 export const DEFAULT_DATA_DIR = './.lethe';
 
+/** LETHE_DUCKDB_THREADS, also read by `lethe reid --table` on a files system (it builds no deps). */
+export const duckdbThreadsSetting = z.coerce.number().int().min(1).max(64).default(1);
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
@@ -67,7 +70,7 @@ const envSchema = z.object({
    * Threads of the process's DuckDB (the files engine's reads). One: with more, each process's idle
    * DuckDB threads spun on cores the other workers and PostgreSQL needed (BENCHMARKS.md, erasures in parallel).
    */
-  LETHE_DUCKDB_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  LETHE_DUCKDB_THREADS: duckdbThreadsSetting,
   /** How often a process re-reads the active policy bundle if a LISTEN notification was missed. */
   LETHE_POLICY_POLL_MS: z.coerce.number().int().min(100).default(5_000),
   /** Outgoing mail: an smtp:// or smtps:// URL; unset, messages are written as .eml files under the data dir. */

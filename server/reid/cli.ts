@@ -9,7 +9,8 @@ import { defaultPoliciesDir, loadBundle } from '../policies/bundle';
 import type { PolicyBundle } from '../policies/types';
 import { analyseCsv, analyseTable, type AnalysisOptions } from './analyse';
 import { systemConnectionUrl, type EnvLookup } from './connection';
-import { DEFAULT_DATA_DIR, envVar } from '../config';
+import { DEFAULT_DATA_DIR, duckdbThreadsSetting, envVar } from '../config';
+import { setDuckdbThreads } from '../erasure/files/duckdb';
 import { rootOf, systemEngine, withConnections } from '../systems/connections';
 import { withDatasetCsv } from './files-source';
 import { ReidInputError } from './errors';
@@ -146,6 +147,11 @@ async function run(opts: ReidCliOptions, env: EnvLookup): Promise<ReidOutcome> {
     // The files engine's reader, as a run started from the web or a job measures it (measure-run.ts).
     const dataset = system.datasets.find((d) => d.name === target!.table);
     if (!dataset) throw new ReidInputError('bad_option', `${system.name} has no dataset ${target!.table}`);
+    // This command builds no deps, so the files engine's reader takes its threads from here.
+    const threads = duckdbThreadsSetting.safeParse(env('LETHE_DUCKDB_THREADS'));
+    if (!threads.success)
+      throw new ReidInputError('bad_option', 'LETHE_DUCKDB_THREADS must be a whole number from 1 to 64');
+    setDuckdbThreads(threads.data);
     const dataDir = path.resolve(env('LETHE_DATA_DIR') ?? DEFAULT_DATA_DIR);
     const root = rootOf(
       system,

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../server/reid/cli';
+import { rowsOf, withDuckdb } from '../../server/erasure/files/duckdb';
 import { copyBundle, runCli } from '../policies/helpers';
 
 const SURVEY_MAP = `apiVersion: lethe/v1
@@ -84,8 +85,16 @@ const figures = (stdout: string) => {
 
 describe('lethe reid --table on a files system', () => {
   it('measures the dataset from the directory in its variable, as --file measures the same rows', async () => {
-    const env = (name: string) => ({ SURVEY_FILES_DIR: root })[name];
+    const refused = await main(args('--table', 'survey.responses'), (n) => ({ LETHE_DUCKDB_THREADS: '0' })[n]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('LETHE_DUCKDB_THREADS must be a whole number from 1 to 64');
+    // The first read of this process: its DuckDB runs with the threads the variable gives.
+    const env = (name: string) => ({ SURVEY_FILES_DIR: root, LETHE_DUCKDB_THREADS: '3' })[name];
     const table = await main(args('--table', 'survey.responses'), env);
+    const [{ threads }] = await withDuckdb((db) =>
+      rowsOf<{ threads: string }>(db, "SELECT current_setting('threads') AS threads"),
+    );
+    expect(Number(threads)).toBe(3);
     expect(table.stderr).toBe('');
     expect(table.code).toBe(0);
     const file = await main(args('--file', path.join(tmp, 'all.csv')), () => undefined);

@@ -123,8 +123,14 @@ describe('use-case pages', () => {
       due: Number(/(\d+) re-review due within 30 days/.exec(html)![1]),
       overdue: Number(/(\d+) condition\(s\) overdue/.exec(html)![1]),
     });
-    const before = figures(dash.text);
-    expect(before.awaiting).toBeGreaterThanOrEqual(1); // the CV screener, submitted above
+    expect(figures(dash.text).awaiting).toBeGreaterThanOrEqual(1); // the CV screener, submitted above
+    // Neither due yet (whatever today is), then both due.
+    await t.deps.db('use_case_conditions').where({ use_case_id: id }).update({ due_on: '2099-01-01' });
+    await t.deps
+      .db('use_cases')
+      .where({ id })
+      .update({ next_review_at: new Date('2099-01-01T00:00:00Z') });
+    const before = figures((await chair.agent.get('/')).text);
     await t.deps.db('use_case_conditions').where({ use_case_id: id }).update({ due_on: '2020-01-01' });
     await t.deps
       .db('use_cases')
