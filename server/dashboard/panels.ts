@@ -20,6 +20,31 @@ export type PanelBuilder = (
   can: (action: string, resource: string) => boolean,
 ) => Promise<Panel | null>;
 
+// Dashboard figures every viewer shares (system-wide, the same for every principal who may see the
+// panel): under load, every view computing them again would be most of the page's cost. One reading
+// per owner (a database handle, the queue backend) and key is reused for `ttlMs` by the views that
+// follow and by those waiting on it meanwhile; a failed reading is not kept. One entry per owner:
+// the memory is bounded.
+export interface Reading<T> {
+  value: T;
+  /** When it was read (the panel says "As of …"). */
+  at: Date;
+}
+
+export function sharedReading<T>(ttlMs: number) {
+  const memo = new WeakMap<object, { key: string; at: Date; value: Promise<T> }>();
+  return async (owner: object, key: string, read: () => Promise<T>): Promise<Reading<T>> => {
+    let m = memo.get(owner);
+    if (!m || m.key !== key || Date.now() - m.at.getTime() > ttlMs) {
+      const entry = { key, at: new Date(), value: read() };
+      memo.set(owner, entry);
+      entry.value.catch(() => memo.get(owner) === entry && memo.delete(owner));
+      m = entry;
+    }
+    return { value: await m.value, at: m.at };
+  };
+}
+
 export async function buildPanels(
   builders: readonly PanelBuilder[],
   deps: Deps,
@@ -67,28 +92,13 @@ export const auditLogPanel: PanelBuilder = async (deps, _p, can) => {
 /** How long the queue counts are shared by every dashboard view (the Jobs console shows them live). */
 export const JOB_COUNTS_TTL_MS = 5_000;
 
-type Counts = Awaited<ReturnType<Deps['queues']['counts']>>;
-// The counts are one query (or Redis call) per job kind, nine in all: under load, every dashboard
-// view reading them again was a third of the page's database time. One reading per queue backend is
-// shared by the views of the next few seconds and by those waiting on it meanwhile; a failed one is
-// not kept. They depend on no principal: everyone who may see the panel sees the same figures.
-const countsMemo = new WeakMap<object, { at: Date; value: Promise<Counts> }>();
-
-function jobCounts(queues: Deps['queues']): Promise<{ value: Counts; at: Date }> {
-  let m = countsMemo.get(queues);
-  if (!m || Date.now() - m.at.getTime() > JOB_COUNTS_TTL_MS) {
-    const entry = { at: new Date(), value: queues.counts() };
-    countsMemo.set(queues, entry);
-    entry.value.catch(() => countsMemo.get(queues) === entry && countsMemo.delete(queues));
-    m = entry;
-  }
-  const { at, value } = m;
-  return value.then((v) => ({ value: v, at }));
-}
+// The counts are one query (or Redis call) per job kind, nine in all: every dashboard view reading
+// them again was a third of the page's database time under load. One reading per queue backend.
+const jobCounts = sharedReading<Awaited<ReturnType<Deps['queues']['counts']>>>(JOB_COUNTS_TTL_MS);
 
 export const jobsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'dashboard')) return null;
-  const read = await jobCounts(deps.queues).catch(() => null);
+  const read = await jobCounts(deps.queues, '', () => deps.queues.counts()).catch(() => null);
   if (!read)
     return {
       id: 'jobs',

@@ -1,6 +1,6 @@
 // Dashboard panels of the reports area: the latest signed reports (where an auditor lands) and
 // request statistics for the current quarter to date, read-only.
-import type { PanelBuilder } from '../dashboard/panels';
+import { sharedReading, type PanelBuilder } from '../dashboard/panels';
 import { paths } from '../http/paths';
 import { KIND_TITLES } from './render-pdf';
 import { requestStatistics } from '../requests';
@@ -33,30 +33,17 @@ export const reportsPanel: PanelBuilder = async (deps, _p, can) => {
 /** How long the quarter's figures are reused (the exact overdue count is the requests panel's, never reused). */
 export const QUARTER_FIGURES_TTL_MS = 60_000;
 
-type Figures = Awaited<ReturnType<typeof requestStatistics>>;
-// The quarter's figures read every request of the quarter (a median over all those closed): under
-// load, every dashboard view computing them again would be most of the page's cost. One computation
-// per database and quarter start is shared by the views of the next minute, and by those waiting
-// on it meanwhile. One entry per database handle: the memory is bounded.
-const quarterMemo = new WeakMap<object, { since: number; at: Date; value: Promise<Figures> }>();
-
-async function quarterFigures(db: Parameters<typeof requestStatistics>[0], since: Date) {
-  const now = Date.now();
-  let m = quarterMemo.get(db);
-  if (!m || m.since !== since.getTime() || now - m.at.getTime() > QUARTER_FIGURES_TTL_MS) {
-    m = { since: since.getTime(), at: new Date(now), value: requestStatistics(db, since) };
-    quarterMemo.set(db, m);
-    // A failed computation is not kept.
-    m.value.catch(() => quarterMemo.get(db) === m && quarterMemo.delete(db));
-  }
-  return { value: await m.value, at: m.at };
-}
+// The quarter's figures read every request of the quarter (a median over all those closed): one
+// reading per database and quarter start is shared by the views of the next minute.
+const quarterFigures = sharedReading<Awaited<ReturnType<typeof requestStatistics>>>(QUARTER_FIGURES_TTL_MS);
 
 export const requestStatisticsPanel: PanelBuilder = async (deps, _p, can) => {
   if (!can('read', 'request') || !can('read', 'report')) return null;
   const now = new Date();
   const start = new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3, 1));
-  const { value: r, at } = await quarterFigures(deps.db, start);
+  const { value: r, at } = await quarterFigures(deps.db, String(start.getTime()), () =>
+    requestStatistics(deps.db, start),
+  );
   return {
     id: 'request-statistics',
     title: 'Requests this quarter',
