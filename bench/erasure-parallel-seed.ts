@@ -15,6 +15,7 @@ import { createLogger } from '../server/logger';
 import { userPrincipal } from '../server/auth/principal';
 import { createRequestService } from '../server/requests/service';
 import { demoEnv } from '../server/demo/systems';
+import { closeAllConnections } from '../server/systems/connections';
 import { admin, urlOf, type Urls } from './erasure-data';
 
 /** The environment every process of a run shares (bench, seeding, workers): the same keys, so results compare. */
@@ -115,6 +116,9 @@ export async function ensureLetheTemplate(opts: {
       await svc.approve(row.id, b);
     }
   } finally {
+    // The process's pools to the demo systems (kept across jobs): open, they would stop the templates
+    // from being cloned (CREATE DATABASE … TEMPLATE refuses a database with sessions).
+    await closeAllConnections();
     await deps.policies.close();
     await deps.queues.close();
     await deps.db.destroy();
