@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
 import { ackDueDate, byUrgency, canExtend, daysLeft, dueDate, extendedDueDate, urgency } from './deadlines';
 import { countdown } from './view-model';
 
@@ -64,5 +65,28 @@ describe('deadlines', () => {
     expect(countdown(due, d('2026-03-07T12:00:00Z'))).toBe('due today');
     expect(countdown(due, d('2026-03-08T00:00:01Z'))).toBe('1 day overdue');
     expect(urgency(due, received).daysLeft).toBe(15);
+  });
+
+  it('counts UTC days by arithmetic exactly as luxon counts them, and other zones in their own calendar', () => {
+    const luxonDays = (due: Date, now: Date, zone: string) =>
+      Math.round(
+        DateTime.fromJSDate(due, { zone })
+          .startOf('day')
+          .diff(DateTime.fromJSDate(now, { zone }).startOf('day'), 'days').days,
+      );
+    // Deterministic spread: before and after the epoch, across DST changes and leap days, at every hour.
+    let seed = 7;
+    const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed / 2 ** 31);
+    for (let i = 0; i < 2_000; i++) {
+      const now = new Date(Date.UTC(1965, 0, 1) + next() * 90 * 365 * 86_400_000);
+      const due = new Date(now.getTime() + (next() - 0.3) * 200 * 86_400_000);
+      expect(daysLeft(due, now)).toBe(luxonDays(due, now, 'utc'));
+      expect(daysLeft(due, now, { zone: 'UTC' })).toBe(luxonDays(due, now, 'utc'));
+    }
+    // 23:30 UTC on 1 March is still 1 March in UTC but 2 March in Tokyo: a day fewer left there.
+    const due = d('2026-03-05T12:00:00Z');
+    const now = d('2026-03-01T23:30:00Z');
+    expect(daysLeft(due, now)).toBe(4);
+    expect(daysLeft(due, now, { zone: 'Asia/Tokyo' })).toBe(3);
   });
 });
