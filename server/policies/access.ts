@@ -44,13 +44,19 @@ export function decideAccess(policy: AccessPolicy, q: AccessQuery): AccessDecisi
   return { allowed: false, reason: `no rule allows role "${q.principal.role}" to ${q.action} ${q.resource} (default deny)` };
 }
 
+/** Whether some rule grants the role this permission (defined in `resources`), conditions aside. */
+export function roleHas(policy: AccessPolicy, role: string, resource: string, action: string): boolean {
+  return (
+    Boolean(policy.resources[resource]?.includes(action)) &&
+    policy.rules.some((r) => ruleMatches(r, { role, action, resource }))
+  );
+}
+
 /** Every permission ("resource:action") some rule grants the role, conditions aside. */
 export function rolePermissions(policy: AccessPolicy, role: string): string[] {
   const out: string[] = [];
   for (const [resource, actions] of Object.entries(policy.resources)) {
-    for (const action of actions) {
-      if (policy.rules.some((r) => ruleMatches(r, { role, action, resource }))) out.push(`${resource}:${action}`);
-    }
+    for (const action of actions) if (roleHas(policy, role, resource, action)) out.push(`${resource}:${action}`);
   }
   return out;
 }

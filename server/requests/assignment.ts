@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Deps } from '../deps';
 import { activeUsers, userById, type Principal } from '../auth';
-import { rolePermissions } from '../policies/access';
+import { roleHas } from '../policies/access';
 import { paths } from '../http/paths';
 import type { RequestRow } from './queries';
 
@@ -55,7 +55,8 @@ export function createAssignmentService(deps: Deps) {
   async function assignable(): Promise<{ id: string; display_name: string }[]> {
     const access = deps.policies.current().access;
     const users = await activeUsers(db);
-    return users.filter((u) => rolePermissions(access, u.role).includes(ASSIGNABLE_PERMISSION));
+    const [resource, action] = ASSIGNABLE_PERMISSION.split(':');
+    return users.filter((u) => roleHas(access, u.role, resource, action));
   }
 
   async function notify(assigneeId: string, rows: RequestRow[]): Promise<void> {
