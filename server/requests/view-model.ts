@@ -1,6 +1,7 @@
 // What the request pages show: countdowns, urgency, and the actions the principal may take now.
 import { daysLeft, DEFAULT_AT_RISK_DAYS, urgency } from './deadlines';
 import type { RequestRow } from './queries';
+import type { ListRow } from './queue';
 import { ACTIVE_STATUSES, isAnswered, isClosed, progressDone, statusLabel } from './status';
 
 export function countdown(dueAt: Date, now = new Date()): string {
@@ -22,7 +23,7 @@ export function statusBadge(row: Pick<RequestRow, 'status' | 'progress_done' | '
 }
 
 /** One request as the list and the detail page show it; `atRiskDays` is the bundle's (see deadlines.ts atRiskDays). */
-export function summary(row: RequestRow, now = new Date(), atRiskDays = DEFAULT_AT_RISK_DAYS) {
+export function summary(row: ListRow, now = new Date(), atRiskDays = DEFAULT_AT_RISK_DAYS) {
   const closed = isClosed(row.status);
   return {
     id: row.id,
