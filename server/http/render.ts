@@ -62,8 +62,10 @@ export function pageRenderer(
       const wanted = status < 400 || req.principal || req.session?.pendingUserId || req.session?.csrfToken;
       const csrfToken = req.session && wanted ? ensureCsrfToken(req.session) : '';
       const locals = { ...res.locals, csrfToken, ...model, nav: nav.filter((n) => can(n.action, n.resource)), flash };
-      // Templates are cached in production only, so edits show up at once in development.
-      const options = { views: dirs, cache: deps.config.env === 'production' };
+      // Templates are cached in production only, so edits show up at once in development. Templates
+      // include by paths from views/ ("/partials/…", resolved against `root`): a relative include
+      // costs a file-system check on every render, even with the cache on.
+      const options = { views: dirs, root: VIEWS_DIR, cache: deps.config.env === 'production' };
       const body = await ejs.renderFile(viewFile(view), locals, options);
       const html = await ejs.renderFile(path.join(VIEWS_DIR, 'layouts/main.ejs'), { ...locals, body }, options);
       res.status(status).type('html').send(html);

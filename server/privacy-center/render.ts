@@ -24,7 +24,7 @@ export async function publicPage(
     csrfToken: '',
     ...model,
   };
-  const options = { views: [VIEWS_DIR], cache: config.env === 'production' };
+  const options = { views: [VIEWS_DIR], root: VIEWS_DIR, cache: config.env === 'production' };
   const body = await ejs.renderFile(path.join(VIEWS_DIR, `${view}.ejs`), locals, options);
   const html = await ejs.renderFile(path.join(VIEWS_DIR, 'layouts/public.ejs'), { ...locals, body }, options);
   // Links in these pages are secrets: never cached, never sent on as a referrer.
