@@ -3,8 +3,11 @@
 // would (compiled build when current), and autocannon on each page with a signed-in session.
 // Reports req/s, p50, p99, errors (non-2xx + socket errors) and the web process's RSS before and
 // after (after each page, and again after BENCH_WEB_IDLE_SECONDS, default 30, of idling), with its V8
-// heap from /metrics. Median of 3 runs per page (BENCH_WEB_RUNS). BENCH_WEB_SECONDS (default 20) and BENCH_WEB_CONNECTIONS (50).
-// Target: every page's p99 within 5× of /healthz, no errors, RSS growth under 50 MB.
+// heap from /metrics, and right after a full garbage collection before and after the load
+// (bench/web-gc.mjs, preloaded; SIGUSR2): what the process keeps, apart from garbage not yet collected.
+// Median of 3 runs per page (BENCH_WEB_RUNS). BENCH_WEB_SECONDS (default 20) and BENCH_WEB_CONNECTIONS (50).
+// Target: every page's p99 within 5× of /healthz, no errors, RSS growth under 50 MB. Two floors are
+// measured beside the pages: a signed-in form with no query, and the API's cheapest route.
 // Then the audit log's CSV download of every entry (issue 21, point 3): time, bytes and the web
 // process's peak RSS while it streams (sampled every 50 ms).
 // BENCH_WEB_DATABASE names an already seeded database to use as is (kept afterwards): for
@@ -16,7 +19,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { createDb } from '../server/db/knex';
@@ -61,6 +64,16 @@ const heapMb = async (base: string) => {
     Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
   return `${metric('nodejs_heap_size_used_bytes')} / ${metric('nodejs_heap_size_total_bytes')}`;
 };
+/** The web process's memory right after a full garbage collection (bench/web-gc.mjs): RSS / live heap, MB. */
+const afterGc = async (pid: number, file: string) => {
+  fs.rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (const t = Date.now(); !fs.existsSync(file); await new Promise((r) => setTimeout(r, 50)))
+    if (Date.now() - t > 10_000) throw new Error('the web process wrote no memory figures after SIGUSR2');
+  await new Promise((r) => setTimeout(r, 50)); // written in one call, but let the write land
+  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as NodeJS.MemoryUsage;
+  return { rss: rssMb(pid), heapUsed: Math.round(m.heapUsed / 2 ** 20), heapTotal: Math.round(m.heapTotal / 2 ** 20) };
+};
 const rssMb = (pid: number) =>
   Math.round(Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -97,6 +110,7 @@ try {
     LETHE_DATA_DIR: dataDir,
     LETHE_ANON_RATE_LIMIT: '100000000',
     LOG_LEVEL: 'warn',
+    BENCH_WEB_GC_FILE: path.join(dataDir, 'gc.json'),
   };
   const password = 'bench horse battery staple';
   const email = `officer-${crypto.randomBytes(3).toString('hex')}@bench.example`;
@@ -136,10 +150,15 @@ try {
   const auditorToken = await lethe(['token', 'create', '--for', auditorEmail, '--name', 'bench']);
   if (!token || !auditorToken) throw new Error('no API token was minted');
 
-  web = spawn(process.execPath, [...NODE_ARGS, path.join(root, 'scripts', 'launch.mjs'), 'server/main.ts'], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const gcPreload = ['--expose-gc', '--import', pathToFileURL(path.join(root, 'bench', 'web-gc.mjs')).href];
+  web = spawn(
+    process.execPath,
+    [...gcPreload, ...NODE_ARGS, path.join(root, 'scripts', 'launch.mjs'), 'server/main.ts'],
+    {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const base = `http://127.0.0.1:${PORT}`;
   for (t = Date.now(); ;) {
     try {
@@ -188,6 +207,10 @@ try {
   if (!deepNext) throw new Error('page 2,000 of the request list has no Next link');
   const pages: [string, string, Record<string, string>?][] = [
     ['bare route', '/healthz'],
+    // The floors: what any signed-in page costs before its own work (session, principal, access
+    // policy, CSRF token, layout) — a form with no query; the API's cheapest route.
+    ['signed-in floor: the new-request form (no query)', '/requests/new'],
+    ['API floor `GET /api/v1/me`', '/api/v1/me', { authorization: `Bearer ${token}` }],
     ['dashboard', '/'],
     ['requests, first page', '/requests?status='],
     ['requests, filtered', '/requests?status=completed&type=erasure&regulation=gdpr'],
@@ -203,6 +226,7 @@ try {
   ];
   if (!firstPage.text.includes('Page 1 of')) throw new Error('audit log page did not render');
   const rssBefore = rssMb(web.pid!);
+  const gcBefore = await afterGc(web.pid!, env.BENCH_WEB_GC_FILE);
   console.log(
     `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average ${os
       .loadavg()
@@ -216,6 +240,8 @@ try {
   console.log('| --- | --- | --- | --- | --- | ---: |');
   for (const [label, p, headers] of pages) {
     if (ONLY.length && p !== '/healthz' && !ONLY.some((w) => label.includes(w))) continue;
+    if (!p.startsWith('/api/') && (await fetch(base + p, { headers: headers ?? { cookie } })).status !== 200)
+      throw new Error(`${p} does not answer 200 to the signed-in officer`);
     const runs: autocannon.Result[] = [];
     for (let i = 0; i < RUNS; i++)
       runs.push(
@@ -241,6 +267,10 @@ try {
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
+  );
+  const gcAfter = await afterGc(web.pid!, env.BENCH_WEB_GC_FILE);
+  console.log(
+    `after a full GC (bench/web-gc.mjs): RSS ${gcBefore.rss} MB before the load, ${gcAfter.rss} MB after it (growth ${gcAfter.rss - gcBefore.rss} MB); live heap ${gcBefore.heapUsed} → ${gcAfter.heapUsed} MB (heap total ${gcBefore.heapTotal} → ${gcAfter.heapTotal} MB)`,
   );
   // The CSV download of every entry: read as fast as it comes, the web process's RSS sampled meanwhile.
   if (!ONLY.length) {
