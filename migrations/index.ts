@@ -71,6 +71,7 @@ import * as m20261204200000 from './20261204200000_add_audit_run_alert_intents';
 import * as m20261205100000 from './20261205100000_requests_keyset_indexes';
 import * as m20261205100001 from './20261205100001_audit_log_target_index';
 import * as m20261206100000 from './20261206100000_create_policy_bundle_cache';
+import * as m20261207100000 from './20261207100000_requests_filter_index';
 
 export interface Migration {
   name: string;
@@ -152,4 +153,5 @@ export const migrations: Migration[] = [
   m('20261205100000_requests_keyset_indexes', m20261205100000),
   m('20261205100001_audit_log_target_index', m20261205100001),
   m('20261206100000_create_policy_bundle_cache', m20261206100000),
+  m('20261207100000_requests_filter_index', m20261207100000),
 ];

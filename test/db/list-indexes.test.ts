@@ -26,6 +26,7 @@ const LARGE = new Set(['requests', 'audit_log']);
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
+  'Index Name'?: string;
   'Index Cond'?: string;
   'Recheck Cond'?: string;
   Plans?: PlanNode[];
@@ -50,6 +51,19 @@ async function problems(db: Knex, query: Knex.QueryBuilder, filterColumns: strin
     }
     return found;
   });
+}
+
+/** The index the capped count of completed GDPR erasures reads, and the filter columns of its condition. */
+async function allFiltersCountScan(db: Knex) {
+  const filter = queueFilterSchema.parse({ status: 'completed', type: 'erasure', regulation: 'gdpr' });
+  const { rows } = await db.raw(
+    `EXPLAIN (FORMAT JSON) ${cappedCountQuery(db, queueQuery(db, filter, queueCtx())).toString()}`,
+  );
+  const scans = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode).filter((n) => n['Index Name']);
+  return scans.map((n) => ({
+    index: n['Index Name'],
+    columns: ['status', 'type', 'regulation'].filter((c) => new RegExp(`\\b${c}\\b`).test(n['Index Cond'] ?? '')),
+  }));
 }
 
 const queueCtx = (): QueueContext => ({
@@ -207,6 +221,12 @@ describe('list queries on the large tables use indexes (EXPLAIN, enable_seqscan 
     expect(failures).toEqual([]);
   });
 
+  it("the request list's three filters together are counted from one index alone (issue 21)", async () => {
+    expect(await allFiltersCountScan(t.db)).toEqual([
+      { index: 'requests_status_type_regulation_index', columns: ['status', 'type', 'regulation'] },
+    ]);
+  });
+
   it('fails when an index it relies on is dropped', async () => {
     await t.db.raw('DROP INDEX requests_type_index');
     await t.db.raw('DROP INDEX audit_log_actor_index');
@@ -215,7 +235,11 @@ describe('list queries on the large tables use indexes (EXPLAIN, enable_seqscan 
     await t.db.raw('DROP INDEX requests_due_at_index');
     await t.db.raw('DROP INDEX requests_assignee_due_index');
     await t.db.raw('DROP INDEX audit_log_target_seq_index');
+    await t.db.raw('DROP INDEX requests_status_type_regulation_index');
     try {
+      expect((await allFiltersCountScan(t.db)).map((s) => s.index)).not.toContain(
+        'requests_status_type_regulation_index',
+      );
       const sorted = queueFilterSchema.parse({ status: 'all', sort: 'due', dir: 'asc' });
       const { next } = await queueAfter(t.db, sorted, queueCtx(), undefined, 25);
       expect(await problems(t.db, orderedFrom(t.db, sorted, queueCtx(), next!).limit(26), ['due_at'])).toContain(
@@ -236,6 +260,7 @@ describe('list queries on the large tables use indexes (EXPLAIN, enable_seqscan 
       await t.db.raw('CREATE INDEX requests_due_at_index ON requests (due_at)');
       await t.db.raw('CREATE INDEX requests_assignee_due_index ON requests (assignee_id, due_at)');
       await t.db.raw('CREATE INDEX audit_log_target_seq_index ON audit_log (target, seq)');
+      await t.db.raw('CREATE INDEX requests_status_type_regulation_index ON requests (status, type, regulation)');
     }
   });
 });
