@@ -8,5 +8,8 @@ process.on('SIGUSR2', () => {
   // Twice: the second pass frees what the first one's weak callbacks released.
   global.gc();
   global.gc();
-  fs.writeFileSync(process.env.BENCH_WEB_GC_FILE, JSON.stringify(process.memoryUsage()));
+  // Written beside it and renamed: the bench waits for the file and must never read it half written.
+  const file = process.env.BENCH_WEB_GC_FILE;
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(process.memoryUsage()));
+  fs.renameSync(`${file}.tmp`, file);
 });

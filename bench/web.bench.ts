@@ -70,7 +70,6 @@ const afterGc = async (pid: number, file: string) => {
   process.kill(pid, 'SIGUSR2');
   for (const t = Date.now(); !fs.existsSync(file); await new Promise((r) => setTimeout(r, 50)))
     if (Date.now() - t > 10_000) throw new Error('the web process wrote no memory figures after SIGUSR2');
-  await new Promise((r) => setTimeout(r, 50)); // written in one call, but let the write land
   const m = JSON.parse(fs.readFileSync(file, 'utf8')) as NodeJS.MemoryUsage;
   return { rss: rssMb(pid), heapUsed: Math.round(m.heapUsed / 2 ** 20), heapTotal: Math.round(m.heapTotal / 2 ** 20) };
 };
