@@ -99,10 +99,8 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
   // the subject's: a customer number "1234" in someone's card's last4 is not a leftover.
   const distinctive = allValues.filter((v) => v.length >= 6 && !/^\d+$/.test(v));
   const emails = emailsOf(identity);
-  // Phone numbers in free text: their common spellings as substrings.
-  const phones = [
-    ...new Set(personal.filter(([k]) => isPhoneKind(k)).flatMap(([, v]) => v.flatMap((x) => textForms(x)))),
-  ];
+  // Phone numbers in free text: each number's common spellings as substrings.
+  const phones = personal.filter(([k]) => isPhoneKind(k)).flatMap(([, v]) => v.map((x) => textForms(x)));
   out.scanned.values = allValues.length;
   const datamap = await withDatabaseKeys(input.datamap, input.connections);
   const systems = new Set<string>();
@@ -290,7 +288,7 @@ async function scanUnmapped(
   table: string,
   columns: string[],
   emails: string[],
-  phones: string[],
+  phones: string[][],
   limit: number,
   hit: (column: string, rows: number) => void,
 ) {
@@ -316,15 +314,44 @@ async function scanUnmapped(
   });
 }
 
-/** The column contains one of the values as a substring (phone numbers written inside text). */
-function substrings(d: Dialect, column: string, values: string[]): Frag {
-  const usable = values.filter((v) => v.replace(/\D/g, '').length >= 6);
-  if (!usable.length) return FALSE;
+/**
+ * The column contains one of the numbers, in one of its spellings, as a substring (phone numbers
+ * written inside text). Spellings without letters are matched with LIKE: ILIKE would lower-case the
+ * whole text once per spelling, and digits, spaces and signs have no case. A number's spellings share
+ * a run of characters: one LIKE on it comes first, so a row that cannot match costs one comparison.
+ */
+function substrings(d: Dialect, column: string, numbers: string[][]): Frag {
+  const per = numbers.map((forms) => {
+    const usable = [...new Set(forms.filter((v) => v.replace(/\D/g, '').length >= 6))];
+    const any = join(
+      usable.map((v) => contains(d, column, v)),
+      'OR',
+      FALSE,
+    );
+    const shared = usable.length > 1 ? commonSubstring(usable) : '';
+    return shared.length >= 4 ? join([contains(d, column, shared), any], 'AND', FALSE) : any;
+  });
   return join(
-    usable.map((v) => d.ilike(q(column), `%${escapeLike(v)}%`)),
+    per.filter((f) => f !== FALSE),
     'OR',
     FALSE,
   );
+}
+
+function contains(d: Dialect, column: string, value: string): Frag {
+  const pattern = `%${escapeLike(value)}%`;
+  return value.toLowerCase() === value.toUpperCase() ? d.like(q(column), pattern) : d.ilike(q(column), pattern);
+}
+
+/** The longest string every value contains (values are a phone number's spellings: a few short strings). */
+export function commonSubstring(values: string[]): string {
+  const [shortest, ...rest] = [...values].sort((a, b) => a.length - b.length);
+  for (let len = shortest.length; len > 0; len--)
+    for (let at = 0; at + len <= shortest.length; at++) {
+      const s = shortest.slice(at, at + len);
+      if (rest.every((v) => v.includes(s))) return s;
+    }
+  return '';
 }
 
 /** The column's digits equal one of the numbers' digit forms (phone numbers in any spelling). */
