@@ -32,7 +32,7 @@ export interface Dialect {
   replaceCI(expr: string, pattern: string, replacement: string): Frag;
   /** Case-insensitive LIKE (a prefilter). */
   ilike(expr: string, pattern: string): Frag;
-  /** LIKE as the pattern is written (for patterns without letters: cheaper than ilike, same rows). */
+  /** LIKE as the pattern is written (for patterns without cased letters: cheaper than ilike, same rows). */
   like(expr: string, pattern: string): Frag;
   /** Non-digits removed. */
   digits(expr: string): string;

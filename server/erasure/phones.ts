@@ -38,6 +38,12 @@ function splits(digits: string): string[][] {
   return out;
 }
 
+/** The number as libphonenumber writes it, international then national ("+44 7700 900001", "07700 900001"). */
+export function writtenForms(value: string, region?: string): string[] {
+  const n = parsePhoneNumberFromString(value.trim(), region as CountryCode | undefined);
+  return n ? [n.formatInternational(), n.formatNational()] : [];
+}
+
 /** Every usual written form of one number (the value itself included). */
 export function phoneForms(value: string, region?: string): Set<string> {
   const forms = new Set<string>([value]);

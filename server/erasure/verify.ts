@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import { allDatasets, hasCategory, heldKind } from '../datamap/lookup';
 import { unmappedColumns } from '../datamap/check';
 import { withDatabaseKeys } from './primary-keys';
-import { isPhoneKind, phoneDigits, phoneForms, phoneVariants, toE164 } from './phones';
+import { isPhoneKind, phoneDigits, phoneForms, phoneVariants, toE164, writtenForms } from './phones';
 import { HELD, heldOf, normalizeIdentity } from './discover';
 import { planColumns } from './columns';
 import { verifyFileDataset } from './files/scan-files';
@@ -99,8 +99,16 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
   // the subject's: a customer number "1234" in someone's card's last4 is not a leftover.
   const distinctive = allValues.filter((v) => v.length >= 6 && !/^\d+$/.test(v));
   const emails = emailsOf(identity);
-  // Phone numbers in free text: each number's common spellings as substrings.
-  const phones = personal.filter(([k]) => isPhoneKind(k)).flatMap(([, v]) => v.map((x) => textForms(x)));
+  // Phone numbers in free text: each number's common spellings as substrings (a number held under
+  // two kinds searched once).
+  const phones = [
+    ...new Map(
+      personal
+        .filter(([k]) => isPhoneKind(k))
+        .flatMap(([, v]) => v.map((x) => textForms(x)))
+        .map((forms) => [forms.join('\n'), forms]),
+    ).values(),
+  ];
   out.scanned.values = allValues.length;
   const datamap = await withDatabaseKeys(input.datamap, input.connections);
   const systems = new Set<string>();
@@ -345,6 +353,7 @@ function contains(d: Dialect, column: string, value: string): Frag {
 
 /** The longest string every value contains (values are a phone number's spellings: a few short strings). */
 export function commonSubstring(values: string[]): string {
+  if (!values.length) return '';
   const [shortest, ...rest] = [...values].sort((a, b) => a.length - b.length);
   for (let len = shortest.length; len > 0; len--)
     for (let at = 0; at + len <= shortest.length; at++) {
@@ -360,13 +369,17 @@ function digitsMatch(dialect: Dialect, column: string, digits: string[]): Frag {
   return usable.length ? dialect.inValues(dialect.digits(q(column)), usable, 'text') : FALSE;
 }
 
-/** Spellings of a number worth a substring search in free text. */
-function textForms(value: string): string[] {
+/**
+ * Spellings of a number worth a substring search in free text: as given, E.164, international and
+ * national as libphonenumber writes them ("+44 7700 900001", "07700 900001": how people copy a
+ * number), and six more spaced forms. Behind the shared-run prefilter, more spellings cost nothing on
+ * the rows that cannot match.
+ */
+export function textForms(value: string): string[] {
   const n = toE164(value);
   if (!n) return [value];
   const forms = [...phoneForms(n)].filter((f) => /^(\+|00|0)?[0-9]/.test(f) && f.replace(/\D/g, '').length >= 6);
-  // Only the distinct digit runs matter for ILIKE: keep a handful (E.164, international, national, raw).
-  return [...new Set([value, n, ...forms.filter((f) => f.includes(' ')).slice(0, 6)])];
+  return [...new Set([value, n, ...writtenForms(n), ...forms.filter((f) => f.includes(' ')).slice(0, 6)])];
 }
 
 function mergeIdentity(a: Identity, b: Identity): Identity {

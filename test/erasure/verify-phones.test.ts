@@ -3,7 +3,7 @@
 // LIKE behind one shared run of characters (ILIKE lower-cased every row once per spelling): the rows
 // found must be exactly the ones a plain reading of the text finds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commonSubstring, verifyErasure } from '../../server/erasure/verify';
+import { commonSubstring, textForms, verifyErasure } from '../../server/erasure/verify';
 import { DEMO_ANCHOR } from '../../server/demo/systems';
 import { fixtureDecide } from '../fixtures/decide';
 import { demoPolicy } from '../fixtures/demo-policy';
@@ -47,8 +47,15 @@ describe('verification finds a phone number written in free text', () => {
       });
     const before = promptRows(await verify());
 
+    // Not the subject's: the last digit differs, or only the run of digits all spellings share is there.
+    const changed = e164.slice(0, -1) + ((Number(e164.at(-1)) + 1) % 10);
+    await prompts(other, [`Ring ${changed} instead`, `Order ref 33${digits.slice(2)}9`, `Tracking ${digits.slice(2)}`]);
+    expect(promptRows(await verify())).toBe(before);
+
     const spellings = [
       e164,
+      s.phone!, // as the CRM stores it, libphonenumber's international form: +44 7700 900123
+      `0${s.phone!.slice(4)}`, // national: 07700 900123
       `+44 ${digits}`,
       `0044 ${digits}`,
       `+44 (0)${digits}`,
@@ -60,11 +67,12 @@ describe('verification finds a phone number written in free text', () => {
       other,
       spellings.map((p) => `Please call me back on ${p} after five`),
     );
-    // Not the subject's: the last digit differs, or only the shared tail of the spellings is there.
-    const changed = e164.slice(0, -1) + ((Number(e164.at(-1)) + 1) % 10);
-    await prompts(other, [`Ring ${changed} instead`, `Order ref 33${digits.slice(2)}9`, `Tracking ${digits.slice(2)}`]);
-
     expect(promptRows(await verify())).toBe(before + spellings.length);
+  });
+
+  it('searches free text for the international and national forms people copy a number in', () => {
+    expect(textForms('+447700900123')).toEqual(expect.arrayContaining(['+44 7700 900123', '07700 900123']));
+    expect(textForms('+34612345678')).toEqual(expect.arrayContaining(['+34 612 34 56 78', '612 34 56 78']));
   });
 
   it('the shared run is the longest string every spelling contains', () => {
@@ -72,5 +80,6 @@ describe('verification finds a phone number written in free text', () => {
     expect(commonSubstring(['+442079460958', '+44 20 7946 0958', '020 7946 0958'])).toBe('7946');
     expect(commonSubstring(['abc', 'xyz'])).toBe('');
     expect(commonSubstring(['+15551234567'])).toBe('+15551234567');
+    expect(commonSubstring([])).toBe('');
   });
 });
