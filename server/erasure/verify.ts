@@ -324,7 +324,7 @@ async function scanUnmapped(
 
 /**
  * The column contains one of the numbers, in one of its spellings, as a substring (phone numbers
- * written inside text). Spellings without letters are matched with LIKE: ILIKE would lower-case the
+ * written inside text). Spellings without cased letters are matched with LIKE: ILIKE would lower-case the
  * whole text once per spelling, and digits, spaces and signs have no case. A number's spellings share
  * a run of characters: one LIKE on it comes first, so a row that cannot match costs one comparison.
  */
