@@ -99,16 +99,8 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
   // the subject's: a customer number "1234" in someone's card's last4 is not a leftover.
   const distinctive = allValues.filter((v) => v.length >= 6 && !/^\d+$/.test(v));
   const emails = emailsOf(identity);
-  // Phone numbers in free text: each number's common spellings as substrings (a number held under
-  // two kinds searched once).
-  const phones = [
-    ...new Map(
-      personal
-        .filter(([k]) => isPhoneKind(k))
-        .flatMap(([, v]) => v.map((x) => textForms(x)))
-        .map((forms) => [forms.join('\n'), forms]),
-    ).values(),
-  ];
+  // Phone numbers in free text: each number's common spellings as substrings.
+  const phones = phoneSearches(personal.filter(([k]) => isPhoneKind(k)).flatMap(([, v]) => v));
   out.scanned.values = allValues.length;
   const datamap = await withDatabaseKeys(input.datamap, input.connections);
   const systems = new Set<string>();
@@ -296,7 +288,7 @@ async function scanUnmapped(
   table: string,
   columns: string[],
   emails: string[],
-  phones: string[][],
+  phones: PhoneSearch[],
   limit: number,
   hit: (column: string, rows: number) => void,
 ) {
@@ -322,25 +314,42 @@ async function scanUnmapped(
   });
 }
 
+/** One number's spellings searched in free text, and the run of characters they all share ('' when too short to help). */
+interface PhoneSearch {
+  spellings: string[];
+  shared: string;
+}
+
+/**
+ * The searches for the subject's phone numbers, worked out once for every column (a number held under
+ * two kinds searched once). Spellings with fewer than 6 digits are left out.
+ */
+function phoneSearches(values: string[]): PhoneSearch[] {
+  const out = new Map<string, PhoneSearch>();
+  for (const v of values) {
+    const spellings = [...new Set(textForms(v).filter((f) => f.replace(/\D/g, '').length >= 6))];
+    const shared = spellings.length > 1 ? commonSubstring(spellings) : '';
+    if (spellings.length) out.set(spellings.join('\n'), { spellings, shared: shared.length >= 4 ? shared : '' });
+  }
+  return [...out.values()];
+}
+
 /**
  * The column contains one of the numbers, in one of its spellings, as a substring (phone numbers
- * written inside text). Spellings without cased letters are matched with LIKE: ILIKE would lower-case the
- * whole text once per spelling, and digits, spaces and signs have no case. A number's spellings share
- * a run of characters: one LIKE on it comes first, so a row that cannot match costs one comparison.
+ * written inside text). Spellings without cased letters are matched with LIKE: ILIKE would lower-case
+ * the whole text once per spelling, and digits, spaces and signs have no case. A number's spellings
+ * share a run of characters: one LIKE on it comes first, so a row that cannot match costs one comparison.
  */
-function substrings(d: Dialect, column: string, numbers: string[][]): Frag {
-  const per = numbers.map((forms) => {
-    const usable = [...new Set(forms.filter((v) => v.replace(/\D/g, '').length >= 6))];
-    const any = join(
-      usable.map((v) => contains(d, column, v)),
-      'OR',
-      FALSE,
-    );
-    const shared = usable.length > 1 ? commonSubstring(usable) : '';
-    return shared.length >= 4 ? join([contains(d, column, shared), any], 'AND', FALSE) : any;
-  });
+function substrings(d: Dialect, column: string, numbers: PhoneSearch[]): Frag {
   return join(
-    per.filter((f) => f !== FALSE),
+    numbers.map(({ spellings, shared }) => {
+      const any = join(
+        spellings.map((v) => contains(d, column, v)),
+        'OR',
+        FALSE,
+      );
+      return shared ? join([contains(d, column, shared), any], 'AND', FALSE) : any;
+    }),
     'OR',
     FALSE,
   );
