@@ -44,6 +44,30 @@ describe('the files verification probe', () => {
     expect(result.files).toBe(1);
   });
 
+  it('finds exact values between blanks JavaScript trims and in any case, and a non-ASCII address in another case', async () => {
+    const NON_ASCII = 'José.Núñez@example.es';
+    fs.mkdirSync(path.join(root, 'blanks'));
+    // Each row is read for one column alone (a row another column selects has every cell decided).
+    const lines = [
+      { id: 1, email: '\tCUST-0042 \n', note: 'nothing' }, // a tab and a newline around it, other case
+      { id: 2, email: '\u00a0cust-0042\ufeff', note: 'nothing' }, // NBSP and BOM around it
+      { id: 3, email: 'cust-00421', note: 'josé.núñez@example.es.fake is not it' }, // look-alikes: longer
+      { id: 4, email: 'xcust-0042', note: 'mail jose.nunez@example.es' }, // a prefix; the address without accents
+      { id: 5, email: 'other', note: `Écrit à ${NON_ASCII.toUpperCase()} hier` }, // other case
+      { id: 6, email: 'other', note: `copy to ${NON_ASCII}` },
+    ];
+    fs.writeFileSync(path.join(root, 'blanks/rows.jsonl'), lines.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const spec: FilesSpec = { name: 'blanks', glob: 'blanks/*.jsonl', format: 'jsonl' };
+    const identity = { customer_ref: ['Cust-0042'], email: [NON_ASCII] };
+    const probes = [
+      { column: 'email', values: ['cust-0042'], ci: true, contains: [], digits: [] },
+      probeFor('note', undefined, true, true, identity, [], [NON_ASCII], []),
+    ];
+    const result = await countHits(root, spec, probes, { contains: [], digits: [] }, ['id', 'email', 'note']);
+    // email: rows 1 and 2 (JavaScript's trim() removes tab, newline, NBSP and BOM); note: rows 5 and 6.
+    expect(Object.fromEntries(result.hits)).toEqual({ email: 2, note: 2 });
+  });
+
   it('counts an unmapped column’s addresses and phone numbers as warnings', async () => {
     fs.mkdirSync(path.join(root, 'extra'));
     fs.writeFileSync(
