@@ -93,7 +93,8 @@ export interface ActivitySamples {
  * sampling (its query, its backend, /proc read for each of the run's ≈ 40 backends) took 5 % of a core
  * in a 2-worker run (80 erasures: the bench process 2.0 s and its backend 0.8 s of 53 s), CPU the
  * workers need when two share the two cores; every 500 ms it is ≈ 1 %, and a 1,000-erasure run still
- * gets over a thousand samples.
+ * gets over a thousand samples. A backend's CPU is read at each sample, so what it uses after the last
+ * one (at most an interval's worth) is not counted; the workers' backends are pooled and live through the run.
  */
 export function sampleActivity(adminUrl: string, databases: string[], everyMs = 500) {
   const out: ActivitySamples = { samples: 0, states: {}, statements: {}, backendCpu: 0 };

@@ -1,8 +1,9 @@
 // The verification scan of a files dataset (server/erasure/files/scan.ts countHits) narrows the rows
-// in DuckDB with one regular expression per column (addresses as case-folded literals, phone numbers
-// as their digits with anything but digits between), then decides each cell in JavaScript. The
-// narrowing must never drop a real hit: addresses whose local part holds regular-expression
-// metacharacters (all legal in an address), quotes, any case, and phone numbers in any spelling.
+// in DuckDB with one case-insensitive regular expression per column (exact values between blanks,
+// addresses as literals, phone numbers as their digits with anything but digits between), then decides
+// each cell in JavaScript. The narrowing must never drop a real hit: addresses whose local part holds
+// regular-expression metacharacters (all legal in an address), quotes, any case, phone numbers in any
+// spelling, values padded with any blank JavaScript trims, letters the two lower-cases fold differently.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,28 +45,31 @@ describe('the files verification probe', () => {
     expect(result.files).toBe(1);
   });
 
-  it('finds exact values between blanks JavaScript trims and in any case, and a non-ASCII address in another case', async () => {
+  it('finds exact values between any blanks JavaScript trims and in any case, İ and final sigma, and a non-ASCII address in another case', async () => {
     const NON_ASCII = 'José.Núñez@example.es';
     fs.mkdirSync(path.join(root, 'blanks'));
-    // Each row is read for one column alone (a row another column selects has every cell decided).
+    // Each row is selected by one column alone (a row another column selects has every cell decided).
     const lines = [
-      { id: 1, email: '\tCUST-0042 \n', note: 'nothing' }, // a tab and a newline around it, other case
-      { id: 2, email: '\u00a0cust-0042\ufeff', note: 'nothing' }, // NBSP and BOM around it
-      { id: 3, email: 'cust-00421', note: 'josé.núñez@example.es.fake is not it' }, // look-alikes: longer
-      { id: 4, email: 'xcust-0042', note: 'mail jose.nunez@example.es' }, // a prefix; the address without accents
-      { id: 5, email: 'other', note: `Écrit à ${NON_ASCII.toUpperCase()} hier` }, // other case
-      { id: 6, email: 'other', note: `copy to ${NON_ASCII}` },
+      { id: 1, email: '\tCUST-0042 \n' }, // a tab and a newline around it, other case
+      { id: 2, email: '\u00a0cust-0042\ufeff' }, // NBSP and BOM around it
+      { id: 3, email: '\u000bcust-0042' }, // a vertical tab (not in RE2's \s)
+      { id: 4, email: 'cust-00421', note: 'josé.núñez@example.es.fake is not it' }, // look-alikes: longer
+      { id: 5, email: 'xcust-0042', note: 'mail jose.nunez@example.es' }, // a prefix; the address without accents
+      { id: 6, note: `Écrit à ${NON_ASCII.toUpperCase()} hier` }, // other case
+      { id: 7, note: `copy to ${NON_ASCII}` },
+      { id: 8, name: '\tİlker Yılmaz\u00a0' }, // İ lower-cases to i + U+0307 in JavaScript, to i in DuckDB
+      { id: 9, name: 'ΚΩΣΤΑΣ' }, // final sigma: κωστας in JavaScript, κωστασ in DuckDB
+      { id: 10, name: 'ilker yılmaz' }, // a look-alike: no dot on the i
     ];
     fs.writeFileSync(path.join(root, 'blanks/rows.jsonl'), lines.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const spec: FilesSpec = { name: 'blanks', glob: 'blanks/*.jsonl', format: 'jsonl' };
-    const identity = { customer_ref: ['Cust-0042'], email: [NON_ASCII] };
     const probes = [
-      { column: 'email', values: ['cust-0042'], ci: true, contains: [], digits: [] },
-      probeFor('note', undefined, true, true, identity, [], [NON_ASCII], []),
+      { column: 'email', values: ['Cust-0042'], ci: true, contains: [], digits: [] },
+      { column: 'name', values: ['İlker Yılmaz', 'Κωστας'], ci: true, contains: [], digits: [] },
+      probeFor('note', undefined, true, true, { email: [NON_ASCII] }, [], [NON_ASCII], []),
     ];
-    const result = await countHits(root, spec, probes, { contains: [], digits: [] }, ['id', 'email', 'note']);
-    // email: rows 1 and 2 (JavaScript's trim() removes tab, newline, NBSP and BOM); note: rows 5 and 6.
-    expect(Object.fromEntries(result.hits)).toEqual({ email: 2, note: 2 });
+    const result = await countHits(root, spec, probes, { contains: [], digits: [] }, ['id', 'email', 'name', 'note']);
+    expect(Object.fromEntries(result.hits)).toEqual({ email: 3, name: 2, note: 2 });
   });
 
   it('counts an unmapped column’s addresses and phone numbers as warnings', async () => {

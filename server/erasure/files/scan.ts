@@ -121,8 +121,12 @@ export async function mentionRows(
 }
 
 const escapeRegex = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
-/** What JavaScript's trim() removes that DuckDB's trim() (spaces) leaves: any white space, the byte-order mark. */
-const BLANKS = '[\\s\\p{Z}\\x{FEFF}]*';
+/**
+ * What JavaScript's trim() removes and DuckDB's trim() (spaces only) leaves, for RE2: its \s is tab, line
+ * feed, form feed, carriage return and space; the vertical tab, the Unicode spaces and separators and the
+ * byte-order mark are added.
+ */
+const BLANKS = '[\\s\\x0B\\p{Z}\\x{FEFF}]*';
 
 export interface FileProbe {
   column: string;
@@ -159,29 +163,29 @@ export async function countHits(
       await pinned(file, async (source) => {
         const columns = await columnsOf(db, source, spec.format);
         for (const c of mapped) if (!columns.includes(c)) missing.add(c);
-        // DuckDB narrows (equality, substring, digits); the decision per cell is taken here, with the
+        // DuckDB narrows (exact values, substrings, digits); the decision per cell is taken here, with the
         // same whole-address rule as the SQL engines (joann@… is not ann@…).
         const checks: { name: string; column: string; hit: (v: string) => boolean; where: string }[] = [];
         const add = (name: string, column: string, p: { values?: string[]; contains: string[]; digits: string[] }) => {
-          // One regular expression per column, case-insensitive, over the cell as DuckDB reads it: an
-          // exact value anchored between blanks, an address as a literal, a phone number as its digits
+          // One regular expression per column, case-insensitive (RE2), over the cell as DuckDB reads it:
+          // an exact value anchored between blanks, an address as a literal, a phone number as its digits
           // with anything but digits between them (the same as searching the text stripped to its
           // digits). Lower-casing and trimming every cell of every column first cost more than the search
-          // (a 12,500-line JSONL of chats: 69 → 28 ms per scan). For a value of ASCII characters alone,
-          // RE2's case folding finds every cell JavaScript's lower-case below accepts; a value with other
-          // characters is compared after lower(), as before, since the two foldings differ there (İ).
+          // (a 12,500-line JSONL of chats: 69 → 28 ms per scan). It must keep every cell `hit` below
+          // accepts: RE2's case folding pairs the letters JavaScript's lower-case does (Σ with σ and ς, the
+          // Kelvin sign with k) except İ, lower-cased to i + U+0307, which is written as either. A value
+          // or an address with characters outside printable ASCII is compared after lower() as well.
           const values = [...new Set((p.values ?? []).map((v) => v.toLowerCase()))];
-          const ascii = (v: string) => /^[\x20-\x7e]*$/.test(v);
+          const literal = (v: string) => escapeRegex(v).replace(/i\u0307/g, '(?:i\\x{307}|\\x{130})');
           const alternatives = [
-            ...(values.some(ascii)
-              ? [`^${BLANKS}(?:${values.filter(ascii).map(escapeRegex).join('|')})${BLANKS}$`]
-              : []),
-            ...p.contains.filter(ascii).map((v) => escapeRegex(v.toLowerCase())),
+            ...(values.length ? [`^${BLANKS}(?:${values.map(literal).join('|')})${BLANKS}$`] : []),
+            ...p.contains.map((v) => literal(v.toLowerCase())),
             ...p.digits.map((d) => [...d].join('[^0-9]*')),
           ];
+          const beyondAscii = (v: string) => /[^\x20-\x7e]/.test(v);
           const lowered = `lower(${textOf(column)})`;
-          const otherValues = values.filter((v) => !ascii(v));
-          const otherContains = p.contains.filter((v) => !ascii(v)).map((v) => escapeRegex(v.toLowerCase()));
+          const otherValues = values.filter(beyondAscii);
+          const otherContains = p.contains.filter(beyondAscii).map((v) => escapeRegex(v.toLowerCase()));
           const parts = [
             ...(alternatives.length
               ? [`regexp_matches(CAST(${dq(column)} AS VARCHAR), ${sqlString(alternatives.join('|'))}, 'i')`]
