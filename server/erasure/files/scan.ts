@@ -4,7 +4,7 @@
 // every value of the subject, independently of the reader that wrote the files.
 import path from 'node:path';
 import type { DatasetDef } from '../../policies/types';
-import { CASE_INSENSITIVE, addressPattern } from '../sql';
+import { CASE_INSENSITIVE, addressPattern, escapeRegex } from '../sql';
 import { isPhoneKind } from '../phones';
 import type { Identity } from '../types';
 import { datasetFiles, type FilesSpec } from './dataset';
@@ -120,7 +120,6 @@ export async function mentionRows(
   });
 }
 
-const escapeRegex = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 /**
  * What JavaScript's trim() removes and DuckDB's trim() (spaces only) leaves, for RE2: its \s is tab, line
  * feed, form feed, carriage return and space; the vertical tab, the Unicode spaces and separators and the
