@@ -175,16 +175,17 @@ export async function countHits(
           // Kelvin sign with k) except İ, lower-cased to i + U+0307, which is written as either. A value
           // or an address with characters outside printable ASCII is compared after lower() as well.
           const values = [...new Set((p.values ?? []).map((v) => v.toLowerCase()))];
+          const contains = p.contains.map((v) => v.toLowerCase());
           const literal = (v: string) => escapeRegex(v).replace(/i\u0307/g, '(?:i\\x{307}|\\x{130})');
           const alternatives = [
             ...(values.length ? [`^${BLANKS}(?:${values.map(literal).join('|')})${BLANKS}$`] : []),
-            ...p.contains.map((v) => literal(v.toLowerCase())),
+            ...contains.map(literal),
             ...p.digits.map((d) => [...d].join('[^0-9]*')),
           ];
           const beyondAscii = (v: string) => /[^\x20-\x7e]/.test(v);
           const lowered = `lower(${textOf(column)})`;
           const otherValues = values.filter(beyondAscii);
-          const otherContains = p.contains.filter(beyondAscii).map((v) => escapeRegex(v.toLowerCase()));
+          const otherContains = contains.filter(beyondAscii).map(escapeRegex);
           const parts = [
             ...(alternatives.length
               ? [`regexp_matches(CAST(${dq(column)} AS VARCHAR), ${sqlString(alternatives.join('|'))}, 'i')`]
@@ -194,9 +195,7 @@ export async function countHits(
           ];
           if (!parts.length) return;
           const exact = new Set(values);
-          const address = p.contains.length
-            ? new RegExp(addressPattern(p.contains.map((e) => e.toLowerCase())), 'i')
-            : null;
+          const address = contains.length ? new RegExp(addressPattern(contains), 'i') : null;
           checks.push({
             name,
             column,
