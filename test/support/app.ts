@@ -141,8 +141,10 @@ export async function apiToken(t: TestApp, role: string, owner?: string, permiss
 }
 
 /**
- * A TOTP code the user has not used yet, for re-authentication: the earliest step within the
- * ±1 window after the last one they used (waiting for the next step when all are used).
+ * A TOTP code the user has not used yet, for re-authentication: the current step or the next,
+ * whichever is after the last one they used (waiting when both are used). Never the previous
+ * step: if a step boundary passes before the server checks it, that one is two steps old and
+ * refused, which failed a CI run.
  */
 export async function freshTotp(t: TestApp, userId: string): Promise<string> {
   const { authenticator } = await import('otplib');
@@ -151,7 +153,7 @@ export async function freshTotp(t: TestApp, userId: string): Promise<string> {
   for (;;) {
     const now = Math.floor(Date.now() / 30_000);
     const last = user.totp_last_step === null ? -Infinity : Number(user.totp_last_step);
-    const step = [now - 1, now, now + 1].find((s) => s > last);
+    const step = [now, now + 1].find((s) => s > last);
     if (step !== undefined) return authenticator.clone({ epoch: step * 30_000 + 15_000 }).generate(secret);
     await new Promise((r) => setTimeout(r, 1000));
     user.totp_last_step = (await t.deps.db('users').where({ id: userId }).first('totp_last_step')).totp_last_step;
