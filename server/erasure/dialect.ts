@@ -26,9 +26,12 @@ export interface Dialect {
   readTexts(value: unknown): string[];
   /** "DISTINCT" where the engine compares text byte for byte in DISTINCT, else "" (callers dedupe). */
   distinctText: string;
-  /** Case-insensitive regex match / replace-all, and a case-sensitive non-match. */
+  /** Case-insensitive regex match / replace-all, a case-sensitive match and non-match. */
   matchesCI(expr: string, pattern: string): Frag;
+  matches(expr: string, pattern: string): Frag;
   notMatches(expr: string, pattern: string): Frag;
+  /** A regex class of the characters JavaScript's trim() removes (whitespace, no-break spaces, the BOM). */
+  blank: string;
   replaceCI(expr: string, pattern: string, replacement: string): Frag;
   /** Case-insensitive LIKE (a prefilter). */
   ilike(expr: string, pattern: string): Frag;
@@ -66,7 +69,9 @@ export const postgresDialect: Dialect = {
   readTexts: (value) => ((value as (string | null)[] | null) ?? []).filter((v): v is string => v !== null),
   distinctText: 'DISTINCT',
   matchesCI: (expr, pattern) => ({ sql: `${expr} ~* ?`, bindings: [pattern] }),
+  matches: (expr, pattern) => ({ sql: `${expr} ~ ?`, bindings: [pattern] }),
   notMatches: (expr, pattern) => ({ sql: `${expr} !~ ?`, bindings: [pattern] }),
+  blank: '[[:space:]\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]',
   replaceCI: (expr, pattern, replacement) => ({
     sql: `regexp_replace(${expr}, ?, ?, 'gi')`,
     bindings: [pattern, replacement],
@@ -93,9 +98,11 @@ let derived = 0;
 export const mysqlDialect: Dialect = {
   name: 'mysql',
   inValues: (expr, values) => ({ sql: `${expr} IN (${placeholders(values.length)})`, bindings: values }),
-  // The plain IN can use the column's index; BINARY then refuses a value differing only in case.
+  // The plain IN can use the column's index; BINARY then refuses a value differing only in case. It
+  // compares the column as the connection's utf8mb4 (CAST … AS CHAR): BINARY on the column itself
+  // compares its own character set's bytes, so a latin1 "José" never equalled the bound "José".
   inTextValues: (column, values) => ({
-    sql: `(${column} IN (${placeholders(values.length)}) AND BINARY ${column} IN (${placeholders(values.length)}))`,
+    sql: `(${column} IN (${placeholders(values.length)}) AND BINARY CAST(${column} AS CHAR) IN (${placeholders(values.length)}))`,
     bindings: [...values, ...values],
   }),
   text: (expr) => `CAST(${expr} AS CHAR)`,
@@ -113,6 +120,7 @@ export const mysqlDialect: Dialect = {
   },
   distinctText: '',
   matchesCI: (expr, pattern) => ({ sql: `${expr} REGEXP ?`, bindings: ['(?i)' + pattern] }),
+  matches: (expr, pattern) => ({ sql: `${expr} REGEXP ?`, bindings: ['(?-i)' + pattern] }),
   notMatches: (expr, pattern) => ({ sql: `NOT (${expr} REGEXP ?)`, bindings: ['(?-i)' + pattern] }),
   replaceCI: (expr, pattern, replacement) => ({
     sql: `REGEXP_REPLACE(${expr}, ?, ?)`,
@@ -120,6 +128,8 @@ export const mysqlDialect: Dialect = {
   }),
   ilike: (expr, pattern) => ({ sql: `lower(${expr}) LIKE ?`, bindings: [pattern.toLowerCase()] }),
   like: (expr, pattern) => ({ sql: `${expr} LIKE ?`, bindings: [pattern] }),
+  // PCRE's \x{…}: MariaDB hands PCRE the text as UTF-8 whatever the column's character set.
+  blank: '[[:space:]\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}]',
   digits: (expr) => `REGEXP_REPLACE(${expr}, '[^0-9]', '')`,
   distinctFrom: (expr, value) => ({ sql: `NOT (${expr} <=> ${value.sql})`, bindings: value.bindings }),
   literal: (value) => ({ sql: '?', bindings: [value] }),
