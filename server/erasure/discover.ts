@@ -8,11 +8,23 @@ import { specOf, valuesInSubjectRows } from './files/scan';
 import type { DataMap } from '../policies/types';
 import type { Identity, RowFilter } from './types';
 import type { Connections } from './connections';
-import { allDatasets, isReversed, ownerColumns, pointerKind, splitRef } from '../datamap/lookup';
-import { CASE_INSENSITIVE, exec, FALSE, identityMatch, join, not, q, rowsMatching, type SqlEnv } from './sql';
+import { allDatasets, heldKind, isReversed, ownerColumns, pointerKind, splitRef } from '../datamap/lookup';
+import {
+  CASE_INSENSITIVE,
+  exec,
+  FALSE,
+  identityMatch,
+  join,
+  not,
+  paddedMatch,
+  q,
+  rowsMatching,
+  SPELLED,
+  type SqlEnv,
+} from './sql';
 import { planRequest } from './plan';
 import { withDatabaseKeys } from './primary-keys';
-import { isPhoneKind, normalizePhones } from './phones';
+import { isPhoneKind, normalizePhones, phoneVariants } from './phones';
 import { asConfigError, classifyError, ErasureConfigError } from './errors';
 
 export interface DiscoverInput {
@@ -30,9 +42,13 @@ export function normalizeIdentity(
 ): Identity {
   const out: Identity = {};
   for (const [kind, raw] of Object.entries(identity)) {
-    const list = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw])
-      .map((v) => String(v).trim())
-      .filter(Boolean);
+    const given = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
+    // Spellings are the stored bytes, blanks and case included: nothing to normalise.
+    if (kind.startsWith(SPELLED)) {
+      if (given.length) out[kind] = [...new Set(given)].sort();
+      continue;
+    }
+    const list = given.map((v) => v.trim()).filter(Boolean);
     // Emails trimmed and case-folded; phone numbers to E.164 (libphonenumber-js), raw kept when unusual.
     const values = CASE_INSENSITIVE.has(kind)
       ? list.map((v) => v.toLowerCase())
@@ -113,12 +129,22 @@ export async function discoverWithHolds(
     asked.set(id, probe);
     return true;
   };
+  // Tables whose text identity columns may store a value with blanks around it (database engines:
+  // the files engine compares trimmed values already).
+  const spellable = allDatasets(input.datamap).filter(({ system }) => system.engine !== 'files');
   for (let round = 0; ; round++) {
     const before = JSON.stringify(identity);
     if (round >= maxRounds)
       throw new ErasureConfigError(
         `identity discovery did not settle within ${maxRounds} rounds: the subject's rows keep leading to new values; check the data map's identity columns`,
       );
+    for (const target of spellable) {
+      const kinds = [
+        ...new Set(target.dataset.columns.map((c) => heldKind(target.system, target.dataset, c.name))),
+      ].filter((k): k is string => Boolean(k));
+      if (kinds.length && changedFor(`spelled:${target.key}`, kinds))
+        identity = normalizeIdentity(merge(identity, await spelledIn(input.connections, target, identity)), region);
+    }
     for (const [i, p] of pointers.entries()) {
       if (changedFor(`pointer:${i}`, null))
         identity = normalizeIdentity(merge(identity, await collectPointers(input.connections, p, identity)), region);
@@ -240,6 +266,59 @@ async function ownedByOthers(
     return Number(rows[0]?.n ?? 0);
   });
   return (await Promise.all(counts)).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * The subject's values as this table stores them with blanks around them ("\tC-0042", "ann@x.com "),
+ * under `spelled:<kind>`. The exact matches every step makes (on the index) would miss those rows,
+ * and a certificate would call the erasure complete. One full scan of the table.
+ */
+async function spelledIn(
+  connections: Connections,
+  { system, dataset, key }: ReturnType<typeof allDatasets>[number],
+  identity: Identity,
+): Promise<Identity> {
+  try {
+    const table = (await connections.schema(system.name)).get(dataset.name);
+    // A table or column the database lacks is reported by the steps and by verification, not here.
+    if (!table) return {};
+    const d = connections.dialect(system.name);
+    const probes = dataset.columns.flatMap((c) => {
+      const kind = heldKind(system, dataset, c.name);
+      if (!kind || !table.columns.get(c.name)?.isText) return [];
+      const values = identity[kind] ?? [];
+      const hit = paddedMatch(
+        d,
+        c.name,
+        isPhoneKind(kind) ? phoneVariants(values) : values,
+        CASE_INSENSITIVE.has(kind),
+      );
+      return hit === FALSE ? [] : [{ column: c.name, kind, hit }];
+    });
+    if (!probes.length) return {};
+    const select = probes.map((p, i) => ({
+      sql: `${d.aggregateTexts(`CASE WHEN ${p.hit.sql} THEN ${q(p.column)} END`)} AS v${i}`,
+      bindings: p.hit.bindings,
+    }));
+    const where = join(
+      probes.map((p) => p.hit),
+      'OR',
+      FALSE,
+    );
+    const { rows } = await exec(connections.get(system.name), {
+      sql: `SELECT ${select.map((s) => s.sql).join(', ')} FROM ${q(dataset.name)} WHERE ${where.sql}`,
+      bindings: [...select.flatMap((s) => s.bindings), ...where.bindings],
+    });
+    const out: Identity = {};
+    probes.forEach((p, i) => {
+      // Only the padded ones: a value stored as given (or in another case, for emails) matches already.
+      const padded = d.readTexts(rows[0]?.[`v${i}`]).filter((v) => v !== v.trim());
+      if (padded.length) out[SPELLED + p.kind] = [...(out[SPELLED + p.kind] ?? []), ...padded];
+    });
+    return out;
+  } catch (err) {
+    throw classifyError(err) === 'configuration' ? asConfigError(err, key) : err;
+  }
 }
 
 interface Pointer {

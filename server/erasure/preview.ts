@@ -8,7 +8,7 @@ import type { ErasureContext } from './execute';
 import { compileStep } from './compile';
 import { compileMentions } from './mentions';
 import { describe } from './strategies';
-import { exec, FALSE, q, type SqlEnv } from './sql';
+import { exec, FALSE, q, SPELLED, type SqlEnv } from './sql';
 import { asConfigError, classifyError } from './errors';
 import { countSql, exemptionCounts } from './counts';
 import { previewFileStep } from './files/run';
@@ -65,7 +65,7 @@ export async function previewRequest(plan: ErasurePlan, ctx: Omit<ErasureContext
     .filter((s) => s.rows > 0);
   const counts = Object.fromEntries(
     Object.entries(ctx.identity)
-      .filter(([k]) => !k.startsWith('ref:') && !k.startsWith(HELD))
+      .filter(([k]) => !k.startsWith('ref:') && !k.startsWith(HELD) && !k.startsWith(SPELLED))
       .map(([k, v]) => [k, v.length]),
   );
   const held = Object.entries(heldOf(ctx.identity)).flatMap(([kind, values]) =>

@@ -57,20 +57,40 @@ export function columnOf(env: SqlEnv, table: string, column: string): ColumnInfo
   return c;
 }
 
+/**
+ * Identity kinds under which the subject's values travel as tables store them with blanks around
+ * them ("spelled:email" → "\tann@example.com "): discovery finds them (spelledIn, discover.ts), and
+ * identityMatch adds them to the kind's exact values, so every step still matches on the index.
+ */
+export const SPELLED = 'spelled:';
+
 /** The column holds one of the subject's values of `kind`; FALSE when the subject has none. */
 export function identityMatch(env: SqlEnv, table: string, column: string, kind: string): Frag {
   const col = columnOf(env, table, column);
   const raw = [...new Set(env.identity[kind] ?? [])];
+  const spelled = col.isText ? (env.identity[SPELLED + kind] ?? []) : [];
   if (CASE_INSENSITIVE.has(kind) && col.isText) {
-    const values = [...new Set(raw.map((v) => v.toLowerCase()))];
+    const values = [...new Set([...raw, ...spelled].map((v) => v.toLowerCase()))];
     if (!values.length) return FALSE;
     return env.dialect.inValues(col.caseInsensitive ? q(column) : `lower(${q(column)})`, values, 'text');
   }
   // A phone number matches in any of its usual written forms (exact strings: the index still serves).
   const c = comparable(col, isPhoneKind(kind) && col.isText ? phoneVariants(raw) : raw);
-  if (!c.values.length) return FALSE;
-  if (col.isText) return env.dialect.inTextValues(q(column), c.values);
-  return env.dialect.inValues(c.columnAsText ? env.dialect.text(q(column)) : q(column), c.values, c.cast);
+  const values = [...new Set([...c.values, ...spelled])];
+  if (!values.length) return FALSE;
+  if (col.isText) return env.dialect.inTextValues(q(column), values);
+  return env.dialect.inValues(c.columnAsText ? env.dialect.text(q(column)) : q(column), values, c.cast);
+}
+
+/**
+ * The column holds one of `values` with or without blanks around it (a tab, a trailing space, a
+ * no-break space: whatever JavaScript's trim() removes, as the files engine compares). A full scan:
+ * for discovery's search for spellings and for verification, never for a step.
+ */
+export function paddedMatch(d: Dialect, column: string, values: string[], caseInsensitive: boolean): Frag {
+  if (!values.length) return FALSE;
+  const pattern = `^${d.blank}*(?:${values.map(escapeRegex).join('|')})${d.blank}*$`;
+  return caseInsensitive ? d.matchesCI(q(column), pattern) : d.matches(q(column), pattern);
 }
 
 /**

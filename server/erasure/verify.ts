@@ -26,7 +26,9 @@ import {
   join,
   keptBy,
   keptByAny,
+  paddedMatch,
   q,
+  SPELLED,
   textMentions,
   type Frag,
   type SqlEnv,
@@ -93,7 +95,11 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
   // Held-back values (shared with other people, not confirmed) are not the subject's to look for.
   const shared = heldOf(identity);
   for (const [k, v] of Object.entries(shared)) if (identity[k]) identity[k] = identity[k].filter((x) => !v.includes(x));
-  const personal = Object.entries(identity).filter(([k]) => !k.startsWith('ref:') && !k.startsWith(HELD));
+  // Spellings as stored (spelled:<kind>) are not searched for as values: every probe below finds a
+  // value with blanks around it by itself (paddedMatch), without discovery's help.
+  const personal = Object.entries(identity).filter(
+    ([k]) => !k.startsWith('ref:') && !k.startsWith(HELD) && !k.startsWith(SPELLED),
+  );
   const allValues = [...new Set(personal.flatMap(([, v]) => v))];
   // In a personal text column no identity kind is declared for, only values distinctive enough to be
   // the subject's: a customer number "1234" in someone's card's last4 is not a leftover.
@@ -397,7 +403,10 @@ function mergeIdentity(a: Identity, b: Identity): Identity {
   return out;
 }
 
-/** Exact match of the values a column can hold (case-insensitive for emails). */
+/**
+ * The values a column can hold, exactly (case-insensitive for emails) or, in text, with blanks around
+ * them: a cell "\tC-0042 " is the subject's value as much as "C-0042" is.
+ */
 function valueMatch(
   d: Dialect,
   column: string,
@@ -407,10 +416,13 @@ function valueMatch(
 ): Frag {
   if (caseInsensitive && info.isText) {
     const lower = [...new Set(values.map((v) => v.toLowerCase()))];
-    return lower.length ? d.inValues(info.caseInsensitive ? q(column) : `lower(${q(column)})`, lower, 'text') : FALSE;
+    if (!lower.length) return FALSE;
+    const exact = d.inValues(info.caseInsensitive ? q(column) : `lower(${q(column)})`, lower, 'text');
+    return join([exact, paddedMatch(d, column, lower, true)], 'OR', FALSE);
   }
   const c = comparable(info, values);
   if (!c.values.length) return FALSE;
-  if (info.isText) return d.inTextValues(q(column), c.values);
+  if (info.isText)
+    return join([d.inTextValues(q(column), c.values), paddedMatch(d, column, c.values, false)], 'OR', FALSE);
   return d.inValues(c.columnAsText ? d.text(q(column)) : q(column), c.values, c.cast);
 }
