@@ -12,6 +12,7 @@ const WORDS: Record<string, string> = {
   'request.close_no_data': 'Closed: no data found',
   'request.running': 'Job started',
   'request.verifying': 'Verifying: scanning for what remains',
+  'request.erased_as_stored': 'Second pass: values stored with blanks around them erased',
   'request.complete': 'Completed, verified clean',
   'request.complete_part_held': 'Completed, part kept under legal hold',
   'request.needs_attention': 'Needs attention',

@@ -34,6 +34,13 @@ export interface DiscoverInput {
   /** Values an officer confirmed although other people's rows hold them too. */
   confirmed?: Identity;
   maxRounds?: number;
+  /**
+   * Also find the subject's values as tables store them with blanks around them (spelledIn: one
+   * full scan of each database table with a text identity column, every round its kinds changed).
+   * Off for the first pass, which matches on indexes; the erasure job turns it on only after
+   * verification found the subject's values still in place (run-erasure.ts).
+   */
+  spellings?: boolean;
 }
 
 export function normalizeIdentity(
@@ -131,7 +138,7 @@ export async function discoverWithHolds(
   };
   // Tables whose text identity columns may store a value with blanks around it (database engines:
   // the files engine compares trimmed values already).
-  const spellable = allDatasets(input.datamap).filter(({ system }) => system.engine !== 'files');
+  const spellable = input.spellings ? allDatasets(input.datamap).filter(({ system }) => system.engine !== 'files') : [];
   for (let round = 0; ; round++) {
     const before = JSON.stringify(identity);
     if (round >= maxRounds)
@@ -270,8 +277,8 @@ async function ownedByOthers(
 
 /**
  * The subject's values as this table stores them with blanks around them ("\tC-0042", "ann@x.com "),
- * under `spelled:<kind>`. The exact matches every step makes (on the index) would miss those rows,
- * and a certificate would call the erasure complete. One full scan of the table.
+ * under `spelled:<kind>`. The exact matches every step makes (on the index) miss those rows; with
+ * their spellings in the identity, identityMatch matches them exactly too. One full scan of the table.
  */
 async function spelledIn(
   connections: Connections,

@@ -26,6 +26,7 @@ import {
   join,
   keptBy,
   keptByAny,
+  not,
   paddedMatch,
   q,
   SPELLED,
@@ -68,6 +69,11 @@ export interface VerifyResult {
   held?: { system: string; table: string; rows: number; hold: string; legalBasis: string }[];
   /** Tables or columns that could not be scanned (a scan that did not happen cannot say "clean"). */
   problems: string[];
+  /**
+   * Rows (remaining, kept or held) that hold the subject's value in an identity column with blanks
+   * around it, which the erasure's exact matches miss: the erasure job's second pass is for these.
+   */
+  padded: number;
   /** Hits in columns the data map does not describe: listed, not failing (the map must be fixed). */
   warnings: { system: string; table: string; column: string; rows: number }[];
   scanned: {
@@ -87,6 +93,7 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
     exempt: [],
     held: [],
     problems: [],
+    padded: 0,
     warnings: [],
     scanned: { systems: 0, tables: 0, columns: 0, values: 0, unmappedColumns: 0, lines: [] },
   };
@@ -158,7 +165,7 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
     };
     const d = env.dialect;
     const policy = planColumns(system, dataset, input.decide, input.regulation);
-    const probes: { column: string; hit: Frag; keptAsIs: KeepRule | null }[] = [];
+    const probes: { column: string; hit: Frag; padded: Frag; keptAsIs: KeepRule | null }[] = [];
     for (const col of dataset.columns) {
       const info = table.columns.get(col.name);
       if (!info) {
@@ -188,13 +195,16 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
         FALSE,
       );
       if (hit === FALSE && !kind && !user) continue;
+      // Hits an exact match misses (blanks around the value): the job's second pass is for these.
+      const kindValues = kind ? (isPhoneKind(kind) ? phoneVariants(identity[kind] ?? []) : (identity[kind] ?? [])) : [];
+      const pad = kind ? paddedOnly(d, col.name, info, kindValues, CASE_INSENSITIVE.has(kind)) : FALSE;
       const plan = policy.columns.find((c) => c.column === col.name);
       const rule =
         plan?.exempt && !plan.exempt.erase
           ? (policy.keep.find((k) => k.exemption === plan.exempt!.exemption) ?? null)
           : null;
       // A column with nothing to search for (the subject has no value of its kind) is still listed as scanned.
-      probes.push({ column: col.name, hit, keptAsIs: rule });
+      probes.push({ column: col.name, hit, padded: pad, keptAsIs: rule });
     }
     const unmapped = unmappedColumns(system, schema)
       .filter((c) => c.table === dataset.name && table.columns.get(c.column)?.isText)
@@ -221,10 +231,12 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
         'OR',
         FALSE,
       );
+      const pads = d.countIf(paddedOf(live), 'padded');
       const { rows } = await exec(db, {
-        sql: `SELECT count(*)${d.int} AS n FROM ${q(dataset.name)} WHERE ${any.sql}`,
-        bindings: any.bindings,
+        sql: `SELECT count(*)${d.int} AS n, ${pads.sql} FROM ${q(dataset.name)} WHERE ${any.sql}`,
+        bindings: [...pads.bindings, ...any.bindings],
       });
+      out.padded += Number(rows[0].padded);
       const n = Number(rows[0].n);
       if (n > 0)
         out.held!.push({
@@ -258,7 +270,7 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
           FALSE,
         )
       : FALSE;
-    select.push(d.countIf(exemptRows, 'kept'));
+    select.push(d.countIf(exemptRows, 'kept'), d.countIf(paddedOf(live), 'padded'));
     const any = join(
       live.map((p) => p.hit),
       'OR',
@@ -270,6 +282,7 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
       const n = Number(rows[0][`r${i}`]);
       if (n > 0) out.remaining.push({ system: system.name, table: dataset.name, column: p.column, rows: n });
     });
+    out.padded += Number(rows[0].padded);
     const kept = Number(rows[0].kept);
     if (kept > 0) {
       const rule = keptProbes[0].keptAsIs!;
@@ -286,6 +299,13 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
   out.clean = out.remaining.length === 0 && out.problems.length === 0;
   return out;
 }
+
+const paddedOf = (probes: { padded: Frag }[]): Frag =>
+  join(
+    probes.map((p) => p.padded).filter((f) => f !== FALSE),
+    'OR',
+    FALSE,
+  );
 
 /** Unmapped text columns, first `limit` rows: the subject's emails (whole addresses) or phone numbers as substrings. */
 async function scanUnmapped(
@@ -403,11 +423,8 @@ function mergeIdentity(a: Identity, b: Identity): Identity {
   return out;
 }
 
-/**
- * The values a column can hold, exactly (case-insensitive for emails) or, in text, with blanks around
- * them: a cell "\tC-0042 " is the subject's value as much as "C-0042" is.
- */
-function valueMatch(
+/** The values a column can hold, exactly (case-insensitive for emails): the first pass's matches. */
+function exactMatch(
   d: Dialect,
   column: string,
   info: Parameters<typeof comparable>[0],
@@ -416,13 +433,43 @@ function valueMatch(
 ): Frag {
   if (caseInsensitive && info.isText) {
     const lower = [...new Set(values.map((v) => v.toLowerCase()))];
-    if (!lower.length) return FALSE;
-    const exact = d.inValues(info.caseInsensitive ? q(column) : `lower(${q(column)})`, lower, 'text');
-    return join([exact, paddedMatch(d, column, lower, true)], 'OR', FALSE);
+    return lower.length ? d.inValues(info.caseInsensitive ? q(column) : `lower(${q(column)})`, lower, 'text') : FALSE;
   }
   const c = comparable(info, values);
   if (!c.values.length) return FALSE;
-  if (info.isText)
-    return join([d.inTextValues(q(column), c.values), paddedMatch(d, column, c.values, false)], 'OR', FALSE);
+  if (info.isText) return d.inTextValues(q(column), c.values);
   return d.inValues(c.columnAsText ? d.text(q(column)) : q(column), c.values, c.cast);
+}
+
+/** In text, also with blanks around them: a cell "\tC-0042 " is the subject's value as much as "C-0042" is. */
+function padded(d: Dialect, column: string, info: { isText: boolean }, values: string[], ci: boolean): Frag {
+  return info.isText ? paddedMatch(d, column, ci ? values.map((v) => v.toLowerCase()) : values, ci) : FALSE;
+}
+
+function valueMatch(
+  d: Dialect,
+  column: string,
+  info: Parameters<typeof comparable>[0],
+  values: string[],
+  caseInsensitive: boolean,
+): Frag {
+  return join(
+    [exactMatch(d, column, info, values, caseInsensitive), padded(d, column, info, values, caseInsensitive)].filter(
+      (f) => f !== FALSE,
+    ),
+    'OR',
+    FALSE,
+  );
+}
+
+/** Cells only the blanks kept from an exact match: what a second pass with their spellings erases. */
+function paddedOnly(
+  d: Dialect,
+  column: string,
+  info: Parameters<typeof comparable>[0],
+  values: string[],
+  caseInsensitive: boolean,
+): Frag {
+  const p = padded(d, column, info, values, caseInsensitive);
+  return p === FALSE ? FALSE : join([p, not(exactMatch(d, column, info, values, caseInsensitive))], 'AND', FALSE);
 }

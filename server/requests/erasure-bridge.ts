@@ -20,6 +20,7 @@ import { planRequest } from '../erasure/plan';
 import { withDatabaseKeys } from '../erasure/primary-keys';
 import { recordSubjectValues } from '../erasure/subject-values';
 import type { Checkpoints, PlannedCounts } from '../erasure/execute';
+import { addResults } from '../erasure/second-pass';
 import type { Decide, ErasurePlan, HeldBy, Identity, Keys, StepResult } from '../erasure/types';
 import type { RequestRow } from './queries';
 import { noteLogIdentities } from '../logger';
@@ -154,6 +155,33 @@ export async function subjectValuesFor(
   return values;
 }
 
+/**
+ * Before the second pass: the widened identity is kept (a rerun starts from it) and the values its
+ * rows hold are added to the recorded ones, read while those rows still exist.
+ */
+export async function keepWidened(
+  deps: Deps,
+  row: RequestRow,
+  bundle: PolicyBundle,
+  connections: Connections,
+  identity: Identity,
+  values: Identity,
+): Promise<Identity> {
+  noteLogIdentities(identity);
+  const more = await recordSubjectValues({ datamap: bundle.datamap, connections, identity });
+  const all: Identity = { ...values };
+  for (const [k, v] of Object.entries(more)) all[k] = [...(all[k] ?? []), ...v];
+  const merged = normalizeIdentity(all, bundle.datamap.phoneRegion);
+  await deps
+    .db('requests')
+    .where({ id: row.id })
+    .update({
+      discovered_enc: deps.crypto.encrypt(JSON.stringify(identity)),
+      subject_values_enc: deps.crypto.encrypt(JSON.stringify(merged)),
+    });
+  return merged;
+}
+
 /** Checkpoints in Postgres: a step is marked done once, whatever reruns happen. */
 export function checkpoints(
   db: Knex,
@@ -207,6 +235,27 @@ export function checkpoints(
     },
     progress: onProgress,
   };
+}
+
+/**
+ * The second pass's results added to each step's stored one (server/erasure/second-pass.ts), under
+ * the row's lock: a rerun after a crash reads both passes' work back from isDone.
+ */
+export function addToSteps(db: Knex, requestId: string): (key: string, result: StepResult) => Promise<void> {
+  return (key, result) =>
+    db.transaction(async (trx) => {
+      const where = { request_id: requestId, step_key: key };
+      const row = await trx('request_steps').where(where).forUpdate().first('details');
+      const stored = row?.details?.result as StepResult | undefined;
+      const merged = stored ? addResults(stored, result) : result;
+      await trx('request_steps')
+        .where(where)
+        .update({
+          rows_affected: merged.rowsAffected,
+          rows_kept: merged.rowsKept,
+          details: trx.raw(`details || ?::jsonb`, [JSON.stringify({ result: merged })]),
+        });
+    });
 }
 
 export async function recordSteps(db: Knex, requestId: string, plan: ErasurePlan): Promise<void> {

@@ -4,13 +4,16 @@
 // → re-approval check → plan (./engine) → erase (../erasure) → verify → certificate → close
 // (./lifecycle), or the follow-up that erases rows a legal hold kept once it ends (./held-remainder).
 import type { Deps } from '../deps';
+import type { Identity } from '../erasure/types';
 import { requestById, type RequestRow } from './queries';
 import {
   checkpoints,
   connectionsFor,
   decideFor,
   heldSteps,
+  addToSteps,
   identityFor,
+  keepWidened,
   keysFor,
   planFor,
   recordSteps,
@@ -18,7 +21,9 @@ import {
 } from './erasure-bridge';
 import { certificateHeld } from '../erasure/certificate-held';
 import { eraseHeldRemainder, followUpsDue } from './held-remainder';
-import { runErasure } from '../erasure/execute';
+import { discoverIdentities, runErasure } from '../erasure/execute';
+import { addOutcomes, hasSpellings, secondPassCheckpoints } from '../erasure/second-pass';
+import { SPELLED } from '../erasure/sql';
 import { planWidening } from '../erasure/plan-compare';
 import { verifyErasure } from '../erasure/verify';
 import { ErasureConfigError } from '../erasure/errors';
@@ -29,10 +34,14 @@ import { closeRequest, moveAudited, setProgress, type StatusPatch } from './life
 import { WORKER_STATUSES, type RequestStatus } from './status';
 
 /**
- * Test seam only: runs between the last erasure step and verification (a test plants a leftover
- * here to prove verification catches it). Nothing in the application sets it.
+ * Test seams only: `beforeVerify` runs between the last erasure step and verification (a test plants
+ * a leftover here to prove verification catches it). Nothing in the application sets them.
  */
-export const erasureHooks: { beforeVerify?: (requestId: string) => Promise<void> } = {};
+export const erasureHooks: {
+  beforeVerify?: (requestId: string) => Promise<void>;
+  /** Between keeping the widened identity and the second pass (a test stops the job there). */
+  beforeSecondPass?: (requestId: string) => Promise<void>;
+} = {};
 
 /** A failure no retry can heal (the job gives up at once, and the request needs attention). */
 export class ErasureCannotRun extends Error {
@@ -128,14 +137,15 @@ export async function runRequestErasure(
 
   const connections = connectionsFor(deps, bundle);
   try {
-    const identity = await identityFor(deps, row, bundle, connections);
-    if (!identity)
+    const found = await identityFor(deps, row, bundle, connections);
+    if (!found)
       throw new ErasureCannotRun(
         'The identity was destroyed before the erasure finished; re-open the request with the identity.',
       );
+    let identity: Identity = found;
     const plan = await planFor(bundle, row, connections);
     // Before the first step: every identity value the subject's rows hold, for verification.
-    const values = await subjectValuesFor(deps, row, bundle, connections, identity);
+    let values = await subjectValuesFor(deps, row, bundle, connections, identity);
     await recordSteps(deps.db, row.id, plan);
     const report = async (done: number, total: number, step: string) => {
       await setProgress(deps.db, requestId, done, total + 1, `Erased ${step} (${done} of ${total} tables)`);
@@ -144,7 +154,7 @@ export async function runRequestErasure(
     const cp = checkpoints(deps.db, row.id, report);
     // Before every step: still ours? A worker that lost its lease stops rather than races.
     const guarded = { ...cp, isDone: (key: string) => (lease.assertHeld(), cp.isDone(key)) };
-    const outcome = await runErasure(
+    let outcome = await runErasure(
       plan,
       { connections, identity, keys: keysFor(deps, row.id), reference: row.id },
       guarded,
@@ -163,18 +173,61 @@ export async function runRequestErasure(
       { rowsAffected: outcome.totals.rowsAffected },
     );
     await erasureHooks.beforeVerify?.(row.id);
-    const verification = await verifyErasure({
-      datamap: bundle.datamap,
-      connections,
-      identity,
-      values,
-      decide: decideFor(bundle),
-      regulation: row.regulation,
-      held: heldSteps(plan),
-    });
+    const { regulation } = row;
+    const verify = () =>
+      verifyErasure({
+        datamap: bundle.datamap,
+        connections,
+        identity,
+        values,
+        decide: decideFor(bundle),
+        regulation,
+        held: heldSteps(plan),
+      });
+    let verification = await verify();
+    if (verification.padded > 0) {
+      // The subject's values stored with blanks around them, which the exact matches missed (left in
+      // place, or kept or held without their keys recorded). Discovery again, finding those spellings
+      // (full scans, only here), and a second pass of every step with them (../erasure/second-pass.ts).
+      const wider = await discoverIdentities({
+        datamap: bundle.datamap,
+        connections,
+        identity,
+        spellings: true,
+      });
+      if (hasSpellings(wider)) {
+        lease.assertHeld();
+        identity = wider;
+        values = await keepWidened(deps, row, bundle, connections, identity, values);
+        await erasureHooks.beforeSecondPass?.(row.id);
+        const second = await runErasure(
+          plan,
+          { connections, identity, keys: keysFor(deps, row.id), reference: row.id },
+          secondPassCheckpoints(guarded, addToSteps(deps.db, row.id)),
+          { attempts: 3 },
+        );
+        lease.assertHeld();
+        outcome = addOutcomes(plan, outcome, second);
+        await deps.audit.append({
+          actor: 'system:worker',
+          action: 'request.erased_as_stored',
+          target: `request:${row.id}`,
+          details: {
+            rowsAffected: second.totals.rowsAffected,
+            kinds: Object.keys(identity).filter((k) => k.startsWith(SPELLED)),
+          },
+        });
+        verification = await verify();
+      }
+    }
     await flagArtefacts(deps, row.id, outcome.artefacts);
     // Erased subjects never go back into training data; snapshots that already left them out are certified.
-    const excludedFrom = await onErasure(deps, row.id, identity);
+    const excludedFrom = await onErasure(
+      deps,
+      row.id,
+      // Spellings are values the identity holds already, trimmed: nothing more to list.
+      Object.fromEntries(Object.entries(identity).filter(([k]) => !k.startsWith(SPELLED))),
+    );
     const held = certificateHeld(plan, outcome.results);
     // Only a verified-clean erasure is certified, under the bundle it actually ran with.
     const certificate = verification.clean

@@ -1,9 +1,11 @@
 // The subject's values stored with blanks around them, on PostgreSQL and on MariaDB/MySQL: a tab or a
 // trailing space from an import, a no-break space from a spreadsheet, an ideographic space. Every
 // step matches exactly (so an index serves), which missed these rows: the erasure left them and
-// verification, matching the same way, called the result clean. Discovery now finds each value as
-// the table spells it, the steps erase those rows, and verification finds such a value by itself.
-// Look-alikes (a longer value, a value inside another, blanks inside) must stay.
+// verification, matching the same way, called the result clean. Verification now finds such a value
+// by itself; its report sends the job to discovery with `spellings` on, which finds each value as
+// the table spells it (and what those rows lead to), and to a second pass that erases those rows
+// (server/erasure/second-pass.ts). Look-alikes (a longer value, a value inside another, blanks
+// inside) must stay.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +21,7 @@ import { previewRequest } from '../../server/erasure/preview';
 import { recordSubjectValues } from '../../server/erasure/subject-values';
 import { verifyErasure } from '../../server/erasure/verify';
 import { exec, identityMatch } from '../../server/erasure/sql';
+import { addOutcomes, hasSpellings, secondPassCheckpoints } from '../../server/erasure/second-pass';
 import { subjectRows, valuesInSubjectRows } from '../../server/erasure/files/scan';
 import type { DataMap, DeletionPolicy, SourceRef } from '../../server/policies/types';
 import type { Identity } from '../../server/erasure/types';
@@ -141,8 +144,10 @@ describe.each(['postgres', 'mysql'] as SqlEngine[])('values stored with blanks a
     await my?.drop();
   });
 
-  it('discovers each value as the tables spell it, and what the padded row links to', async () => {
-    identity = await discoverIdentities({ datamap: map, connections, identity: { email: ['ann.pad@example.com'] } });
+  it('discovery matches exactly by default; with spellings on it finds each value as the tables spell it, and what the padded row links to', async () => {
+    const given = { email: ['ann.pad@example.com'] };
+    expect(await discoverIdentities({ datamap: map, connections, identity: given })).toEqual(given);
+    identity = await discoverIdentities({ datamap: map, connections, identity: given, spellings: true });
     expect(identity).toEqual({
       customer_id: ['1'],
       email: ['ann.pad@example.com'],
@@ -162,24 +167,43 @@ describe.each(['postgres', 'mysql'] as SqlEngine[])('values stored with blanks a
     expect(preview.identity.counts).toEqual({ customer_id: 1, email: 1, member_no: 1 });
   });
 
-  it('erases those rows, leaves the look-alikes, and verification calls it clean', async () => {
-    const values = await recordSubjectValues({ datamap: map, connections, identity });
+  it('the first pass leaves the padded rows and verification says so; the second pass erases them, leaves the look-alikes, and verification calls it clean', async () => {
+    // The erasure job's order (server/requests/run-erasure.ts): exact discovery, values, first pass, verification.
+    const given = await discoverIdentities({ datamap: map, connections, identity: { email: ['ann.pad@example.com'] } });
+    let values = await recordSubjectValues({ datamap: map, connections, identity: given });
     const plan = planRequest({ datamap: map, decide, regulation: 'gdpr' });
-    await runErasure(plan, { connections, identity, keys, now: NOW }, memoryCheckpoints());
+    const cp = memoryCheckpoints();
+    const first = await runErasure(plan, { connections, identity: given, keys, now: NOW }, cp);
+    expect(first.totals.rowsAffected).toBe(1); // newsletter 2, stored as given
+    const verify = (id: Identity, v: Identity) =>
+      verifyErasure({ datamap: map, connections, identity: id, values: v, decide, regulation: 'gdpr', now: NOW });
+    const before = await verify(given, values);
+    expect(before.clean).toBe(false);
+    expect(before.remaining).toEqual([
+      { system: 'shop', table: 'customers', column: 'email', rows: 1 },
+      { system: 'shop', table: 'newsletter', column: 'email', rows: 1 },
+    ]);
+    expect(before.padded).toBe(2);
+
+    const wider = await discoverIdentities({ datamap: map, connections, identity: given, spellings: true });
+    expect(hasSpellings(wider)).toBe(true);
+    expect(wider).toEqual(identity);
+    values = await recordSubjectValues({ datamap: map, connections, identity: wider });
+    const added: Record<string, number> = {};
+    const second = await runErasure(
+      plan,
+      { connections, identity: wider, keys, now: NOW },
+      secondPassCheckpoints(cp, async (key, r) => void (added[key] = r.rowsDeleted)),
+    );
+    expect(added).toEqual({ 'shop.customers': 1, 'shop.orders': 1, 'shop.loyalty': 2, 'shop.newsletter': 1 });
+    const both = addOutcomes(plan, first, second);
+    expect(both.totals.rowsAffected).toBe(6);
+    expect(both.results['shop.newsletter'].rowsDeleted).toBe(2);
     expect(await ids('customers')).toEqual([2, 3]);
     expect(await ids('orders')).toEqual([101]);
     expect(await ids('loyalty')).toEqual([3, 4, 5]);
     expect(await ids('newsletter')).toEqual([3, 4]);
-    const verification = await verifyErasure({
-      datamap: map,
-      connections,
-      identity,
-      values,
-      decide,
-      regulation: 'gdpr',
-      now: NOW,
-    });
-    expect(verification).toMatchObject({ clean: true, remaining: [], problems: [] });
+    expect(await verify(wider, values)).toMatchObject({ clean: true, remaining: [], problems: [], padded: 0 });
   });
 
   it('matches a value with a character outside ASCII exactly in a column of another character set', async () => {
@@ -218,6 +242,24 @@ describe.each(['postgres', 'mysql'] as SqlEngine[])('values stored with blanks a
       { system: 'shop', table: 'loyalty', column: 'member_no', rows: 1 },
       { system: 'shop', table: 'newsletter', column: 'email', rows: 1 },
     ]);
+    expect(verification.padded).toBe(2);
+    // Under a legal hold the row is held, not remaining, and still counted as padded: the job's second
+    // pass records its key for the follow-up (the first pass's exact match never did).
+    const hold = { hold: 'audit-9', caseReference: 'CASE-9', legalBasis: 'GDPR Art. 17(3)(e)', expires: null };
+    const held = await verifyErasure({
+      datamap: map,
+      connections,
+      identity: plain,
+      decide,
+      regulation: 'gdpr',
+      now: NOW,
+      held: new Map([['shop.loyalty', hold]]),
+    });
+    expect(held.remaining).toEqual([{ system: 'shop', table: 'newsletter', column: 'email', rows: 1 }]);
+    expect(held.held).toEqual([
+      { system: 'shop', table: 'loyalty', rows: 1, hold: 'audit-9', legalBasis: 'GDPR Art. 17(3)(e)' },
+    ]);
+    expect(held.padded).toBe(2);
   });
 });
 

@@ -60,6 +60,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   delete erasureHooks.beforeVerify;
+  delete erasureHooks.beforeSecondPass;
   await workers?.close();
   await t?.close();
   await helpdesk?.drop();
@@ -153,6 +154,85 @@ describe('an imported Fides map through the public API', () => {
       ).toBeUndefined();
     } finally {
       delete erasureHooks.beforeVerify;
+    }
+  }, 120_000);
+});
+
+describe('values the vendor’s tables store with blanks around them', () => {
+  it('are erased by a second pass after verification finds them, and the request completes with a clean certificate', async () => {
+    // Fay's contact row is found by her work address as given; the same addresses elsewhere carry an
+    // import's tab and space, a no-break space, a leading space: the first pass's exact matches miss them.
+    await sql(
+      helpdesk.url,
+      `INSERT INTO contacts (display_name, email, work_email, id) VALUES ('Fay Padd', $1, 'fay@acme.example', 6)`,
+      ['\tFay.Padd@example.net '],
+    );
+    await sql(
+      helpdesk.url,
+      `INSERT INTO tickets (id, subject, body, requester_email) VALUES (17, 'Laptop', 'The fan is loud', $1)`,
+      ['fay.padd@example.net\u00a0'],
+    );
+    await sql(helpdesk.url, `INSERT INTO activity_log VALUES ('2026-11-04T08:00:00Z', $1, 'signed in')`, [
+      ' fay@acme.example',
+    ]);
+    const { id, status } = await erase('fay@acme.example');
+    const row = await t.deps.db('requests').where({ id }).first();
+    expect(status, JSON.stringify(row.outcome)).toBe('completed');
+    for (const table of ['contacts', 'memberships', 'tickets', 'activity_log']) {
+      const left = await sql<{ j: string }>(helpdesk.url, `SELECT row_to_json(x)::text AS j FROM ${table} x`);
+      expect(
+        left.filter((r) => /fay/i.test(r.j)),
+        table,
+      ).toEqual([]);
+    }
+    const second = await t.deps.db('audit_log').where({ action: 'request.erased_as_stored', target: `request:${id}` });
+    expect(second).toHaveLength(1);
+    expect(second[0].details).toEqual({ rowsAffected: 2, kinds: ['spelled:email'] });
+    // The certificate counts both passes: the contact (first pass), the ticket and the activity row (second).
+    const text = (await pdfText(id)).replace(/\s+/g, ' ');
+    expect(text).toContain('PASSED');
+    expect(text).not.toMatch(/fay/i);
+    const steps = await t.deps
+      .db('request_steps')
+      .where({ request_id: id })
+      .whereIn('step_key', ['helpdesk.tickets', 'helpdesk.activity_log']);
+    expect(steps.map((s) => s.rows_affected).sort()).toEqual([1, 1]);
+  }, 120_000);
+});
+
+describe('the second pass, interrupted', () => {
+  it('a job that stops after widening the identity resumes from it, erases once, and is audited once', async () => {
+    await sql(
+      helpdesk.url,
+      `INSERT INTO contacts (display_name, email, work_email, id) VALUES ('Gil Padd', 'gil@example.org', NULL, 7)`,
+    );
+    await sql(
+      helpdesk.url,
+      `INSERT INTO tickets (id, subject, body, requester_email) VALUES (18, 'Mouse', 'Broken', $1)`,
+      ['GIL@example.org\t'],
+    );
+    let stops = 0;
+    erasureHooks.beforeSecondPass = async () => {
+      if (stops++ === 0) throw new Error('worker stopped before the second pass (test)');
+    };
+    try {
+      const { id, status } = await erase('gil@example.org');
+      const row = await t.deps.db('requests').where({ id }).first();
+      expect(status, JSON.stringify(row.outcome)).toBe('completed');
+      expect(stops).toBe(2);
+      const left = await sql<{ j: string }>(
+        helpdesk.url,
+        `SELECT row_to_json(x)::text AS j FROM tickets x WHERE id = 18`,
+      );
+      expect(left).toEqual([]);
+      const second = await t.deps
+        .db('audit_log')
+        .where({ action: 'request.erased_as_stored', target: `request:${id}` });
+      expect(second.map((e) => e.details)).toEqual([{ rowsAffected: 1, kinds: ['spelled:email'] }]);
+      const tickets = await t.deps.db('request_steps').where({ request_id: id, step_key: 'helpdesk.tickets' }).first();
+      expect(tickets.rows_affected).toBe(1);
+    } finally {
+      delete erasureHooks.beforeSecondPass;
     }
   }, 120_000);
 });
