@@ -26,12 +26,14 @@ export interface Dialect {
   readTexts(value: unknown): string[];
   /** "DISTINCT" where the engine compares text byte for byte in DISTINCT, else "" (callers dedupe). */
   distinctText: string;
-  /** Case-insensitive regex match / replace-all, a case-sensitive match and non-match. */
+  /** Case-insensitive regex match / replace-all, and a case-sensitive non-match. */
   matchesCI(expr: string, pattern: string): Frag;
-  matches(expr: string, pattern: string): Frag;
   notMatches(expr: string, pattern: string): Frag;
-  /** A regex class of the characters JavaScript's trim() removes (whitespace, no-break spaces, the BOM). */
-  blank: string;
+  /**
+   * `expr` with what JavaScript's trim() removes taken off both ends (BLANKS) equals one of `values`
+   * (never empty), case-insensitively when `ci` (the values are then lower-case). A full scan.
+   */
+  trimmedIn(expr: string, values: string[], ci: boolean): Frag;
   replaceCI(expr: string, pattern: string, replacement: string): Frag;
   /** Case-insensitive LIKE (a prefilter). */
   ilike(expr: string, pattern: string): Frag;
@@ -55,6 +57,12 @@ export interface Dialect {
   deleteReturning: boolean;
 }
 
+/** What JavaScript's trim() removes: whitespace, line ends, the Unicode spaces, the byte-order mark. */
+export const BLANKS =
+  '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
+
+export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, (c) => '\\' + c);
+
 const pgQ = (identifier: string) => '"' + identifier.replace(/"/g, '""') + '"';
 
 export const postgresDialect: Dialect = {
@@ -69,9 +77,13 @@ export const postgresDialect: Dialect = {
   readTexts: (value) => ((value as (string | null)[] | null) ?? []).filter((v): v is string => v !== null),
   distinctText: 'DISTINCT',
   matchesCI: (expr, pattern) => ({ sql: `${expr} ~* ?`, bindings: [pattern] }),
-  matches: (expr, pattern) => ({ sql: `${expr} ~ ?`, bindings: [pattern] }),
   notMatches: (expr, pattern) => ({ sql: `${expr} !~ ?`, bindings: [pattern] }),
-  blank: '[[:space:]\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]',
+  // btrim with a set of characters: cheaper per row than a regular expression (verification at 100,000
+  // customers took 2.4 × as long with one).
+  trimmedIn: (expr, values, ci) => ({
+    sql: `${ci ? `lower(btrim(${expr}, ?))` : `btrim(${expr}, ?)`} = ANY(?::text[])`,
+    bindings: [BLANKS, values],
+  }),
   replaceCI: (expr, pattern, replacement) => ({
     sql: `regexp_replace(${expr}, ?, ?, 'gi')`,
     bindings: [pattern, replacement],
@@ -120,7 +132,6 @@ export const mysqlDialect: Dialect = {
   },
   distinctText: '',
   matchesCI: (expr, pattern) => ({ sql: `${expr} REGEXP ?`, bindings: ['(?i)' + pattern] }),
-  matches: (expr, pattern) => ({ sql: `${expr} REGEXP ?`, bindings: ['(?-i)' + pattern] }),
   notMatches: (expr, pattern) => ({ sql: `NOT (${expr} REGEXP ?)`, bindings: ['(?-i)' + pattern] }),
   replaceCI: (expr, pattern, replacement) => ({
     sql: `REGEXP_REPLACE(${expr}, ?, ?)`,
@@ -128,8 +139,14 @@ export const mysqlDialect: Dialect = {
   }),
   ilike: (expr, pattern) => ({ sql: `lower(${expr}) LIKE ?`, bindings: [pattern.toLowerCase()] }),
   like: (expr, pattern) => ({ sql: `${expr} LIKE ?`, bindings: [pattern] }),
-  // PCRE's \x{…}: MariaDB hands PCRE the text as UTF-8 whatever the column's character set.
-  blank: '[[:space:]\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}]',
+  // TRIM() takes off one string, not a set of characters: an anchored regular expression, the set in
+  // PCRE's \x{…} (MariaDB hands PCRE the text as UTF-8 whatever the column's character set).
+  trimmedIn: (expr, values, ci) => {
+    const blank =
+      '[[:space:]\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}]*';
+    const pattern = `^${blank}(?:${values.map(escapeRegex).join('|')})${blank}$`;
+    return { sql: `${expr} REGEXP ?`, bindings: [(ci ? '(?i)' : '(?-i)') + pattern] };
+  },
   digits: (expr) => `REGEXP_REPLACE(${expr}, '[^0-9]', '')`,
   distinctFrom: (expr, value) => ({ sql: `NOT (${expr} <=> ${value.sql})`, bindings: value.bindings }),
   literal: (value) => ({ sql: '?', bindings: [value] }),

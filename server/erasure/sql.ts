@@ -6,7 +6,7 @@ import type { Identity, KeepRule, RowFilter } from './types';
 import { comparable, type ColumnInfo, type SchemaInfo, type TableInfo } from './schema';
 import { ErasureConfigError } from './errors';
 import { isPhoneKind, phoneVariants } from './phones';
-import { postgresDialect, type Dialect } from './dialect';
+import { escapeRegex, postgresDialect, type Dialect } from './dialect';
 
 export interface Frag {
   sql: string;
@@ -89,8 +89,7 @@ export function identityMatch(env: SqlEnv, table: string, column: string, kind: 
  */
 export function paddedMatch(d: Dialect, column: string, values: string[], caseInsensitive: boolean): Frag {
   if (!values.length) return FALSE;
-  const pattern = `^${d.blank}*(?:${values.map(escapeRegex).join('|')})${d.blank}*$`;
-  return caseInsensitive ? d.matchesCI(q(column), pattern) : d.matches(q(column), pattern);
+  return d.trimmedIn(q(column), caseInsensitive ? values.map((v) => v.toLowerCase()) : values, caseInsensitive);
 }
 
 /**
@@ -206,9 +205,7 @@ export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
-export function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, (c) => '\\' + c);
-}
+export { escapeRegex };
 
 /** Renders fragments for knex.raw: `?` placeholders, bindings in order. */
 export function sqlOf(parts: TemplateStringsArray, ...frags: (Frag | string)[]): Frag {

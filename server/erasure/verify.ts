@@ -180,12 +180,12 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
       if (kind && isPhoneKind(kind) && info.isText) {
         // Any spelling: the usual forms on the index, then every row's digits (a full scan, here only).
         parts.push(
-          valueMatch(d, col.name, info, phoneVariants(identity[kind] ?? []), false),
+          exactMatch(d, col.name, info, phoneVariants(identity[kind] ?? []), false),
           digitsMatch(d, col.name, phoneDigits(identity[kind] ?? [])),
         );
       } else if (kind) parts.push(valueMatch(d, col.name, info, identity[kind] ?? [], CASE_INSENSITIVE.has(kind)));
       if (user || (kind && info.isText))
-        parts.push(valueMatch(d, col.name, info, distinctive, false), valueMatch(d, col.name, info, emails, true));
+        parts.push(exactMatch(d, col.name, info, distinctive, false), exactMatch(d, col.name, info, emails, true));
       if (hasCategory(col, 'user.content') && info.isText)
         parts.push(textMentions(col.name, emails, d), substrings(d, col.name, phones));
       else if (user) parts.push(textMentions(col.name, emails, d));
@@ -195,7 +195,8 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
         FALSE,
       );
       if (hit === FALSE && !kind && !user) continue;
-      // Hits an exact match misses (blanks around the value): the job's second pass is for these.
+      // Hits an exact match misses (blanks around the value): the job's second pass is for these. Phone
+      // numbers are found by their digits whatever surrounds them; the pass finds their spellings too.
       const kindValues = kind ? (isPhoneKind(kind) ? phoneVariants(identity[kind] ?? []) : (identity[kind] ?? [])) : [];
       const pad = kind ? paddedOnly(d, col.name, info, kindValues, CASE_INSENSITIVE.has(kind)) : FALSE;
       const plan = policy.columns.find((c) => c.column === col.name);
@@ -441,9 +442,13 @@ function exactMatch(
   return d.inValues(c.columnAsText ? d.text(q(column)) : q(column), c.values, c.cast);
 }
 
-/** In text, also with blanks around them: a cell "\tC-0042 " is the subject's value as much as "C-0042" is. */
+/**
+ * A kind's values exactly or, in text, with blanks around them: a cell "\tC-0042 " is the subject's
+ * value as much as "C-0042" is. (Other value lists are searched exactly: an email in free text is
+ * found whatever surrounds it, and the blanks check is a full scan of the column.)
+ */
 function padded(d: Dialect, column: string, info: { isText: boolean }, values: string[], ci: boolean): Frag {
-  return info.isText ? paddedMatch(d, column, ci ? values.map((v) => v.toLowerCase()) : values, ci) : FALSE;
+  return info.isText ? paddedMatch(d, column, values, ci) : FALSE;
 }
 
 function valueMatch(
