@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FileFormat } from '../../policies/file-glob';
+import { BLANKS } from '../dialect';
 
 export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 export const dq = (identifier: string): string => '"' + identifier.replace(/"/g, '""') + '"';
@@ -116,13 +117,10 @@ export async function columnsOf(db: DuckDBConnection, file: string, format: File
 }
 
 /**
- * What JavaScript's trim() removes (whitespace, line ends, the Unicode spaces, the byte-order mark):
- * DuckDB's one-argument trim() removes spaces only, so a cell "\tCUST-0042" matched the files erasure's
- * own check (match.ts) but not discovery or the access export.
+ * BLANKS, what JavaScript's trim() removes: DuckDB's one-argument trim() removes spaces only, so a cell
+ * "\tCUST-0042" matched the files erasure's own check (match.ts) but not discovery or the access export.
  */
-const TRIMMED = sqlString(
-  '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff',
-);
+const TRIMMED = sqlString(BLANKS);
 
 /** A column as text trimmed the way JavaScript trims, for comparisons. */
 export const textOf = (column: string): string => `trim(CAST(${dq(column)} AS VARCHAR), ${TRIMMED})`;
