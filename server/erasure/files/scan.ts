@@ -8,7 +8,20 @@ import { CASE_INSENSITIVE, addressPattern, escapeRegex } from '../sql';
 import { isPhoneKind } from '../phones';
 import type { Identity } from '../types';
 import { datasetFiles, type FilesSpec } from './dataset';
-import { anyOf, columnsOf, dq, pinned, rowsOf, selectRows, sourceOf, sqlString, textOf, withDuckdb } from './duckdb';
+import {
+  anyOf,
+  columnsOf,
+  dq,
+  pinned,
+  re2Literal,
+  RE2_BLANKS,
+  rowsOf,
+  selectRows,
+  sourceOf,
+  sqlString,
+  textOf,
+  withDuckdb,
+} from './duckdb';
 import { comparedValues } from './match';
 
 export const specOf = (dataset: DatasetDef): FilesSpec => ({
@@ -120,13 +133,6 @@ export async function mentionRows(
   });
 }
 
-/**
- * What JavaScript's trim() removes and DuckDB's trim() (spaces only) leaves, for RE2: its \s is tab, line
- * feed, form feed, carriage return and space; the vertical tab, the Unicode spaces and separators and the
- * byte-order mark are added.
- */
-const BLANKS = '[\\s\\x0B\\p{Z}\\x{FEFF}]*';
-
 export interface FileProbe {
   column: string;
   /** Exact values (as trimmed text; case-folded when ci). */
@@ -176,10 +182,9 @@ export async function countHits(
           // or an address with characters outside printable ASCII is compared after lower() as well.
           const values = [...new Set((p.values ?? []).map((v) => v.toLowerCase()))];
           const contains = p.contains.map((v) => v.toLowerCase());
-          const literal = (v: string) => escapeRegex(v).replace(/i\u0307/g, '(?:i\\x{307}|\\x{130})');
           const alternatives = [
-            ...(values.length ? [`^${BLANKS}(?:${values.map(literal).join('|')})${BLANKS}$`] : []),
-            ...contains.map(literal),
+            ...(values.length ? [`^${RE2_BLANKS}(?:${values.map(re2Literal).join('|')})${RE2_BLANKS}$`] : []),
+            ...contains.map(re2Literal),
             ...p.digits.map((d) => [...d].join('[^0-9]*')),
           ];
           const beyondAscii = (v: string) => /[^\x20-\x7e]/.test(v);
