@@ -5,7 +5,7 @@
 // Steps are idempotent, so a step with nothing new to do writes nothing.
 import type { ErasurePlan, Identity, StepResult } from './types';
 import { affectedArtefacts } from './artefacts';
-import type { Checkpoints, ErasureOutcome } from './execute';
+import type { Checkpoints, ErasureOutcome, PlannedCounts } from './execute';
 import { SPELLED } from './sql';
 
 /** Whether discovery found any value as a table spells it (blanks around it). */
@@ -58,22 +58,31 @@ export function addOutcomes(plan: ErasurePlan, first: ErasureOutcome, second: Er
   };
 }
 
+/** Where the second pass keeps its work: each step's result added to the stored one, and its counts before it writes. */
+export interface SecondPassStore {
+  add(stepKey: string, result: StepResult): Promise<void>;
+  markStarted?(stepKey: string, planned: PlannedCounts): Promise<void>;
+  started?(stepKey: string): Promise<PlannedCounts | null>;
+}
+
 /**
  * Checkpoints for the second pass over the first pass's: every step runs again (none counts as done,
  * though the first pass's isDone is still asked, for whatever it checks first, such as the job's
  * lease), a held step's keys go where the first pass's went, and a step's result is added to the
- * first pass's stored one (`add`), so a rerun after a crash reports both passes' work.
+ * first pass's stored one, so a rerun after a crash reports both passes' work; a step killed after
+ * its write committed and before its result was added reports the counts it stored before writing
+ * (`store.started`, which `store.add` clears).
  */
-export function secondPassCheckpoints(
-  first: Checkpoints,
-  add: (stepKey: string, result: StepResult) => Promise<void>,
-): Checkpoints {
+export function secondPassCheckpoints(first: Checkpoints, store: SecondPassStore): Checkpoints {
   return {
     isDone: async (key) => {
       await first.isDone(key);
       return null;
     },
-    markDone: add,
+    markDone: (key, result) => store.add(key, result),
+    ...(store.markStarted && store.started
+      ? { markStarted: store.markStarted.bind(store), started: store.started.bind(store) }
+      : {}),
     ...(first.recordHeld ? { recordHeld: first.recordHeld.bind(first) } : {}),
     ...(first.progress ? { progress: first.progress.bind(first) } : {}),
   };

@@ -20,7 +20,7 @@ import { planRequest } from '../erasure/plan';
 import { withDatabaseKeys } from '../erasure/primary-keys';
 import { recordSubjectValues } from '../erasure/subject-values';
 import type { Checkpoints, PlannedCounts } from '../erasure/execute';
-import { addResults } from '../erasure/second-pass';
+import { addResults, type SecondPassStore } from '../erasure/second-pass';
 import type { Decide, ErasurePlan, HeldBy, Identity, Keys, StepResult } from '../erasure/types';
 import type { RequestRow } from './queries';
 import { noteLogIdentities } from '../logger';
@@ -238,24 +238,36 @@ export function checkpoints(
 }
 
 /**
- * The second pass's results added to each step's stored one (server/erasure/second-pass.ts), under
- * the row's lock: a rerun after a crash reads both passes' work back from isDone.
+ * The second pass's store (server/erasure/second-pass.ts): each step's result added to the stored
+ * one under the row's lock, and the counts a step makes before it writes (`planned2`, cleared when its
+ * result is added), so a rerun after a crash reads both passes' work back and counts nothing twice.
  */
-export function addToSteps(db: Knex, requestId: string): (key: string, result: StepResult) => Promise<void> {
-  return (key, result) =>
-    db.transaction(async (trx) => {
-      const where = { request_id: requestId, step_key: key };
-      const row = await trx('request_steps').where(where).forUpdate().first('details');
-      const stored = row?.details?.result as StepResult | undefined;
-      const merged = stored ? addResults(stored, result) : result;
-      await trx('request_steps')
-        .where(where)
-        .update({
-          rows_affected: merged.rowsAffected,
-          rows_kept: merged.rowsKept,
-          details: trx.raw(`details || ?::jsonb`, [JSON.stringify({ result: merged })]),
-        });
-    });
+export function secondPassStore(db: Knex, requestId: string): SecondPassStore {
+  const where = (key: string) => ({ request_id: requestId, step_key: key });
+  return {
+    add: (key, result) =>
+      db.transaction(async (trx) => {
+        const row = await trx('request_steps').where(where(key)).forUpdate().first('details');
+        const stored = row?.details?.result as StepResult | undefined;
+        const merged = stored ? addResults(stored, result) : result;
+        await trx('request_steps')
+          .where(where(key))
+          .update({
+            rows_affected: merged.rowsAffected,
+            rows_kept: merged.rowsKept,
+            details: trx.raw(`(details - 'planned2') || ?::jsonb`, [JSON.stringify({ result: merged })]),
+          });
+      }),
+    async markStarted(key, planned) {
+      await db('request_steps')
+        .where(where(key))
+        .update({ details: db.raw(`details || ?::jsonb`, [JSON.stringify({ planned2: planned })]) });
+    },
+    async started(key) {
+      const row = await db('request_steps').where(where(key)).first('details');
+      return (row?.details?.planned2 as PlannedCounts | undefined) ?? null;
+    },
+  };
 }
 
 export async function recordSteps(db: Knex, requestId: string, plan: ErasurePlan): Promise<void> {

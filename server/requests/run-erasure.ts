@@ -11,12 +11,12 @@ import {
   connectionsFor,
   decideFor,
   heldSteps,
-  addToSteps,
   identityFor,
   keepWidened,
   keysFor,
   planFor,
   recordSteps,
+  secondPassStore,
   subjectValuesFor,
 } from './erasure-bridge';
 import { certificateHeld } from '../erasure/certificate-held';
@@ -203,7 +203,7 @@ export async function runRequestErasure(
         const second = await runErasure(
           plan,
           { connections, identity, keys: keysFor(deps, row.id), reference: row.id },
-          secondPassCheckpoints(guarded, addToSteps(deps.db, row.id)),
+          secondPassCheckpoints(guarded, secondPassStore(deps.db, row.id)),
           { attempts: 3 },
         );
         lease.assertHeld();

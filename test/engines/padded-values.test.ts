@@ -21,7 +21,13 @@ import { previewRequest } from '../../server/erasure/preview';
 import { recordSubjectValues } from '../../server/erasure/subject-values';
 import { verifyErasure } from '../../server/erasure/verify';
 import { exec, identityMatch } from '../../server/erasure/sql';
-import { addOutcomes, hasSpellings, secondPassCheckpoints } from '../../server/erasure/second-pass';
+import {
+  addOutcomes,
+  hasSpellings,
+  secondPassCheckpoints,
+  type SecondPassStore,
+} from '../../server/erasure/second-pass';
+import type { PlannedCounts } from '../../server/erasure/execute';
 import { subjectRows, valuesInSubjectRows } from '../../server/erasure/files/scan';
 import type { DataMap, DeletionPolicy, SourceRef } from '../../server/policies/types';
 import type { Identity } from '../../server/erasure/types';
@@ -189,16 +195,36 @@ describe.each(['postgres', 'mysql'] as SqlEngine[])('values stored with blanks a
     expect(hasSpellings(wider)).toBe(true);
     expect(wider).toEqual(identity);
     values = await recordSubjectValues({ datamap: map, connections, identity: wider });
+    // The store the job keeps in request_steps, in memory; the first attempt is killed after the
+    // loyalty step's delete committed and before its result was added.
     const added: Record<string, number> = {};
-    const second = await runErasure(
-      plan,
-      { connections, identity: wider, keys, now: NOW },
-      secondPassCheckpoints(cp, async (key, r) => void (added[key] = r.rowsDeleted)),
-    );
+    const planned = new Map<string, PlannedCounts>();
+    let killed = false;
+    const store: SecondPassStore = {
+      add: async (key, r) => {
+        if (key === 'shop.loyalty' && !killed) {
+          killed = true;
+          throw new Error('worker killed (test)');
+        }
+        added[key] = (added[key] ?? 0) + r.rowsDeleted;
+        planned.delete(key);
+      },
+      markStarted: async (key, p) => void planned.set(key, p),
+      started: async (key) => planned.get(key) ?? null,
+    };
+    const ctx = { connections, identity: wider, keys, now: NOW };
+    await expect(runErasure(plan, ctx, secondPassCheckpoints(cp, store))).rejects.toThrow('worker killed');
+    expect(await ids('loyalty')).toEqual([3, 4, 5]);
+    // The rerun finds the loyalty rows gone and reports the counts the killed attempt stored: nothing lost, nothing twice.
+    const second = await runErasure(plan, ctx, secondPassCheckpoints(cp, store));
     expect(added).toEqual({ 'shop.customers': 1, 'shop.orders': 1, 'shop.loyalty': 2, 'shop.newsletter': 1 });
+    expect(second.results['shop.loyalty'].notes.some((n) => n.startsWith('resumed'))).toBe(true);
+    // In the job the first pass's outcome comes back from its checkpoints with the killed attempt's
+    // results added; here it is the first pass's own, and the rerun's steps before loyalty found nothing.
     const both = addOutcomes(plan, first, second);
-    expect(both.totals.rowsAffected).toBe(6);
-    expect(both.results['shop.newsletter'].rowsDeleted).toBe(2);
+    expect(both.results['shop.loyalty'].rowsDeleted).toBe(2);
+    expect(both.results['shop.newsletter'].rowsDeleted).toBe(1 + second.results['shop.newsletter'].rowsDeleted);
+    expect(first.totals.rowsAffected + Object.values(added).reduce((a, b) => a + b, 0)).toBe(6);
     expect(await ids('customers')).toEqual([2, 3]);
     expect(await ids('orders')).toEqual([101]);
     expect(await ids('loyalty')).toEqual([3, 4, 5]);
