@@ -158,7 +158,9 @@ export async function discoverWithHolds(
     }
     for (const { system, dataset, key } of linking) {
       const owners = ownerColumns(dataset);
-      if (!changedFor(key, [...new Set(owners.map((c) => c.identity!))])) continue;
+      // Spellings count too: one found this round makes a row match that did not before.
+      const kinds = [...new Set(owners.map((c) => c.identity!))];
+      if (!changedFor(key, [...kinds, ...kinds.map((k) => SPELLED + k)])) continue;
       if (system.engine === 'files') {
         // A files dataset linking kinds (an email beside a customer id): its values through DuckDB.
         const cols = owners.map((c) => ({ column: c.name, kind: c.identity! }));

@@ -83,7 +83,7 @@ export function secondPassCheckpoints(first: Checkpoints, store: SecondPassStore
     ...(store.markStarted && store.started
       ? { markStarted: store.markStarted.bind(store), started: store.started.bind(store) }
       : {}),
+    // Not the first pass's progress: its "n of N tables" would run backwards under "verifying".
     ...(first.recordHeld ? { recordHeld: first.recordHeld.bind(first) } : {}),
-    ...(first.progress ? { progress: first.progress.bind(first) } : {}),
   };
 }

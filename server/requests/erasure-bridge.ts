@@ -21,6 +21,7 @@ import { withDatabaseKeys } from '../erasure/primary-keys';
 import { recordSubjectValues } from '../erasure/subject-values';
 import type { Checkpoints, PlannedCounts } from '../erasure/execute';
 import { addResults, type SecondPassStore } from '../erasure/second-pass';
+import { SPELLED } from '../erasure/sql';
 import type { Decide, ErasurePlan, HeldBy, Identity, Keys, StepResult } from '../erasure/types';
 import type { RequestRow } from './queries';
 import { noteLogIdentities } from '../logger';
@@ -172,6 +173,8 @@ export async function keepWidened(
   const all: Identity = { ...values };
   for (const [k, v] of Object.entries(more)) all[k] = [...(all[k] ?? []), ...v];
   const merged = normalizeIdentity(all, bundle.datamap.phoneRegion);
+  // Verification looks for blanks by itself: the raw spellings need not be kept twice.
+  for (const k of Object.keys(merged)) if (k.startsWith(SPELLED)) delete merged[k];
   await deps
     .db('requests')
     .where({ id: row.id })

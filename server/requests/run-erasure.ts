@@ -185,14 +185,18 @@ export async function runRequestErasure(
         held: heldSteps(plan),
       });
     let verification = await verify();
-    if (verification.padded > 0) {
-      // The subject's values stored with blanks around them, which the exact matches missed (left in
-      // place, or kept or held without their keys recorded). Discovery again, finding those spellings
-      // (full scans, only here), and a second pass of every step with them (../erasure/second-pass.ts).
+    // The subject's values stored with blanks around them, which the exact matches missed (left in
+    // place, or kept or held without their keys recorded); or a rerun of a job that had widened its
+    // identity, whose second pass may have been cut short after its last write. Discovery again, from
+    // every value known, finding those spellings (full scans, only here), and a second pass of every
+    // step with them (../erasure/second-pass.ts).
+    if (verification.padded > 0 || hasSpellings(identity)) {
+      const known: Identity = { ...identity };
+      for (const [k, v] of Object.entries(values)) known[k] = [...(known[k] ?? []), ...v];
       const wider = await discoverIdentities({
         datamap: bundle.datamap,
         connections,
-        identity,
+        identity: known,
         spellings: true,
       });
       if (hasSpellings(wider)) {
@@ -200,6 +204,7 @@ export async function runRequestErasure(
         identity = wider;
         values = await keepWidened(deps, row, bundle, connections, identity, values);
         await erasureHooks.beforeSecondPass?.(row.id);
+        await setProgress(deps.db, row.id, 0, 1, 'Second pass: erasing values stored with blanks around them');
         const second = await runErasure(
           plan,
           { connections, identity, keys: keysFor(deps, row.id), reference: row.id },
