@@ -29,7 +29,7 @@ import {
 } from '../../server/erasure/second-pass';
 import type { PlannedCounts } from '../../server/erasure/execute';
 import { subjectRows, valuesInSubjectRows } from '../../server/erasure/files/scan';
-import type { DataMap, DeletionPolicy, SourceRef } from '../../server/policies/types';
+import type { DataMap, DeletionPolicy, LegalHold, SourceRef } from '../../server/policies/types';
 import type { Identity } from '../../server/erasure/types';
 import { fixtureDecide } from '../fixtures/decide';
 import { col, ds } from '../fixtures/demo-datamap';
@@ -324,5 +324,58 @@ describe('values stored with blanks around them, in files', () => {
     });
     const rows = await subjectRows(root, jsonl, owners, { email: ['ann.pad@example.com'] });
     expect(rows.flatMap((f) => f.rows.map((r) => r.customer_no))).toEqual(['C-8']);
+  });
+});
+
+describe('values stored with blanks around them, in a table under a legal hold', () => {
+  let pg: TestDatabase;
+  let connections: Connections;
+  let db: Knex;
+  const map = datamap('postgres');
+  const hold: LegalHold = {
+    name: 'audit-9',
+    caseReference: 'CASE-9',
+    dataset: 'shop.loyalty',
+    legalBasis: { gdpr: 'GDPR Art. 17(3)(e)' },
+    reason: 'loyalty audit',
+    source,
+  };
+  beforeAll(async () => {
+    pg = await createTestDatabase({ empty: true });
+    connections = createConnections(map, () => pg.url);
+    db = connections.get('shop');
+    for (const s of ddl('postgres')) await db.raw(s);
+    for (const [table, rows] of Object.entries(ROWS)) await db(table).insert(rows);
+  });
+  afterAll(async () => {
+    await connections?.destroy();
+    await pg?.drop();
+  });
+
+  it('the second pass records the held rows’ keys for the follow-up and writes nothing there', async () => {
+    const plan = planRequest({
+      datamap: map,
+      decide,
+      regulation: 'gdpr',
+      holds: { holds: [hold], subject: 'fp', now: NOW },
+    });
+    const heldKeys: string[][] = [];
+    const cp = {
+      ...memoryCheckpoints(),
+      recordHeld: async (_s: unknown, keys: string[][]) => void heldKeys.push(...keys),
+    };
+    const loyalty = async () => (await db('loyalty').orderBy('id')) as Record<string, unknown>[];
+    const before = await loyalty();
+    const given = await discoverIdentities({ datamap: map, connections, identity: { email: ['ann.pad@example.com'] } });
+    await runErasure(plan, { connections, identity: given, keys, now: NOW }, cp);
+    const wider = await discoverIdentities({ datamap: map, connections, identity: given, spellings: true });
+    const second = await runErasure(
+      plan,
+      { connections, identity: wider, keys, now: NOW },
+      secondPassCheckpoints(cp, { add: async () => undefined }),
+    );
+    expect(second.results['shop.loyalty']).toMatchObject({ rowsAffected: 0, rowsHeld: 2 });
+    expect(heldKeys.map((k) => k[0]).sort()).toEqual(['1', '2']);
+    expect(await loyalty()).toEqual(before);
   });
 });
