@@ -390,7 +390,12 @@ export async function runErasure(
   if (opts.systems === 'sequential') await runChain(plan.steps);
   else await allChains([...chainsBySystem(plan.steps).values()].map(runChain));
   // In the plan's order, whatever order the chains finished in.
-  const results = Object.fromEntries(plan.steps.map((s) => [s.key, found[s.key]]));
+  return outcomeOf(plan, (key) => found[key]);
+}
+
+/** The outcome of a plan's steps from each step's result: in the plan's order, with artefacts and totals. */
+export function outcomeOf(plan: ErasurePlan, resultOf: (stepKey: string) => StepResult): ErasureOutcome {
+  const results = Object.fromEntries(plan.steps.map((s) => [s.key, resultOf(s.key)]));
   const values = Object.values(results);
   return {
     results,

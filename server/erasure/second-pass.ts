@@ -4,8 +4,7 @@
 // (one full scan per table, only on this path), and every step runs again with the wider identity.
 // Steps are idempotent, so a step with nothing new to do writes nothing.
 import type { ErasurePlan, Identity, StepResult } from './types';
-import { affectedArtefacts } from './artefacts';
-import type { Checkpoints, ErasureOutcome, PlannedCounts } from './execute';
+import { outcomeOf, type Checkpoints, type ErasureOutcome, type PlannedCounts } from './execute';
 import { SPELLED } from './sql';
 
 /** Whether discovery found any value as a table spells it (blanks around it). */
@@ -43,19 +42,7 @@ export function addResults(first: StepResult, second: StepResult): StepResult {
 
 /** Both passes' outcomes as one, for the certificate, the artefact flags and the request's outcome. */
 export function addOutcomes(plan: ErasurePlan, first: ErasureOutcome, second: ErasureOutcome): ErasureOutcome {
-  const results = Object.fromEntries(
-    plan.steps.map((s) => [s.key, addResults(first.results[s.key], second.results[s.key])]),
-  );
-  const values = Object.values(results);
-  return {
-    results,
-    artefacts: affectedArtefacts(plan, results),
-    totals: {
-      rowsAffected: values.reduce((n, r) => n + r.rowsAffected, 0),
-      rowsKept: values.reduce((n, r) => n + r.rowsKept, 0),
-      rowsHeld: values.reduce((n, r) => n + (r.rowsHeld ?? 0), 0),
-    },
-  };
+  return outcomeOf(plan, (key) => addResults(first.results[key], second.results[key]));
 }
 
 /** Where the second pass keeps its work: each step's result added to the stored one, and its counts before it writes. */
