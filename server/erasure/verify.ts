@@ -177,13 +177,16 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
       const kind = heldKind(system, dataset, col.name);
       const user = hasCategory(col, 'user') && info.isText;
       const parts: Frag[] = [];
-      if (kind && isPhoneKind(kind) && info.isText) {
-        // Any spelling: the usual forms on the index, then every row's digits (a full scan, here only).
-        parts.push(
-          exactMatch(d, col.name, info, phoneVariants(identity[kind] ?? []), false),
-          digitsMatch(d, col.name, phoneDigits(identity[kind] ?? [])),
-        );
-      } else if (kind) parts.push(valueMatch(d, col.name, info, identity[kind] ?? [], CASE_INSENSITIVE.has(kind)));
+      const phone = Boolean(kind && isPhoneKind(kind) && info.isText);
+      const kindValues = kind ? (phone ? phoneVariants(identity[kind] ?? []) : (identity[kind] ?? [])) : [];
+      const ci = Boolean(kind && CASE_INSENSITIVE.has(kind));
+      const exact = kind ? exactMatch(d, col.name, info, kindValues, ci) : FALSE;
+      // With blanks around the value ("\tC-0042 " is the subject's value as much as "C-0042" is): a full
+      // scan, so for a kind's own values only (an email in free text is found whatever surrounds it).
+      const blanks = kind && info.isText ? paddedMatch(d, col.name, kindValues, ci) : FALSE;
+      // A phone number in any spelling: the usual forms on the index, then every row's digits (a full scan, here only).
+      if (phone) parts.push(exact, digitsMatch(d, col.name, phoneDigits(identity[kind!] ?? [])));
+      else if (kind) parts.push(exact, blanks);
       if (user || (kind && info.isText))
         parts.push(exactMatch(d, col.name, info, distinctive, false), exactMatch(d, col.name, info, emails, true));
       if (hasCategory(col, 'user.content') && info.isText)
@@ -195,10 +198,8 @@ export async function verifyErasure(input: VerifyInput): Promise<VerifyResult> {
         FALSE,
       );
       if (hit === FALSE && !kind && !user) continue;
-      // Hits an exact match misses (blanks around the value): the job's second pass is for these. Phone
-      // numbers are found by their digits whatever surrounds them; the pass finds their spellings too.
-      const kindValues = kind ? (isPhoneKind(kind) ? phoneVariants(identity[kind] ?? []) : (identity[kind] ?? [])) : [];
-      const pad = kind ? paddedOnly(d, col.name, info, kindValues, CASE_INSENSITIVE.has(kind)) : FALSE;
+      // Hits an exact match misses (blanks around the value): the job's second pass is for these.
+      const pad = blanks === FALSE ? FALSE : join([blanks, not(exact)], 'AND', FALSE);
       const plan = policy.columns.find((c) => c.column === col.name);
       const rule =
         plan?.exempt && !plan.exempt.erase
@@ -440,41 +441,4 @@ function exactMatch(
   if (!c.values.length) return FALSE;
   if (info.isText) return d.inTextValues(q(column), c.values);
   return d.inValues(c.columnAsText ? d.text(q(column)) : q(column), c.values, c.cast);
-}
-
-/**
- * A kind's values exactly or, in text, with blanks around them: a cell "\tC-0042 " is the subject's
- * value as much as "C-0042" is. (Other value lists are searched exactly: an email in free text is
- * found whatever surrounds it, and the blanks check is a full scan of the column.)
- */
-function padded(d: Dialect, column: string, info: { isText: boolean }, values: string[], ci: boolean): Frag {
-  return info.isText ? paddedMatch(d, column, values, ci) : FALSE;
-}
-
-function valueMatch(
-  d: Dialect,
-  column: string,
-  info: Parameters<typeof comparable>[0],
-  values: string[],
-  caseInsensitive: boolean,
-): Frag {
-  return join(
-    [exactMatch(d, column, info, values, caseInsensitive), padded(d, column, info, values, caseInsensitive)].filter(
-      (f) => f !== FALSE,
-    ),
-    'OR',
-    FALSE,
-  );
-}
-
-/** Cells only the blanks kept from an exact match: what a second pass with their spellings erases. */
-function paddedOnly(
-  d: Dialect,
-  column: string,
-  info: Parameters<typeof comparable>[0],
-  values: string[],
-  caseInsensitive: boolean,
-): Frag {
-  const p = padded(d, column, info, values, caseInsensitive);
-  return p === FALSE ? FALSE : join([p, not(exactMatch(d, column, info, values, caseInsensitive))], 'AND', FALSE);
 }
