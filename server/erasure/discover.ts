@@ -38,7 +38,8 @@ export interface DiscoverInput {
    * Also find the subject's values as tables store them with blanks around them (spelledIn: one
    * full scan of each database table with a text identity column, every round its kinds changed).
    * Off for the first pass, which matches on indexes; the erasure job turns it on only after
-   * verification found the subject's values still in place (run-erasure.ts).
+   * verification counted such values (VerifyResult.padded), or on the rerun of a job that had
+   * widened its identity (server/requests/run-erasure.ts).
    */
   spellings?: boolean;
 }
