@@ -61,6 +61,9 @@ export interface Dialect {
 export const BLANKS =
   '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
 
+/** BLANKS as a regular-expression class repeated, `\x{…}` each (PCRE and RE2 read it alike). */
+export const BLANKS_PATTERN = `[${[...BLANKS].map((c) => `\\x{${c.codePointAt(0)!.toString(16)}}`).join('')}]*`;
+
 export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, (c) => '\\' + c);
 
 const pgQ = (identifier: string) => '"' + identifier.replace(/"/g, '""') + '"';
@@ -142,9 +145,7 @@ export const mysqlDialect: Dialect = {
   // TRIM() takes off one string, not a set of characters: an anchored regular expression, the set in
   // PCRE's \x{…} (MariaDB hands PCRE the text as UTF-8 whatever the column's character set).
   trimmedIn: (expr, values, ci) => {
-    const blank =
-      '[[:space:]\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}]*';
-    const pattern = `^${blank}(?:${values.map(escapeRegex).join('|')})${blank}$`;
+    const pattern = `^${BLANKS_PATTERN}(?:${values.map(escapeRegex).join('|')})${BLANKS_PATTERN}$`;
     return { sql: `${expr} REGEXP ?`, bindings: [(ci ? '(?i)' : '(?-i)') + pattern] };
   },
   digits: (expr) => `REGEXP_REPLACE(${expr}, '[^0-9]', '')`,

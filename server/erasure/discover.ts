@@ -151,11 +151,17 @@ export async function discoverWithHolds(
         ...new Set(target.dataset.columns.map((c) => heldKind(target.system, target.dataset, c.name))),
       ].filter((k): k is string => Boolean(k));
       if (kinds.length && changedFor(`spelled:${target.key}`, kinds))
-        identity = normalizeIdentity(merge(identity, await spelledIn(input.connections, target, identity)), region);
+        identity = normalizeIdentity(
+          mergeIdentity(identity, await spelledIn(input.connections, target, identity)),
+          region,
+        );
     }
     for (const [i, p] of pointers.entries()) {
       if (changedFor(`pointer:${i}`, null))
-        identity = normalizeIdentity(merge(identity, await collectPointers(input.connections, p, identity)), region);
+        identity = normalizeIdentity(
+          mergeIdentity(identity, await collectPointers(input.connections, p, identity)),
+          region,
+        );
     }
     for (const { system, dataset, key } of linking) {
       const owners = ownerColumns(dataset);
@@ -178,7 +184,7 @@ export async function discoverWithHolds(
           for (const v of values)
             if (!(identity[kind] ?? []).includes(v) && !isHeld(kind, v))
               accepted[kind] = [...(accepted[kind] ?? []), v];
-        identity = normalizeIdentity(merge(identity, accepted));
+        identity = normalizeIdentity(mergeIdentity(identity, accepted));
         continue;
       }
       const db = input.connections.get(system.name);
@@ -221,7 +227,7 @@ export async function discoverWithHolds(
           if (others > 0) held.push({ kind, value: v, masked: maskValue(kind, v), from: key, others });
           else accepted[kind] = [...(accepted[kind] ?? []), v];
         });
-        identity = normalizeIdentity(merge(identity, accepted));
+        identity = normalizeIdentity(mergeIdentity(identity, accepted));
       } catch (err) {
         throw classifyError(err) === 'configuration' ? asConfigError(err, key) : err;
       }
@@ -381,7 +387,8 @@ async function collectPointers(connections: Connections, p: Pointer, identity: I
   }
 }
 
-function merge(a: Identity, b: Identity): Identity {
+/** Both identities' values, kind by kind (not normalised). */
+export function mergeIdentity(a: Identity, b: Identity): Identity {
   const out: Identity = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = [...(out[k] ?? []), ...v];
   return out;

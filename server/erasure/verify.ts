@@ -11,7 +11,7 @@ import { allDatasets, hasCategory, heldKind } from '../datamap/lookup';
 import { unmappedColumns } from '../datamap/check';
 import { withDatabaseKeys } from './primary-keys';
 import { isPhoneKind, phoneDigits, phoneForms, phoneVariants, toE164, writtenForms } from './phones';
-import { HELD, heldOf, normalizeIdentity } from './discover';
+import { HELD, heldOf, mergeIdentity, normalizeIdentity } from './discover';
 import { planColumns } from './columns';
 import { verifyFileDataset } from './files/scan-files';
 import { comparable } from './schema';
@@ -417,12 +417,6 @@ export function textForms(value: string): string[] {
   if (!n) return [value];
   const forms = [...phoneForms(n)].filter((f) => /^(\+|00|0)?[0-9]/.test(f) && f.replace(/\D/g, '').length >= 6);
   return [...new Set([value, n, ...writtenForms(n), ...forms.filter((f) => f.includes(' ')).slice(0, 6)])];
-}
-
-function mergeIdentity(a: Identity, b: Identity): Identity {
-  const out: Identity = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = [...(out[k] ?? []), ...v];
-  return out;
 }
 
 /** The values a column can hold, exactly (case-insensitive for emails): the first pass's matches. */

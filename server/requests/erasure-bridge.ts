@@ -14,7 +14,7 @@ import {
   type Connections,
 } from '../systems/connections';
 import { advisoryExclusive } from '../db/advisory-lock';
-import { normalizeIdentity } from '../erasure/discover';
+import { mergeIdentity, normalizeIdentity } from '../erasure/discover';
 import { discoverForRequest, type SharedValue } from './shared-values';
 import { planRequest } from '../erasure/plan';
 import { withDatabaseKeys } from '../erasure/primary-keys';
@@ -170,9 +170,7 @@ export async function keepWidened(
 ): Promise<Identity> {
   noteLogIdentities(identity);
   const more = await recordSubjectValues({ datamap: bundle.datamap, connections, identity });
-  const all: Identity = { ...values };
-  for (const [k, v] of Object.entries(more)) all[k] = [...(all[k] ?? []), ...v];
-  const merged = normalizeIdentity(all, bundle.datamap.phoneRegion);
+  const merged = normalizeIdentity(mergeIdentity(values, more), bundle.datamap.phoneRegion);
   // Verification looks for blanks by itself: the raw spellings need not be kept twice.
   for (const k of Object.keys(merged)) if (k.startsWith(SPELLED)) delete merged[k];
   await deps

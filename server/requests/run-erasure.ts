@@ -22,6 +22,7 @@ import {
 import { certificateHeld } from '../erasure/certificate-held';
 import { eraseHeldRemainder, followUpsDue } from './held-remainder';
 import { discoverIdentities, runErasure } from '../erasure/execute';
+import { mergeIdentity } from '../erasure/discover';
 import { addOutcomes, hasSpellings, secondPassCheckpoints } from '../erasure/second-pass';
 import { SPELLED } from '../erasure/sql';
 import { planWidening } from '../erasure/plan-compare';
@@ -191,12 +192,10 @@ export async function runRequestErasure(
     // every value known, finding those spellings (full scans, only here), and a second pass of every
     // step with them (../erasure/second-pass.ts).
     if (verification.padded > 0 || hasSpellings(identity)) {
-      const known: Identity = { ...identity };
-      for (const [k, v] of Object.entries(values)) known[k] = [...(known[k] ?? []), ...v];
       const wider = await discoverIdentities({
         datamap: bundle.datamap,
         connections,
-        identity: known,
+        identity: mergeIdentity(identity, values),
         spellings: true,
       });
       if (hasSpellings(wider)) {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FileFormat } from '../../policies/file-glob';
-import { escapeRegex } from '../dialect';
+import { BLANKS_PATTERN, escapeRegex } from '../dialect';
 
 export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 export const dq = (identifier: string): string => '"' + identifier.replace(/"/g, '""') + '"';
@@ -116,13 +116,9 @@ export async function columnsOf(db: DuckDBConnection, file: string, format: File
   return columns.map(([name]) => name);
 }
 
-/**
- * What JavaScript's trim() removes, for RE2 (DuckDB's regular expressions): its \s is tab, line feed,
- * form feed, carriage return and space; the vertical tab, the Unicode spaces and separators and the
- * byte-order mark are added. DuckDB's trim() removes spaces only (and trim() with this set of
- * characters costs five times as much per cell as an anchored expression).
- */
-export const RE2_BLANKS = '[\\s\\x0B\\p{Z}\\x{FEFF}]*';
+// Blanks around a value are matched with BLANKS_PATTERN (what JavaScript's trim() removes, for RE2):
+// DuckDB's trim() removes spaces only, and trim() with that set of characters costs five times as much
+// per cell as an anchored expression.
 
 /** A column as text with spaces trimmed, for comparisons. */
 export const textOf = (column: string): string => `trim(CAST(${dq(column)} AS VARCHAR))`;
@@ -145,7 +141,7 @@ export function anyOf(
     if (contains) return values.map((v) => `contains(${col}, ${sqlString(v.toLowerCase())})`);
     const listed = values.map((v) => (ci ? v.toLowerCase() : v));
     // A tab, a no-break space… around the value: the files erasure's own check (match.ts) trims them.
-    const padded = sqlString(`^${RE2_BLANKS}(?:${listed.map(re2Literal).join('|')})${RE2_BLANKS}$`);
+    const padded = sqlString(`^${BLANKS_PATTERN}(?:${listed.map(re2Literal).join('|')})${BLANKS_PATTERN}$`);
     return [
       `(${col} IN (${listed.map(sqlString).join(', ')}) OR regexp_matches(CAST(${dq(column)} AS VARCHAR), ${padded}${ci ? ", 'i'" : ''}))`,
     ];

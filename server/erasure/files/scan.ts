@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { DatasetDef } from '../../policies/types';
 import { CASE_INSENSITIVE, addressPattern, escapeRegex } from '../sql';
+import { BLANKS_PATTERN } from '../dialect';
 import { isPhoneKind } from '../phones';
 import type { Identity } from '../types';
 import { datasetFiles, type FilesSpec } from './dataset';
@@ -14,7 +15,6 @@ import {
   dq,
   pinned,
   re2Literal,
-  RE2_BLANKS,
   rowsOf,
   selectRows,
   sourceOf,
@@ -183,7 +183,7 @@ export async function countHits(
           const values = [...new Set((p.values ?? []).map((v) => v.toLowerCase()))];
           const contains = p.contains.map((v) => v.toLowerCase());
           const alternatives = [
-            ...(values.length ? [`^${RE2_BLANKS}(?:${values.map(re2Literal).join('|')})${RE2_BLANKS}$`] : []),
+            ...(values.length ? [`^${BLANKS_PATTERN}(?:${values.map(re2Literal).join('|')})${BLANKS_PATTERN}$`] : []),
             ...contains.map(re2Literal),
             ...p.digits.map((d) => [...d].join('[^0-9]*')),
           ];
